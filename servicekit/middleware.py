@@ -1,0 +1,72 @@
+"""The request path every service shares: gateway identity, request id, trace span, latency.
+
+A plain ASGI middleware (not BaseHTTPMiddleware) because it sits on every request's hot path.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from opentelemetry import propagate, trace
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER, IdentityVerifier, InvalidIdentity
+from servicekit.problems import Problem, problem_response
+from servicekit.telemetry import ServiceMetrics, request_id_var
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+tracer = trace.get_tracer("servicekit.http")
+
+
+class ServiceRequestMiddleware:
+    """Rejects requests without the gateway's signed identity; traces and times the rest."""
+
+    def __init__(self, app: ASGIApp, *, verifier: IdentityVerifier, metrics: ServiceMetrics):
+        self.app = app
+        self.verifier = verifier
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get(REQUEST_ID_HEADER, "")
+        if not SANE_REQUEST_ID.match(request_id):
+            request_id = uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_request_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
+            await send(message)
+
+        try:
+            context = propagate.extract(headers)
+            with tracer.start_as_current_span(f"{scope['method']} {scope['path']}", context=context,
+                                              kind=trace.SpanKind.SERVER) as span:
+                span.set_attribute("http.request.method", scope["method"])
+                span.set_attribute("url.path", scope["path"])
+                span.set_attribute("request.id", request_id)
+                try:
+                    identity = self.verifier.verify(headers.get(IDENTITY_HEADER, ""))
+                except InvalidIdentity:
+                    problem = Problem(401, "requests reach this service only through the gateway", kind="unauthenticated")
+                    await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
+                    return
+                scope.setdefault("state", {})["identity"] = identity
+                await self.app(scope, receive, send_with_request_id)
+                span.set_attribute("http.response.status_code", status_holder["status"])
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.metrics.request_seconds.labels(scope["method"], template, str(status_holder["status"])).observe(
+                time.perf_counter() - started)
+            request_id_var.reset(token)

@@ -1,0 +1,171 @@
+"""Transactional outbox: events are rows written with the change, then relayed to Kafka.
+
+`emit` adds the row in the caller's transaction, so an event exists exactly when its change does.
+The relay publishes pending rows in id order shortly after the commit wakes it (a slow poll is
+only the fallback), retries with backoff while the broker is down and marks rows published only
+after the broker acknowledged them. A crash between publish and mark re-sends a row; consumers
+deduplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import datetime, timezone
+
+import orjson
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events import Envelope, Event, source_for
+from servicekit.bus import Backoff, create_producer
+from servicekit.db import Database, after_commit
+from servicekit.settings import ServiceSettings
+from servicekit.tables import OutboxRecord
+from servicekit.telemetry import ServiceMetrics, current_traceparent
+
+log = logging.getLogger("servicekit.outbox")
+OUTBOX_SIGNAL = "outbox_signal"
+
+
+def emit(session: AsyncSession, event: Event) -> OutboxRecord:
+    """Queue `event` for publication as part of the session's transaction."""
+    row = OutboxRecord(
+        event_id=str(uuid.uuid4()),
+        topic=event.TOPIC,
+        event_type=event.TYPE,
+        subject=event.aggregate_id,
+        payload=event.model_dump_json(),
+        traceparent=current_traceparent(),
+        occurred_at=event.occurred_at,
+    )
+    session.add(row)
+    signal: asyncio.Event | None = session.info.get(OUTBOX_SIGNAL)
+    if signal is not None:
+        after_commit(session, signal.set)
+    return row
+
+
+def envelope_of(row: OutboxRecord, service: str) -> Envelope:
+    """The CloudEvent a stored outbox row becomes on the wire."""
+    occurred = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=timezone.utc)
+    return Envelope(
+        id=row.event_id, type=row.event_type, source=source_for(service), subject=row.subject,
+        data=orjson.loads(row.payload), time=occurred, traceparent=row.traceparent,
+    )
+
+
+class OutboxRelay:
+    """Publishes a service's outbox rows to Kafka, in order, without dropping any."""
+
+    def __init__(self, database: Database, settings: ServiceSettings, metrics: ServiceMetrics):
+        self.database = database
+        self.settings = settings
+        self.metrics = metrics
+        self.signal = asyncio.Event()
+        database.session_info[OUTBOX_SIGNAL] = self.signal
+        self._producer = None
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        backoff = Backoff()
+        while True:
+            try:
+                published = await self.publish_pending()
+                backoff.reset()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.metrics.outbox_failures.inc()
+                log.warning("outbox relay cannot publish yet: %s", exc)
+                await self._drop_producer()
+                await backoff.wait()
+                continue
+            if published < self.settings.relay_batch_size:
+                await self._wait_for_work()
+
+    async def _wait_for_work(self) -> None:
+        try:
+            await asyncio.wait_for(self.signal.wait(), self.settings.relay_poll_seconds)
+        except asyncio.TimeoutError:
+            pass
+        self.signal.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of pending rows; returns how many were published."""
+        async with self.database.transaction() as session:
+            if not await self._hold_relay_lock(session):
+                return 0
+            rows = (await session.execute(
+                select(OutboxRecord).where(OutboxRecord.published_at.is_(None))
+                .order_by(OutboxRecord.id).limit(self.settings.relay_batch_size)
+            )).scalars().all()
+            done = await self._send_in_order(rows) if rows else 0
+            await self._mark(session, rows, done)
+            backlog = await session.scalar(select(func.count()).where(OutboxRecord.published_at.is_(None)))
+            self.metrics.outbox_backlog.set(backlog or 0)
+        if done < len(rows):
+            raise ConnectionError(f"outbox row {rows[done].id} was not acknowledged by the broker")
+        return done
+
+    async def _hold_relay_lock(self, session: AsyncSession) -> bool:
+        # With several replicas on PostgreSQL only one relays at a time, which keeps id order.
+        if self.database.is_sqlite:
+            return True
+        return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtext('outbox-relay'))")))
+
+    async def _send_in_order(self, rows: list[OutboxRecord]) -> int:
+        """Send rows in id order; returns how many leading rows the broker acknowledged."""
+        producer = await self._started_producer()
+        futures = []
+        for row in rows:
+            envelope = envelope_of(row, self.settings.service_name)
+            futures.append(await producer.send(
+                row.topic, envelope.value(), key=envelope.key, headers=envelope.headers()))
+        acknowledged = 0
+        for future in futures:
+            try:
+                await future
+            except Exception as exc:
+                # Kafka writes one partition's batch whole or not at all, so the rows after the
+                # first failure are retried from here; none is marked done out of order.
+                log.warning("publish failed after %d rows: %s", acknowledged, exc)
+                self.metrics.outbox_failures.inc()
+                await asyncio.gather(*futures[acknowledged + 1:], return_exceptions=True)
+                break
+            acknowledged += 1
+        self.metrics.outbox_published.inc(acknowledged)
+        return acknowledged
+
+    async def _mark(self, session: AsyncSession, rows: list[OutboxRecord], done: int) -> None:
+        now = datetime.now(timezone.utc)
+        if done:
+            await session.execute(update(OutboxRecord).where(OutboxRecord.id.in_([r.id for r in rows[:done]]))
+                                  .values(published_at=now))
+        if done < len(rows):
+            failed = rows[done]
+            await session.execute(update(OutboxRecord).where(OutboxRecord.id == failed.id)
+                                  .values(attempts=OutboxRecord.attempts + 1, last_error="broker did not acknowledge"))
+
+    async def _started_producer(self):
+        if self._producer is None:
+            producer = create_producer(self.settings)
+            try:
+                await producer.start()
+            except Exception:
+                await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _drop_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception:
+                pass
+
+    async def stop(self) -> None:
+        await self._drop_producer()

@@ -1,0 +1,89 @@
+"""Service settings: one class, read from the environment with a per-service prefix.
+
+`SUPPLIERS_DATABASE_URL` configures only the suppliers service. Settings every service shares
+(the broker, the environment, the identity secret) may also be given once without a prefix, e.g.
+`KAFKA_BOOTSTRAP_SERVERS`; a prefixed value wins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEV_IDENTITY_SECRET = "dev-identity-secret-for-local-development-only"
+PLACEHOLDER_SECRETS = {DEV_IDENTITY_SECRET, "dev-identity-secret", "changeme", "change-me", "secret", ""}
+SHARED_SETTINGS = {
+    "environment", "kafka_bootstrap_servers", "kafka_enable_idempotence", "kafka_security_protocol",
+    "kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password", "kafka_fetch_max_wait_ms",
+    "identity_secret", "log_level",
+}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _SharedEnvSource(EnvSettingsSource):
+    """Un-prefixed environment variables, for the settings all services share only."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field_name not in SHARED_SETTINGS:
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class ServiceSettings(BaseSettings):
+    """Settings of one service; subclass it with `model_config = service_config("NAME")`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8100
+    database_url: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # The embedded broker cannot do the idempotent producer; Apache Kafka in production should.
+    kafka_enable_idempotence: bool = False
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    # The embedded broker answers a fetch only when its wait runs out, so keep the wait short.
+    kafka_fetch_max_wait_ms: int = 20
+    identity_secret: str = DEV_IDENTITY_SECRET
+    log_level: str = "INFO"
+    relay_poll_seconds: float = 2.0
+    relay_batch_size: int = 200
+    consumer_max_attempts: int = 3
+    consumer_retry_backoff_seconds: float = 0.2
+    consumers_enabled: bool = True
+    consumer_group: str = ""
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> ServiceSettings:
+        self.consumer_group = self.consumer_group or self.service_name
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / (self.service_name + '.db')}"
+        if not self.is_development and self.identity_secret in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                f"identity_secret is a placeholder; set {self.service_name.upper()}_IDENTITY_SECRET "
+                "or IDENTITY_SECRET outside development"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        shared = _SharedEnvSource(settings_cls, env_prefix="")
+        return init_settings, env_settings, shared, dotenv_settings, file_secret_settings
+
+
+def service_config(name: str) -> SettingsConfigDict:
+    """Settings config reading `<NAME>_...` variables."""
+    return SettingsConfigDict(env_prefix=f"{name.upper()}_", extra="ignore")

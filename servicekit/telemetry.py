@@ -1,0 +1,100 @@
+"""Traces, JSON logs and Prometheus metrics, the same in every service."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import sys
+from datetime import datetime, timezone
+
+import orjson
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def configure_tracing(service_name: str) -> None:
+    """Install a tracer provider once per process; export over OTLP when an endpoint is set."""
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the active span, to store with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_from_traceparent(traceparent: str | None):
+    """An OpenTelemetry context continuing the trace named by a traceparent."""
+    return propagate.extract({"traceparent": traceparent} if traceparent else {})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the service, trace and request ids."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            entry["trace_id"] = format(span_context.trace_id, "032x")
+            entry["span_id"] = format(span_context.span_id, "016x")
+        if request_id := request_id_var.get():
+            entry["request_id"] = request_id
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry).decode()
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send the root logger's records to stderr as JSON lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiokafka logs every failed reconnect at ERROR; the relay and consumer report outages themselves.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class ServiceMetrics:
+    """The metrics a service exposes on /metrics, in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.request_seconds = Histogram(
+            "http_request_duration_seconds", "Request latency", ["method", "route", "status"],
+            registry=self.registry, buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.outbox_backlog = Gauge("outbox_backlog", "Outbox rows not yet published", registry=self.registry)
+        self.outbox_published = Counter("outbox_published_total", "Events published by the relay", registry=self.registry)
+        self.outbox_failures = Counter("outbox_publish_failures_total", "Failed publish attempts", registry=self.registry)
+        self.consumer_lag = Gauge("consumer_lag", "Records behind the end of the partition",
+                                  ["topic", "partition"], registry=self.registry)
+        self.consumed = Counter("consumer_events_total", "Records seen by the consumer, by outcome",
+                                ["topic", "outcome"], registry=self.registry)
+        self.dead_letters = Counter("consumer_dead_letters_total", "Records sent to a dead-letter topic",
+                                    ["topic"], registry=self.registry)

@@ -1,0 +1,10 @@
+"""Settings of the accreditation service (`ACCREDITATION_` prefix)."""
+
+from servicekit.settings import ServiceSettings, service_config
+
+
+class AccreditationSettings(ServiceSettings):
+    model_config = service_config("accreditation")
+
+    service_name: str = "accreditation"
+    port: int = 8103

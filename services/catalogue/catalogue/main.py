@@ -1,0 +1,28 @@
+"""The catalogue service: AI solution categories, offerings and what buyers search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from servicekit.app import ServiceDefinition, create_app, lazy_app
+from servicekit.clock import Clock
+from catalogue.eligibility.routes import router as eligibility_router
+from catalogue.settings import CatalogueSettings
+from catalogue.subscriptions import SUBSCRIPTIONS
+
+
+def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The catalogue app for these settings."""
+    return create_app(ServiceDefinition(
+        title="Catalogue service",
+        description="AI solution categories, offerings, supplier eligibility and buyer search.",
+        settings=settings or CatalogueSettings(),
+        routers=[eligibility_router],
+        migrations_dir=Path(__file__).parent / "migrations",
+        subscriptions=SUBSCRIPTIONS,
+    ), clock=clock)
+
+
+__getattr__ = lazy_app(build)

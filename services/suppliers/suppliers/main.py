@@ -1,0 +1,26 @@
+"""The suppliers service: every AI supplier of the marketplace and its agreements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from servicekit.app import ServiceDefinition, create_app, lazy_app
+from servicekit.clock import Clock
+from suppliers.settings import SuppliersSettings
+from suppliers.supplier.routes import router as supplier_router
+
+
+def build(settings: SuppliersSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The suppliers app for these settings."""
+    return create_app(ServiceDefinition(
+        title="Suppliers service",
+        description="Supplier onboarding and supplier agreements.",
+        settings=settings or SuppliersSettings(),
+        routers=[supplier_router],
+        migrations_dir=Path(__file__).parent / "migrations",
+    ), clock=clock)
+
+
+__getattr__ = lazy_app(build)
