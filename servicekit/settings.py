@@ -19,6 +19,7 @@ PLACEHOLDER_SECRETS = {DEV_IDENTITY_SECRET, "dev-identity-secret", "changeme", "
 SHARED_SETTINGS = {
     "environment", "kafka_bootstrap_servers", "kafka_enable_idempotence", "kafka_security_protocol",
     "kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password", "kafka_fetch_max_wait_ms",
+    "kafka_session_timeout_ms", "kafka_heartbeat_interval_ms", "kafka_rebalance_timeout_ms",
     "identity_secret", "log_level",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,11 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_password: str | None = None
     # The embedded broker answers a fetch only when its wait runs out, so keep the wait short.
     kafka_fetch_max_wait_ms: int = 20
+    # The embedded broker holds a rebalance open for the whole rebalance timeout, so keep the group
+    # timeouts short; Apache Kafka needs a session timeout of at least 6000 ms.
+    kafka_session_timeout_ms: int = 2000
+    kafka_heartbeat_interval_ms: int = 300
+    kafka_rebalance_timeout_ms: int = 1000
     identity_secret: str = DEV_IDENTITY_SECRET
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0

@@ -1,5 +1,7 @@
 """Supplier registered in the suppliers service shows up in the catalogue's projection."""
 
+import uuid
+
 import httpx
 
 from catalogue.main import build as build_catalogue
@@ -16,7 +18,8 @@ async def test_registration_reaches_catalogue(broker, database_urls):
     suppliers = await RunningServer(build_suppliers(SuppliersSettings(
         database_url=await database_urls("suppliers"), kafka_bootstrap_servers=broker.bootstrap_servers))).start()
     catalogue = await RunningServer(build_catalogue(CatalogueSettings(
-        database_url=await database_urls("catalogue"), kafka_bootstrap_servers=broker.bootstrap_servers))).start()
+        database_url=await database_urls("catalogue"), kafka_bootstrap_servers=broker.bootstrap_servers,
+        consumer_group=f"catalogue-{uuid.uuid4().hex[:8]}"))).start()
     try:
         async with httpx.AsyncClient() as client:
             response = await client.post(f"{suppliers.url}/api/v1/suppliers", headers=identity_headers(ANONYMOUS_IDENTITY),
