@@ -84,7 +84,7 @@ class ConsumerRunner:
         try:
             await consumer.start()
             await producer.start()
-        except Exception:
+        except BaseException:  # cancellation too: a half-started client must not leak
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
         self._consumer, self._producer = consumer, producer

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timezone
 
 import orjson
+from opentelemetry import trace
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +24,10 @@ from servicekit.bus import Backoff, create_producer
 from servicekit.db import Database, after_commit
 from servicekit.settings import ServiceSettings
 from servicekit.tables import OutboxRecord
-from servicekit.telemetry import ServiceMetrics, current_traceparent
+from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent
 
 log = logging.getLogger("servicekit.outbox")
+tracer = trace.get_tracer("servicekit.outbox")
 OUTBOX_SIGNAL = "outbox_signal"
 
 
@@ -47,12 +49,12 @@ def emit(session: AsyncSession, event: Event) -> OutboxRecord:
     return row
 
 
-def envelope_of(row: OutboxRecord, service: str) -> Envelope:
+def envelope_of(row: OutboxRecord, service: str, *, traceparent: str | None = None) -> Envelope:
     """The CloudEvent a stored outbox row becomes on the wire."""
     occurred = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=timezone.utc)
     return Envelope(
         id=row.event_id, type=row.event_type, source=source_for(service), subject=row.subject,
-        data=orjson.loads(row.payload), time=occurred, traceparent=row.traceparent,
+        data=orjson.loads(row.payload), time=occurred, traceparent=traceparent or row.traceparent,
     )
 
 
@@ -120,9 +122,15 @@ class OutboxRelay:
         producer = await self._started_producer()
         futures = []
         for row in rows:
-            envelope = envelope_of(row, self.settings.service_name)
-            futures.append(await producer.send(
-                row.topic, envelope.value(), key=envelope.key, headers=envelope.headers()))
+            # The publish span continues the trace of the request that wrote the row; consumers
+            # continue from the publish span through the record's traceparent header.
+            with tracer.start_as_current_span(f"publish {row.event_type}", kind=trace.SpanKind.PRODUCER,
+                                              context=context_from_traceparent(row.traceparent)) as span:
+                span.set_attribute("messaging.destination.name", row.topic)
+                span.set_attribute("messaging.message.id", row.event_id)
+                envelope = envelope_of(row, self.settings.service_name, traceparent=current_traceparent())
+                futures.append(await producer.send(
+                    row.topic, envelope.value(), key=envelope.key, headers=envelope.headers()))
         acknowledged = 0
         for future in futures:
             try:
@@ -153,7 +161,7 @@ class OutboxRelay:
             producer = create_producer(self.settings)
             try:
                 await producer.start()
-            except Exception:
+            except BaseException:  # cancellation too: a half-started producer must not leak
                 await producer.stop()
                 raise
             self._producer = producer
