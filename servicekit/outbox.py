@@ -88,9 +88,12 @@ class OutboxRelay:
                 await self._wait_for_work()
 
     async def _wait_for_work(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives
+        # just as the signal is set, and the relay then outlives the app's shutdown.
         try:
-            await asyncio.wait_for(self.signal.wait(), self.settings.relay_poll_seconds)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.settings.relay_poll_seconds):
+                await self.signal.wait()
+        except TimeoutError:
             pass
         self.signal.clear()
 
@@ -120,6 +123,8 @@ class OutboxRelay:
     async def _send_in_order(self, rows: list[OutboxRecord]) -> int:
         """Send rows in id order; returns how many leading rows the broker acknowledged."""
         producer = await self._started_producer()
+        if self.settings.kafka_refresh_metadata_before_publish and not await producer.client.force_metadata_update():
+            raise ConnectionError("the broker did not answer a metadata request")
         futures = []
         for row in rows:
             # The publish span continues the trace of the request that wrote the row; consumers

@@ -1,0 +1,138 @@
+"""Failure behaviour against the real broker: outages, redelivery, poison records, dead services."""
+
+import asyncio
+import time
+
+import pytest
+
+from events.suppliers import SUPPLIER_TOPIC
+from events.topics import dead_letter_topic
+from servicekit.broker import EmbeddedBroker
+from servicekit.testing import eventually
+from tests.helpers import projected_supplier, supplier_body
+from tests.kafka_tools import header, produce_raw, read_topic
+from tests.stack import Stack
+
+
+def consumed(stack: Stack, outcome: str) -> float:
+    metrics = stack.servers["catalogue"].app.state.metrics
+    return metrics.consumed.labels(SUPPLIER_TOPIC.name, outcome)._value.get()
+
+
+@pytest.fixture
+async def own_broker(tmp_path):
+    """A broker of this test's own, so stopping it disturbs no other test."""
+    running = EmbeddedBroker(log_file=tmp_path / "broker.log")
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def stack_on_own_broker(own_broker, database_urls):
+    running = Stack(bootstrap_servers=own_broker.bootstrap_servers,
+                    database_urls={name: await database_urls(name) for name in ("suppliers", "catalogue")})
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def test_registrations_during_a_broker_outage_all_arrive_once(stack_on_own_broker, own_broker):
+    stack = stack_on_own_broker
+    before = await stack.client.post("/api/v1/suppliers", json=supplier_body())
+    await projected_supplier(stack, before.json()["id"])
+
+    own_broker.stop()
+    ids = []
+    for i in range(5):
+        response = await stack.client.post("/api/v1/suppliers", json=supplier_body(legal_name=f"Outage {i} Ltd"))
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    ready = await stack.client.get(f"{stack.servers['suppliers'].url}/readyz")
+    assert ready.status_code == 503 and ready.json()["checks"]["broker"] is False
+
+    own_broker.start()
+    for supplier_id in ids:
+        await projected_supplier(stack, supplier_id, timeout=30)
+    listing = await stack.client.get("/api/v1/eligibility/suppliers?limit=200", headers=await stack.as_role("admin"))
+    projected_ids = [row["id"] for row in listing.json()["data"]]
+    assert sorted(projected_ids) == sorted([before.json()["id"], *ids])  # each exactly once
+
+
+async def test_the_same_event_delivered_twice_is_applied_once(stack, broker):
+    response = await stack.client.post("/api/v1/suppliers", json=supplier_body())
+    supplier_id = response.json()["id"]
+    first = await projected_supplier(stack, supplier_id)
+    records = await read_topic(broker.bootstrap_servers, SUPPLIER_TOPIC.name,
+                               until=lambda rs: any(r.key == supplier_id.encode() for r in rs))
+    original = next(r for r in records if r.key == supplier_id.encode())
+    duplicates_before = consumed(stack, "duplicate")
+
+    await produce_raw(broker.bootstrap_servers, SUPPLIER_TOPIC.name, original.value, key=original.key,
+                      headers=list(original.headers))
+
+    async def duplicate_seen():
+        return consumed(stack, "duplicate") > duplicates_before
+
+    await eventually(duplicate_seen)
+    again = await projected_supplier(stack, supplier_id)
+    assert again["applied_at"] == first["applied_at"]
+
+
+async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_carries_on(stack, broker):
+    topic = SUPPLIER_TOPIC.name
+    marker = f"poison-{stack.run_id}"
+    await produce_raw(broker.bootstrap_servers, topic, b"{not json", key=marker.encode(),
+                      headers=[("ce_id", f"{marker}-1".encode()), ("ce_type", b"x")])
+    await produce_raw(broker.bootstrap_servers, topic, b'{"aggregate_id": "x", "version": 1}', key=marker.encode(),
+                      headers=[("ce_id", f"{marker}-2".encode()), ("ce_source", b"/services/elsewhere"),
+                               ("ce_specversion", b"1.0"), ("ce_type", b"nz.govt.marketplace.supplier.teleported.v1"),
+                               ("ce_subject", marker.encode()), ("content-type", b"application/json")])
+
+    response = await stack.client.post("/api/v1/suppliers", json=supplier_body())
+    await projected_supplier(stack, response.json()["id"])
+
+    group = stack.settings_for("catalogue").consumer_group
+    def mine(records):
+        return [r for r in records if (header(r, "ce_id") or "").startswith(marker)]
+
+    parked = mine(await read_topic(broker.bootstrap_servers, dead_letter_topic(topic, group),
+                                   until=lambda rs: len(mine(rs)) >= 2))
+    assert sorted(header(r, "ce_id") for r in parked) == [f"{marker}-1", f"{marker}-2"]
+    for record in parked:
+        assert header(record, "dlt_origin_topic") == topic
+        assert header(record, "dlt_origin_offset").isdigit()
+        assert header(record, "dlt_origin_partition").isdigit()
+    errors = {header(r, "ce_id"): header(r, "dlt_error") for r in parked}
+    assert "malformed" in errors[f"{marker}-1"]
+    assert "no handler" in errors[f"{marker}-2"]
+
+
+async def test_a_stopped_service_gives_503_within_the_gateway_timeout(stack):
+    await stack.servers["catalogue"].stop()
+    started = time.monotonic()
+    response = await stack.client.get("/api/v1/eligibility/suppliers/anything", headers=await stack.as_role("admin"))
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 503
+    assert elapsed < 3.0
+    await stack.start_service("catalogue")
+    ok = await stack.client.get("/api/v1/eligibility/suppliers", headers=await stack.as_role("admin"))
+    assert ok.status_code == 200
+
+
+async def test_bad_json_and_wrong_types_are_422_naming_the_field(stack):
+    bad_json = await stack.client.post("/api/v1/suppliers", content=b'{"legal_name": ',
+                                       headers={"content-type": "application/json"})
+    assert bad_json.status_code == 422
+    assert bad_json.headers["content-type"] == "application/problem+json"
+    assert bad_json.json()["errors"][0]["field"] == "body"
+
+    wrong_type = await stack.client.post("/api/v1/suppliers", json=supplier_body(maori_business="perhaps", size=7))
+    assert wrong_type.status_code == 422
+    assert {e["field"] for e in wrong_type.json()["errors"]} == {"maori_business", "size"}
+
+    unknown = await stack.client.post("/api/v1/suppliers", json=supplier_body(favourite_colour="teal"))
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["favourite_colour"]

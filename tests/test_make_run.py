@@ -1,0 +1,102 @@
+"""`make run` (python -m deploy.local.run) brings everything up, seeds it and stops it all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from deploy.local.run import READY_BANNER, SERVICES
+from deploy.local.seed import SUPPLIERS, dev_secret
+from servicekit.broker import free_port, port_open
+from servicekit.settings import REPO_ROOT
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _read_lines(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def test_make_run_starts_seeds_and_stops(tmp_path: Path):
+    ports = {name: free_port() for name in [*SERVICES, "gateway", "broker"]}
+    env = {key: value for key, value in os.environ.items()
+           if key != "KAFKA_BOOTSTRAP_SERVERS" and not key.endswith("_DATABASE_URL")}
+    env |= {f"{name.upper()}_PORT": str(ports[name]) for name in [*SERVICES, "gateway"]}
+    env |= {"MARKETPLACE_BROKER_PORT": str(ports["broker"]), "MARKETPLACE_VAR_DIR": str(tmp_path),
+            "MARKETPLACE_READY_TIMEOUT": str(START_TIMEOUT)}
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+
+    supervisor = subprocess.Popen([sys.executable, "-m", "deploy.local.run"], cwd=REPO_ROOT, env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_read_lines, args=(supervisor.stdout, lines), daemon=True).start()
+    output: list[str] = []
+    child_pids: list[int] = []
+    try:
+        deadline = time.monotonic() + START_TIMEOUT + 5
+        while not any(line.startswith(READY_BANNER) for line in output):
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError("no ready line in time:\n" + "".join(output)) from None
+            assert line is not None, "the supervisor exited:\n" + "".join(output)
+            output.append(line)
+            if " pid " in line:
+                child_pids.append(int(line.split(" pid ")[1].split()[0]))
+        assert len(child_pids) == len(SERVICES) + 2, "".join(output)  # the services, the gateway, the broker
+
+        with httpx.Client(base_url=gateway, timeout=10) as http:
+            assert http.get("/healthz").status_code == 200
+            docs = http.get("/api/v1/docs")
+            assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+            token = http.post("/api/v1/auth/token", data={
+                "grant_type": "client_credentials", "client_id": "admin", "client_secret": dev_secret("admin")})
+            assert token.status_code == 200, token.text
+            admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            listed = http.get("/api/v1/suppliers", params={"limit": 100}, headers=admin)
+            assert listed.status_code == 200, listed.text
+            names = {supplier["legal_name"] for supplier in listed.json()["data"]}
+            assert names == {body["legal_name"] for body in SUPPLIERS.values()}
+            kauri = next(s for s in listed.json()["data"] if s["legal_name"] == SUPPLIERS["kauri"]["legal_name"])
+            assert kauri["org_id"] == f"NZ-NZBN-{SUPPLIERS['kauri']['nzbn']}"
+
+        # Everything lives in the var dir it was given: databases and JSON-line logs.
+        for name in SERVICES:
+            assert (tmp_path / f"{name}.db").exists(), name
+        first = (tmp_path / "log" / "suppliers.log").read_text().splitlines()[0]
+        assert first.startswith("{") and '"service":"suppliers"' in first
+
+        supervisor.send_signal(signal.SIGINT)
+        assert supervisor.wait(STOP_TIMEOUT) == 0, "".join(output)
+        left = [pid for pid in child_pids if _alive(pid)]
+        assert not left, f"still running after SIGINT: {left}"
+        assert not [name for name, port in ports.items() if port_open(port)]
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+        for pid in child_pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
