@@ -1,0 +1,1 @@
+"""`make run`: the whole marketplace on this machine (`python -m deploy.local.run`)."""

@@ -1,0 +1,232 @@
+"""Demo data for `make run`, created through the gateway's public API like any other caller.
+
+The seed never touches a database. It is a list of steps (`STEPS`); each step is a small function
+taking a `SeedApi` and returning a one-line summary. Every step must be safe to run again on the
+same `var/`: creations carry an `Idempotency-Key` derived from the request body (so a rerun replays
+the first answer), and a 409 (the thing already exists, e.g. the same NZBN under another key) counts
+as done. Add a step as each API appears (agreements, categories, offerings, accreditation, courses,
+hub use cases) and append it to `STEPS` in dependency order; a later step finds what an earlier one
+made in `api.refs`.
+
+Run it on its own against a running gateway: `python -m deploy.local.seed [http://127.0.0.1:8080]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+TOKEN_PATH = "/api/v1/auth/token"
+ROLES = ("admin", "assessor", "buyer", "partner")
+
+
+class SeedError(RuntimeError):
+    """A seed request got an answer the seed cannot live with."""
+
+
+def dev_secret(client_id: str) -> str:
+    """Secret of a development client (gateway/clients.dev.json)."""
+    return f"{client_id}-dev-secret"
+
+
+def nzbn(first_twelve: str) -> str:
+    """A valid NZBN: the 12 digits given plus their GS1 check digit (weights 1,3,1,3,...)."""
+    if len(first_twelve) != 12 or not first_twelve.isdigit():
+        raise ValueError("an NZBN starts with 12 digits")
+    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first_twelve))
+    return first_twelve + str((10 - total % 10) % 10)
+
+
+@dataclass
+class Created:
+    """Outcome of one idempotent creation."""
+
+    status: str  # "created", "replayed" (same key seen before) or "exists" (409)
+    body: dict[str, Any]
+
+    @property
+    def new(self) -> bool:
+        return self.status == "created"
+
+
+class SeedApi:
+    """The gateway's public API, with a bearer token per development client fetched on first use."""
+
+    def __init__(self, base_url: str, *, timeout: float = 15.0, transport: httpx.BaseTransport | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.refs: dict[str, str] = {}  # what earlier steps made, e.g. "supplier:kauri" -> id
+        self._tokens: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> SeedApi:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def token(self, client_id: str) -> str:
+        """A bearer token for a development client (client-credentials grant)."""
+        if client_id not in self._tokens:
+            response = self._send("POST", TOKEN_PATH, data={
+                "grant_type": "client_credentials", "client_id": client_id, "client_secret": dev_secret(client_id)})
+            _expect(response, 200)
+            self._tokens[client_id] = response.json()["access_token"]
+        return self._tokens[client_id]
+
+    def headers(self, as_client: str | None) -> dict[str, str]:
+        """Authorization for `as_client`, none for an anonymous caller."""
+        return {"Authorization": f"Bearer {self.token(as_client)}"} if as_client else {}
+
+    def get(self, path: str, *, as_client: str | None = "admin", params: dict | None = None) -> Any:
+        response = self._send("GET", path, params=params, headers=self.headers(as_client))
+        _expect(response, 200)
+        return response.json()
+
+    def list_all(self, path: str, *, as_client: str | None = "admin", params: dict | None = None) -> list[dict]:
+        """Every item of a cursor-paginated collection (`data`, `next_cursor`)."""
+        items: list[dict] = []
+        query = dict(params or {}, limit=100)
+        while True:
+            page = self.get(path, as_client=as_client, params=query)
+            items += page["data"]
+            if not page.get("next_cursor"):
+                return items
+            query["cursor"] = page["next_cursor"]
+
+    def create(self, path: str, body: dict[str, Any], *, as_client: str | None = "admin") -> Created:
+        """POST with an Idempotency-Key made from the body: created, replayed, or already there (409)."""
+        payload = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        key = "seed-" + hashlib.sha256(f"{path} {payload}".encode()).hexdigest()[:32]
+        response = self._send("POST", path, content=payload, headers={
+            **self.headers(as_client), "Content-Type": "application/json", "Idempotency-Key": key})
+        if response.status_code == 409:
+            return Created("exists", _json(response))
+        _expect(response, 200, 201)
+        replayed = response.headers.get("idempotent-replayed") == "true"
+        return Created("replayed" if replayed else "created", response.json())
+
+    def _send(self, method: str, path: str, **options) -> httpx.Response:
+        # The token endpoint is rate limited per address; wait out a 429 instead of failing.
+        for _ in range(10):
+            response = self.http.request(method, path, **options)
+            if response.status_code != 429:
+                return response
+            time.sleep(min(float(response.headers.get("retry-after", "1") or 1), 5.0))
+        return response
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        return response.json()
+    except ValueError:
+        return {"detail": response.text}
+
+
+def _expect(response: httpx.Response, *statuses: int) -> None:
+    if response.status_code not in statuses:
+        request = response.request
+        raise SeedError(f"{request.method} {request.url.path} answered {response.status_code}: "
+                        f"{_json(response).get('detail', response.text)[:500]}")
+
+
+# --- suppliers -----------------------------------------------------------------------------------
+
+def _contact(name: str, email: str, role: str, phone: str | None = None) -> dict[str, str]:
+    contact = {"name": name, "email": email, "role": role}
+    if phone:
+        contact["phone"] = phone
+    return contact
+
+
+SUPPLIERS: dict[str, dict[str, Any]] = {
+    "kauri": {
+        "legal_name": "Kauri Analytics Limited", "trading_name": "Kauri AI", "nzbn": nzbn("942904120001"),
+        "size": "small", "website": "https://kauri-ai.example.nz",
+        "contacts": [_contact("Aroha Ngata", "aroha@kauri-ai.example.nz", "Director", "+64 4 555 0101")],
+        "maori_business": True, "pasifika_business": False,
+    },
+    "tui": {
+        "legal_name": "Tui Language Technologies Limited", "trading_name": "Tui Speech", "nzbn": nzbn("942904120002"),
+        "size": "medium", "website": "https://tui-speech.example.nz",
+        "contacts": [_contact("Mere Walker", "mere@tui-speech.example.nz", "Head of partnerships"),
+                     _contact("Sam Lee", "sam@tui-speech.example.nz", "Security officer", "+64 9 555 0102")],
+        "maori_business": True, "pasifika_business": False,
+    },
+    "moana": {
+        "legal_name": "Moana Data Collective Limited", "trading_name": "Moana Data", "nzbn": nzbn("942904120003"),
+        "size": "micro", "website": "https://moanadata.example.nz",
+        "contacts": [_contact("Sione Tupou", "sione@moanadata.example.nz", "Founder", "+64 21 555 0103")],
+        "maori_business": False, "pasifika_business": True,
+    },
+    "southern-cross": {
+        "legal_name": "Southern Cross Cloud Services Limited", "trading_name": "SX Cloud",
+        "nzbn": nzbn("942904120004"), "size": "large", "website": "https://sxcloud.example.nz",
+        "contacts": [_contact("Priya Sharma", "priya.sharma@sxcloud.example.nz", "Public sector lead")],
+        "maori_business": False, "pasifika_business": False,
+    },
+    "pounamu": {
+        "legal_name": "Pounamu Learning Limited", "trading_name": "Pounamu AI Academy", "nzbn": nzbn("942904120005"),
+        "size": "small", "website": "https://pounamu-learning.example.nz",
+        "contacts": [_contact("Hemi Parata", "hemi@pounamu-learning.example.nz", "Programme director")],
+        "maori_business": True, "pasifika_business": True,
+    },
+    "wattle": {
+        "legal_name": "Wattle Machine Intelligence Pty Ltd", "trading_name": "Wattle MI",
+        "country": "AU", "registration_id": "ABN 51 824 753 556",
+        "size": "medium", "website": "https://wattle-mi.example.com.au",
+        "contacts": [_contact("Olivia Chen", "olivia.chen@wattle-mi.example.com.au", "ANZ account manager",
+                              "+61 2 5550 0106")],
+        "maori_business": False, "pasifika_business": False,
+    },
+}
+
+
+def register_suppliers(api: SeedApi) -> str:
+    """Suppliers register themselves, anonymously, as the public form does."""
+    counts = {"created": 0, "replayed": 0, "exists": 0}
+    for name, body in SUPPLIERS.items():
+        outcome = api.create("/api/v1/suppliers", body, as_client=None)
+        counts[outcome.status] += 1
+        if "id" in outcome.body:
+            api.refs[f"supplier:{name}"] = outcome.body["id"]
+    if len(api.refs) < len(SUPPLIERS):  # a 409 carries no id: look the rest up by name
+        by_name = {s["legal_name"]: s["id"] for s in api.list_all("/api/v1/suppliers", as_client="admin")}
+        for name, body in SUPPLIERS.items():
+            if body["legal_name"] in by_name:
+                api.refs.setdefault(f"supplier:{name}", by_name[body["legal_name"]])
+    return (f"{len(SUPPLIERS)} suppliers ({counts['created']} new, "
+            f"{counts['replayed'] + counts['exists']} already there)")
+
+
+# --- the steps, in order ---------------------------------------------------------------------------
+
+SeedStep = Callable[[SeedApi], str]
+STEPS: list[SeedStep] = [
+    register_suppliers,
+    # next: agreements, categories, offerings, accreditation, courses, hub use cases
+]
+
+
+def seed(base_url: str, *, report: Callable[[str], None] = print,
+         steps: list[SeedStep] | None = None) -> dict[str, str]:
+    """Run every step against the gateway at `base_url`; returns what the steps made (`SeedApi.refs`)."""
+    with SeedApi(base_url) as api:
+        for step in steps if steps is not None else STEPS:
+            started = time.monotonic()
+            summary = step(api)
+            report(f"seed {step.__name__.replace('_', ' ')}: {summary} ({time.monotonic() - started:.1f} s)")
+        return api.refs
+
+
+if __name__ == "__main__":
+    seed(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080")
