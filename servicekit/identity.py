@@ -17,6 +17,8 @@ REQUEST_ID_HEADER = "x-request-id"
 ISSUER = "marketplace-gateway"
 ROLES = ("admin", "assessor", "buyer", "supplier", "partner")
 ANONYMOUS = "anonymous"
+# Carried only by the gateway's own calls to services (never in a token: the gateway keeps ROLES only).
+INTERNAL_ROLE = "gateway-internal"
 
 
 class InvalidIdentity(Exception):

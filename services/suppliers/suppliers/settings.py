@@ -8,3 +8,4 @@ class SuppliersSettings(ServiceSettings):
 
     service_name: str = "suppliers"
     port: int = 8101
+    agreement_expiry_interval_seconds: float = 60.0

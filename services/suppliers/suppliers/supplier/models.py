@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from events.suppliers import SupplierSize, SupplierState, SupplierStatus
 from servicekit.tables import utc_column
+from suppliers.credentials.models import ClientCredentials
 from suppliers.supplier.nzbn import is_valid_nzbn
 
 
@@ -64,6 +65,29 @@ class SupplierCreate(BaseModel):
         return self
 
 
+class SupplierUpdate(BaseModel):
+    """Fields a supplier (or an admin) may change; legal identity only by an admin once verified."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    legal_name: Name | None = None
+    trading_name: Annotated[str | None, Field(max_length=200)] = None
+    nzbn: Nzbn | None = None
+    size: SupplierSize | None = None
+    website: HttpUrl | None = Field(default=None, max_length=300)
+    contacts: Annotated[list[Contact] | None, Field(min_length=1, max_length=10)] = None
+    maori_business: bool | None = None
+    pasifika_business: bool | None = None
+
+
+class Reason(BaseModel):
+    """Why a transition is made (required where the life cycle says so)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: Annotated[str | None, Field(max_length=2000)] = None
+
+
 class Supplier(SQLModel, table=True):
     """A supplier organisation as the suppliers service keeps it."""
 
@@ -108,9 +132,16 @@ class SupplierPublic(BaseModel):
     updated_at: datetime
 
 
+class SupplierWithCredentials(SupplierPublic):
+    """The answer to a registration: the supplier plus its API credentials, shown only this once."""
+
+    credentials: "ClientCredentials"
+
+
 def supplier_state(supplier: Supplier) -> SupplierState:
     """The public snapshot carried by every supplier event (no contacts)."""
     return SupplierState.model_validate(supplier, from_attributes=True)
 
 
 SupplierStatusFilter = Literal["pending_verification", "active", "suspended", "deregistered"]
+SupplierWithCredentials.model_rebuild()

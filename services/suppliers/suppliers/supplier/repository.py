@@ -20,10 +20,12 @@ async def find_by_nzbn(session: AsyncSession, nzbn: str) -> Supplier | None:
 
 
 async def list_page(session: AsyncSession, *, status: str | None, size: str | None, maori_business: bool | None,
-                    pasifika_business: bool | None, text: str | None, cursor: str | None,
+                    pasifika_business: bool | None, text: str | None, only_id: str | None, cursor: str | None,
                     limit: int) -> tuple[list[Supplier], str | None]:
     """Suppliers matching the filters, by legal name."""
     statement = select(Supplier)
+    if only_id:
+        statement = statement.where(Supplier.id == only_id)
     if status:
         statement = statement.where(Supplier.status == status)
     if size:

@@ -2,66 +2,101 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
 from events.suppliers import SupplierSize
 from servicekit.api import ClockDep, IdentityDep, require_roles
-from servicekit.concurrency import set_etag
+from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
-from servicekit.problems import not_found
+from suppliers.credentials.models import ClientCredentials
 from suppliers.supplier import repository, service
-from suppliers.supplier.models import SupplierCreate, SupplierPublic, SupplierStatusFilter
+from suppliers.supplier.models import (Reason, SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
+                                       SupplierWithCredentials)
 
 router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"])
-Staff = require_roles("admin", "assessor", "buyer", "partner", "supplier")
+SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
+Admin = require_roles("admin")
+Action = Literal["verify", "suspend", "reinstate", "deregister"]
 
 
-@router.post("", status_code=201, response_model=SupplierPublic,
+def _public(supplier) -> SupplierPublic:
+    return SupplierPublic.model_validate(supplier, from_attributes=True)
+
+
+@router.post("", status_code=201, response_model=SupplierWithCredentials,
              responses={409: {"description": "NZBN already registered"}})
 async def register_supplier(supplier_in: SupplierCreate, session: SessionDep, identity: IdentityDep,
                             clock: ClockDep, idempotency: IdempotencyDep, request: Request) -> Response:
-    """Register a supplier organisation (no token needed); it starts pending verification."""
+    """Register a supplier organisation (no token needed). The answer holds its API credentials, shown once."""
     if replay := await idempotency.replay():
         return replay
-    supplier = await service.register(session, supplier_in=supplier_in, actor=identity, now=clock.now())
-    await session.flush()
-    body = SupplierPublic.model_validate(supplier, from_attributes=True)
+    supplier, credentials = await service.register(session, supplier_in=supplier_in, actor=identity, now=clock.now())
+    body = SupplierWithCredentials(**_public(supplier).model_dump(), credentials=credentials)
     return idempotency.respond(201, body, headers={"Location": f"{request.url.path}/{supplier.id}",
                                                    "ETag": f'"{supplier.version}"'})
 
 
-@router.get("", response_model=Page[SupplierPublic], dependencies=[Staff])
-async def list_suppliers(session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50,
-                         status: SupplierStatusFilter | None = None, size: SupplierSize | None = None,
-                         maori_business: bool | None = None, pasifika_business: bool | None = None,
+@router.get("", response_model=Page[SupplierPublic], dependencies=[SignedIn])
+async def list_suppliers(session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
+                         limit: LimitQuery = 50, status: SupplierStatusFilter | None = None,
+                         size: SupplierSize | None = None, maori_business: bool | None = None,
+                         pasifika_business: bool | None = None,
                          q: Annotated[str | None, Query(max_length=100, description="Text in the names")] = None):
-    """Suppliers, filtered, by legal name."""
+    """Suppliers, filtered, by legal name (a supplier sees only itself)."""
+    only = identity.supplier_id if identity.roles == {"supplier"} else None
     rows, next_cursor = await repository.list_page(session, status=status, size=size, maori_business=maori_business,
-                                                   pasifika_business=pasifika_business, text=q, cursor=cursor,
-                                                   limit=limit)
-    return Page[SupplierPublic](data=[SupplierPublic.model_validate(r, from_attributes=True) for r in rows],
-                                next_cursor=next_cursor)
+                                                   pasifika_business=pasifika_business, text=q, only_id=only,
+                                                   cursor=cursor, limit=limit)
+    return Page[SupplierPublic](data=[_public(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{supplier_id}", response_model=SupplierPublic, dependencies=[Staff])
-async def get_supplier(supplier_id: str, session: SessionDep, response: Response):
+@router.get("/{supplier_id}", response_model=SupplierPublic, dependencies=[SignedIn])
+async def get_supplier(supplier_id: str, session: SessionDep, identity: IdentityDep, response: Response):
     """One supplier, with its ETag."""
-    supplier = await repository.get(session, supplier_id)
-    if supplier is None:
-        raise not_found("supplier", supplier_id)
+    supplier = await service.get_visible(session, supplier_id, identity)
     set_etag(response, supplier.version)
-    return supplier
+    return _public(supplier)
 
 
-@router.get("/{supplier_id}/history", response_model=Page[HistoryEntry], dependencies=[Staff])
-async def supplier_history(supplier_id: str, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50):
+@router.patch("/{supplier_id}", response_model=SupplierPublic, dependencies=[SignedIn])
+async def update_supplier(supplier_id: str, changes: SupplierUpdate, request: Request, response: Response,
+                          session: SessionDep, identity: IdentityDep, clock: ClockDep):
+    """Change a supplier's details (If-Match required); legal identity only by an admin once verified."""
+    supplier = await service.get_visible(session, supplier_id, identity)
+    check_if_match(request, supplier.version)
+    supplier = await service.update(session, supplier=supplier, changes_in=changes, actor=identity, now=clock.now())
+    set_etag(response, supplier.version)
+    return _public(supplier)
+
+
+@router.post("/{supplier_id}/credentials/rotate", response_model=ClientCredentials, dependencies=[SignedIn])
+async def rotate_credentials(supplier_id: str, session: SessionDep, identity: IdentityDep, clock: ClockDep):
+    """A new client secret, shown once; the old secret stops working at once."""
+    supplier = await service.get_visible(session, supplier_id, identity)
+    return await service.rotate_credentials(session, supplier=supplier, actor=identity, now=clock.now())
+
+
+@router.get("/{supplier_id}/history", response_model=Page[HistoryEntry], dependencies=[SignedIn])
+async def supplier_history(supplier_id: str, session: SessionDep, identity: IdentityDep,
+                           cursor: CursorQuery = None, limit: LimitQuery = 50):
     """Every change of the supplier, oldest first."""
-    if await repository.get(session, supplier_id) is None:
-        raise not_found("supplier", supplier_id)
+    await service.get_visible(session, supplier_id, identity)
     return await read_history(session, aggregate_type=service.AGGREGATE, aggregate_id=supplier_id,
                               cursor=cursor, limit=limit)
+
+
+@router.post("/{supplier_id}/{action}", response_model=SupplierPublic, dependencies=[Admin],
+             responses={409: {"description": "the life cycle does not allow this from the current state"}})
+async def transition_supplier(supplier_id: str, action: Action, session: SessionDep, identity: IdentityDep,
+                              clock: ClockDep, response: Response, body: Reason | None = None):
+    """Admin transitions: verify, suspend (reason required), reinstate, deregister (final)."""
+    supplier = await service.get_visible(session, supplier_id, identity)
+    supplier = await service.apply_transition(session, supplier=supplier, action=action, actor=identity,
+                                              reason=body.reason if body else None, now=clock.now())
+    set_etag(response, supplier.version)
+    return _public(supplier)

@@ -6,15 +6,24 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.suppliers import SupplierEvent, SupplierRegistered
+from events.suppliers import (SupplierDeregistered, SupplierEvent, SupplierRegistered, SupplierReinstated,
+                              SupplierSuspended, SupplierUpdated, SupplierVerified)
 from servicekit.history import record_change
 from servicekit.identity import Identity
 from servicekit.outbox import emit
-from servicekit.problems import conflict
+from servicekit.problems import Problem, conflict, forbidden, not_found
+from suppliers.credentials import service as credentials
+from suppliers.credentials.models import ClientCredentials
 from suppliers.supplier import repository
-from suppliers.supplier.models import Supplier, SupplierCreate, supplier_state
+from suppliers.supplier.lifecycle import SUPPLIER_LIFECYCLE
+from suppliers.supplier.models import Supplier, SupplierCreate, SupplierUpdate, supplier_state
 
 AGGREGATE = "supplier"
+EVENTS: dict[str, type[SupplierEvent]] = {
+    "verify": SupplierVerified, "suspend": SupplierSuspended, "reinstate": SupplierReinstated,
+    "deregister": SupplierDeregistered,
+}
+LEGAL_IDENTITY = ("legal_name", "nzbn")
 
 
 def org_id_for(nzbn: str | None, country: str | None, registration_id: str | None) -> str:
@@ -24,6 +33,11 @@ def org_id_for(nzbn: str | None, country: str | None, registration_id: str | Non
     return f"{country}-REG-{registration_id}"
 
 
+def acts_for(identity: Identity, supplier_id: str) -> bool:
+    """Whether the caller is the supplier itself (by its own credentials)."""
+    return identity.has_role("supplier") and identity.supplier_id == supplier_id
+
+
 def _record(session: AsyncSession, supplier: Supplier, event_type: type[SupplierEvent], *, action: str,
             actor: str, at: datetime, from_state: str | None, reason: str | None = None,
             changes: dict | None = None) -> None:
@@ -31,17 +45,84 @@ def _record(session: AsyncSession, supplier: Supplier, event_type: type[Supplier
     record_change(session, aggregate_type=AGGREGATE, aggregate_id=supplier.id, version=supplier.version,
                   action=action, actor=actor, at=at, from_state=from_state, to_state=supplier.status,
                   reason=reason, changes=changes)
+    session.add(supplier)
     emit(session, event_type(aggregate_id=supplier.id, version=supplier.version, occurred_at=at, actor=actor,
                              reason=reason, supplier=supplier_state(supplier)))
 
 
-async def register(session: AsyncSession, *, supplier_in: SupplierCreate, actor: Identity, now: datetime) -> Supplier:
-    """Create a supplier awaiting verification; 409 when its NZBN is already registered."""
+async def get_visible(session: AsyncSession, supplier_id: str, identity: Identity) -> Supplier:
+    """The supplier, or 404 when it does not exist or the caller is another supplier."""
+    supplier = await repository.get(session, supplier_id)
+    if supplier is None or (identity.roles == {"supplier"} and not acts_for(identity, supplier_id)):
+        raise not_found("supplier", supplier_id)
+    return supplier
+
+
+async def register(session: AsyncSession, *, supplier_in: SupplierCreate, actor: Identity,
+                   now: datetime) -> tuple[Supplier, ClientCredentials]:
+    """Create a supplier awaiting verification, with its API client; 409 when its NZBN is taken."""
     if supplier_in.nzbn and await repository.find_by_nzbn(session, supplier_in.nzbn):
         raise conflict(f"a supplier with NZBN {supplier_in.nzbn} is already registered", nzbn=supplier_in.nzbn)
     data = supplier_in.model_dump(mode="json")
     supplier = Supplier(**data, org_id=org_id_for(supplier_in.nzbn, supplier_in.country, supplier_in.registration_id),
                         status="pending_verification", version=1, created_at=now, updated_at=now)
     session.add(supplier)
+    await session.flush()
+    client = credentials.issue(session, supplier=supplier, now=now)
     _record(session, supplier, SupplierRegistered, action="register", actor=actor.subject, at=now, from_state=None)
+    return supplier, client
+
+
+async def update(session: AsyncSession, *, supplier: Supplier, changes_in: SupplierUpdate, actor: Identity,
+                 now: datetime) -> Supplier:
+    """Apply a partial update by the supplier itself or an admin."""
+    if not (actor.has_role("admin") or acts_for(actor, supplier.id)):
+        raise forbidden("only the supplier itself or an admin may change a supplier")
+    if supplier.status == "deregistered":
+        raise conflict("a deregistered supplier cannot be changed", current_state=supplier.status)
+    requested = changes_in.model_dump(mode="json", exclude_unset=True)
+    if supplier.status != "pending_verification" and not actor.has_role("admin"):
+        if locked := [name for name in LEGAL_IDENTITY if name in requested]:
+            raise forbidden(f"once verified, only an admin may change {', '.join(locked)}")
+    if "nzbn" in requested and supplier.nzbn is None:
+        raise Problem(422, "an overseas supplier has no nzbn to change", kind="validation-error",
+                      errors=[{"field": "nzbn", "message": "not applicable to an overseas supplier"}])
+    if requested.get("nzbn") and requested["nzbn"] != supplier.nzbn:
+        if await repository.find_by_nzbn(session, requested["nzbn"]):
+            raise conflict(f"a supplier with NZBN {requested['nzbn']} is already registered")
+    changed = {name: {"from": getattr(supplier, name), "to": value} for name, value in requested.items()
+               if getattr(supplier, name) != value}
+    if not changed:
+        return supplier
+    for name, value in requested.items():
+        setattr(supplier, name, value)
+    if "nzbn" in changed:
+        supplier.org_id = org_id_for(supplier.nzbn, None, None)
+    supplier.version += 1
+    supplier.updated_at = now
+    _record(session, supplier, SupplierUpdated, action="update", actor=actor.subject, at=now,
+            from_state=supplier.status, changes=changed)
     return supplier
+
+
+async def apply_transition(session: AsyncSession, *, supplier: Supplier, action: str, actor: Identity,
+                           reason: str | None, now: datetime) -> Supplier:
+    """Move the supplier along its life cycle, if the table allows it."""
+    move = SUPPLIER_LIFECYCLE.check(action, supplier, actor, reason=reason)
+    from_state = supplier.status
+    supplier.status = move.target
+    supplier.version += 1
+    supplier.updated_at = now
+    _record(session, supplier, EVENTS[action], action=action, actor=actor.subject, at=now, from_state=from_state,
+            reason=reason)
+    return supplier
+
+
+async def rotate_credentials(session: AsyncSession, *, supplier: Supplier, actor: Identity,
+                             now: datetime) -> ClientCredentials:
+    """A new client secret for the supplier itself or an admin; the old one stops working."""
+    if not (actor.has_role("admin") or acts_for(actor, supplier.id)):
+        raise forbidden("only the supplier itself or an admin may rotate its credentials")
+    if supplier.status == "deregistered":
+        raise conflict("a deregistered supplier has no credentials to rotate", current_state=supplier.status)
+    return await credentials.rotate(session, supplier=supplier, actor=actor, now=now)
