@@ -1,0 +1,92 @@
+"""Which service owns which `/api/v1/<resource>`, and how long the gateway waits for it."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+import aiohttp
+from yarl import URL
+
+from gateway.settings import GatewaySettings
+
+API_PREFIX = "/api/v1/"
+
+# resource (first path segment after /api/v1/) -> owning service
+ROUTES: dict[str, str] = {
+    "suppliers": "suppliers",
+    "agreements": "suppliers",
+    "categories": "catalogue",
+    "offerings": "catalogue",
+    "shortlists": "catalogue",
+    "eligibility": "catalogue",
+    "accreditation": "accreditation",
+    "accreditations": "accreditation",
+    "courses": "training",
+    "sessions": "training",
+    "registry": "hub",
+}
+
+# path glob -> seconds; routes not listed wait settings.upstream_timeout_seconds.
+ROUTE_TIMEOUTS: dict[str, float] = {
+    "/api/v1/registry/export*": 120.0,
+    "/api/v1/registry/*/export*": 120.0,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One resource's forwarding target, with everything the hot path needs precomputed."""
+
+    resource: str
+    service: str
+    base_url: str
+    timeout: float
+    client_timeout: aiohttp.ClientTimeout
+    overrides: tuple[tuple[re.Pattern[str], float, aiohttp.ClientTimeout], ...] = ()
+
+    def timeouts_for(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
+        """The header deadline and aiohttp timeouts for this request path."""
+        for pattern, seconds, client_timeout in self.overrides:
+            if pattern.match(path):
+                return seconds, client_timeout
+        return self.timeout, self.client_timeout
+
+    def url(self, raw_path: bytes, query_string: bytes) -> URL:
+        """The upstream URL, path and query passed through byte for byte."""
+        target = self.base_url + raw_path.decode("latin-1")
+        if query_string:
+            target += "?" + query_string.decode("latin-1")
+        return URL(target, encoded=True)
+
+
+def _client_timeout(seconds: float) -> aiohttp.ClientTimeout:
+    # No total: a long CSV stream may take longer than the wait for its first byte. `connect` also
+    # bounds the wait for a free pooled connection; sock_read bounds every silence of the service.
+    return aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+
+
+class RouteTable:
+    """Matches a request path to its Route in one dict lookup."""
+
+    def __init__(self, settings: GatewaySettings):
+        upstreams = {name: url.rstrip("/") for name, url in settings.upstreams().items()}
+        globs = ROUTE_TIMEOUTS | settings.route_timeouts
+        default = settings.upstream_timeout_seconds
+        self.routes: dict[str, Route] = {}
+        for resource, service in ROUTES.items():
+            mine = [(g, s) for g, s in globs.items() if g.startswith(f"{API_PREFIX}{resource}")]
+            overrides = tuple((re.compile(fnmatch.translate(g)), s, _client_timeout(s))
+                              for g, s in sorted(mine, key=lambda item: -len(item[0])))
+            self.routes[resource] = Route(resource, service, upstreams[service], default,
+                                          _client_timeout(default), overrides)
+        self.upstreams = upstreams
+
+    def match(self, path: str) -> Route | None:
+        """The route for `/api/v1/<resource>[/...]`, or None."""
+        end = path.find("/", 8)
+        return self.routes.get(path[8:] if end < 0 else path[8:end])
+
+    def resources_of(self, service: str) -> list[str]:
+        return [resource for resource, owner in ROUTES.items() if owner == service]

@@ -1,0 +1,73 @@
+"""Gateway settings, read from `GATEWAY_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.settings import DEV_IDENTITY_SECRET, PLACEHOLDER_SECRETS
+
+GATEWAY_DIR = Path(__file__).resolve().parent
+
+
+class GatewaySettings(BaseSettings):
+    """Everything the gateway needs to know at startup."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    # Shared with the services, so a single un-prefixed variable may configure all of them.
+    environment: str = Field("development", validation_alias=AliasChoices("GATEWAY_ENVIRONMENT", "ENVIRONMENT"))
+    identity_secret: str = Field(
+        DEV_IDENTITY_SECRET, validation_alias=AliasChoices("GATEWAY_IDENTITY_SECRET", "IDENTITY_SECRET"))
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    suppliers_url: str = "http://127.0.0.1:8101"
+    catalogue_url: str = "http://127.0.0.1:8102"
+    accreditation_url: str = "http://127.0.0.1:8103"
+    training_url: str = "http://127.0.0.1:8104"
+    hub_url: str = "http://127.0.0.1:8105"
+    upstream_timeout_seconds: float = 10.0
+    # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
+    route_timeouts: dict[str, float] = Field(default_factory=dict)
+    upstream_connection_limit: int = 1000
+    # Below uvicorn's 5 s keep-alive, so the gateway drops an idle connection before the service does.
+    upstream_keepalive_seconds: float = 4.0
+    max_buffered_body_bytes: int = 65536
+
+    clients_file: Path = GATEWAY_DIR / "clients.dev.json"
+    jwks_url: str | None = None
+    jwt_issuer: str = "marketplace-gateway"
+    jwt_audience: str = "marketplace-api"
+    jwt_leeway_seconds: int = 30
+    token_ttl_seconds: int = 3600
+    signing_key_file: Path | None = None
+
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 100
+    # Each token request costs a PBKDF2 check (~0.1 s of CPU), so it gets a much smaller budget per IP.
+    token_rate_limit_per_second: float = 2.0
+    token_rate_limit_burst: int = 20
+    openapi_cache_seconds: float = 30.0
+    # Freeze the startup heap and collect the young generation less often; see Gateway.lifespan.
+    gc_tuning: bool = True
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def upstreams(self) -> dict[str, str]:
+        """Base URL of each service, by service name."""
+        return {
+            "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
+            "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
+        }
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> GatewaySettings:
+        if not self.is_development and self.identity_secret in PLACEHOLDER_SECRETS:
+            raise ValueError("identity_secret is a placeholder; set GATEWAY_IDENTITY_SECRET or IDENTITY_SECRET "
+                             "outside development")
+        return self

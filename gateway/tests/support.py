@@ -1,0 +1,158 @@
+"""Test helpers: in-process uvicorn servers, fake services and a fake identity provider."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+
+import jwt
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
+
+IDENTITY_SECRET = "test-identity-secret-that-is-long-enough"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+EXPORT_ROWS = 20_000
+
+
+@contextlib.asynccontextmanager
+async def serve(app, **config) -> AsyncIterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, **config))
+    # uvicorn would otherwise take over Ctrl-C handling for the whole test run.
+    server.capture_signals = contextlib.nullcontext
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextlib.asynccontextmanager
+async def garbage_server() -> AsyncIterator[str]:
+    """A server that answers every request with something that is not HTTP."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SURPRISE this is not http\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def service_document(service: str, resource: str, problem_fields: list[str]) -> dict:
+    """A small OpenAPI document like a service would publish."""
+    return {
+        "openapi": "3.1.0", "info": {"title": service, "version": "1"},
+        "paths": {
+            f"/api/v1/{resource}": {"get": {"tags": [service], "operationId": f"list_{resource}", "parameters": [
+                {"name": "x-marketplace-identity", "in": "header", "schema": {"type": "string"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer"}}], "responses": {
+                "200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Page"}}}},
+                "404": {"description": "no", "content": {"application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+            "/healthz": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+        "components": {"schemas": {
+            "Problem": {"type": "object", "properties": {name: {"type": "string"} for name in problem_fields}},
+            "Page": {"type": "object", "properties": {"items": {"type": "array"},
+                                                      "error": {"$ref": "#/components/schemas/Problem"}}},
+            "Money": {"type": "object", "properties": {"amount": {"type": "string"}}},
+        }},
+        "tags": [{"name": service}],
+    }
+
+
+def fake_service(service: str, resource: str, problem_fields: list[str]) -> Starlette:
+    """A service that echoes what it received and checks the gateway's identity header."""
+
+    async def echo(request: Request) -> Response:
+        header = request.headers.get(IDENTITY_HEADER)
+        try:
+            identity = verify_identity(header, IDENTITY_SECRET).claims() if header else None
+        except InvalidIdentity as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=401)
+        body = await request.body()
+        return JSONResponse({
+            "service": service, "method": request.method, "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(), "query": request.scope["query_string"].decode(),
+            "headers": [[k.decode(), v.decode()] for k, v in request.scope["headers"]],
+            "identity": identity, "body_length": len(body), "body_sha": hashlib.sha256(body).hexdigest(),
+            "body_head": body[:200].decode("latin-1"),
+        }, headers={"x-request-id": "upstream-echo", "connection": "keep-alive", "x-upstream": service})
+
+    async def slow(request: Request) -> Response:
+        await asyncio.sleep(float(request.query_params.get("seconds", "3")))
+        return JSONResponse({"slow": True})
+
+    async def export(request: Request) -> Response:
+        async def rows():
+            yield b"id,name\n"
+            for start in range(0, EXPORT_ROWS, 1000):
+                yield b"".join(b"%d,entry %d\n" % (i, i) for i in range(start, start + 1000))
+                await asyncio.sleep(0)
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    async def openapi(request: Request) -> Response:
+        if request.headers.get(IDENTITY_HEADER) is None:
+            return JSONResponse({"detail": "no identity"}, status_code=401)
+        return JSONResponse(service_document(service, resource, problem_fields))
+
+    return Starlette(routes=[
+        Route(f"/api/v1/{resource}/slow", slow),
+        Route(f"/api/v1/{resource}/export.csv", export),
+        Route("/openapi.json", openapi),
+        Route("/healthz", lambda request: JSONResponse({"status": "ok"})),
+        Route("/{path:path}", echo, methods=ALL_METHODS),
+    ])
+
+
+class FakeIdentityProvider:
+    """An external IdP: one RSA key, published as a JWKS."""
+
+    def __init__(self, issuer: str = "https://idp.example", audience: str = "marketplace-api"):
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "idp-key-1"
+        self.issuer, self.audience = issuer, audience
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        self.jwks = {"keys": [jwk | {"kid": self.kid, "use": "sig", "alg": "RS256"}]}
+        self.app = Starlette(routes=[Route("/jwks.json", lambda request: JSONResponse(self.jwks))])
+
+    def token(self, subject: str, roles, *, key=None, ttl: int = 600, **claims) -> str:
+        now = int(time.time())
+        body = {"sub": subject, "roles": roles, "iss": self.issuer, "aud": self.audience, "iat": now,
+                "exp": now + ttl} | claims
+        return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": self.kid})

@@ -1,0 +1,186 @@
+"""Forwarding to the owning service over real sockets."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from gateway.tests.conftest import ROUTE_TIMEOUT
+from gateway.tests.support import EXPORT_ROWS
+from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upstream_headers(echo: dict) -> dict[str, str]:
+    return {name: value for name, value in echo["headers"]}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["type"].startswith("https://")
+    assert response.headers["x-request-id"]
+    return body
+
+
+async def test_identity_reaches_the_service_signed_and_client_identity_is_stripped(live):
+    forged = sign_identity(Identity("mallory", frozenset({"admin"})), "a-guessed-secret-of-thirty-two-bytes")
+    response = await live.client.get("/api/v1/suppliers/s-1", headers=bearer(live.tokens["buyer"]) | {
+        IDENTITY_HEADER: forged})
+    assert response.status_code == 200, response.text
+    echo = response.json()
+    assert echo["service"] == "suppliers"
+    assert echo["identity"] == {"sub": "buyer", "roles": ["buyer"]}
+    sent = [name for name, _ in echo["headers"]]
+    assert sent.count(IDENTITY_HEADER) == 1 and "authorization" not in sent
+
+
+async def test_requests_without_a_token_go_through_as_anonymous(live):
+    response = await live.client.get("/api/v1/offerings?category=llm&page=2")
+    assert response.status_code == 200
+    echo = response.json()
+    assert echo["service"] == "catalogue" and echo["identity"] == {"sub": "anonymous", "roles": []}
+    assert echo["query"] == "category=llm&page=2"
+
+
+async def test_path_query_method_and_body_pass_through_unchanged(live):
+    response = await live.client.post("/api/v1/agreements/a%2Fb/sign%20here?x=1&x=2&q=%C3%A9",
+                                      json={"accepted": True}, headers=bearer(live.tokens["admin"]))
+    echo = response.json()
+    assert echo["method"] == "POST" and echo["raw_path"] == "/api/v1/agreements/a%2Fb/sign%20here"
+    assert echo["query"] == "x=1&x=2&q=%C3%A9"
+    assert echo["body_head"] == '{"accepted":true}'
+    assert upstream_headers(echo)["content-type"] == "application/json"
+
+
+async def test_large_request_body_is_streamed_to_the_service(live):
+    body = bytes(range(256)) * 4096  # 1 MiB, above the buffering threshold
+    response = await live.client.put("/api/v1/suppliers/s-1/logo", content=body,
+                                     headers={"content-type": "application/octet-stream"})
+    echo = response.json()
+    assert echo["body_length"] == len(body) and echo["body_sha"] == hashlib.sha256(body).hexdigest()
+
+
+async def test_forwarding_headers_and_hop_by_hop(live):
+    response = await live.client.get("/api/v1/suppliers", headers={"X-Forwarded-For": "203.0.113.9",
+                                                                    "Proxy-Authorization": "Basic eDp5",
+                                                                    "X-Custom": "kept"})
+    sent = upstream_headers(response.json())
+    assert sent["x-forwarded-for"].endswith("127.0.0.1") and sent["x-forwarded-proto"] == "http"
+    assert sent["x-custom"] == "kept" and "proxy-authorization" not in sent
+    assert sent["host"] != sent["x-forwarded-host"]
+    # the upstream's own headers come back, minus hop-by-hop ones and its request id
+    assert response.headers["x-upstream"] == "suppliers" and "keep-alive" not in response.headers.get("connection", "")
+    assert response.headers.get_list("x-request-id") != ["upstream-echo"]
+
+
+async def test_request_id_is_echoed_or_generated(live):
+    kept = await live.client.get("/api/v1/suppliers", headers={"X-Request-Id": "req-123.abc"})
+    assert kept.headers["x-request-id"] == "req-123.abc"
+    assert upstream_headers(kept.json())["x-request-id"] == "req-123.abc"
+    generated = await live.client.get("/api/v1/suppliers")
+    assert len(generated.headers["x-request-id"]) == 32
+    assert upstream_headers(generated.json())["x-request-id"] == generated.headers["x-request-id"]
+    insane = await live.client.get("/api/v1/suppliers", headers={"X-Request-Id": "x" * 500})
+    assert insane.headers["x-request-id"] != "x" * 500
+    internal = await live.client.get("/healthz", headers={"X-Request-Id": "hc-1"})
+    assert internal.headers["x-request-id"] == "hc-1"
+
+
+async def test_unknown_resource_is_404(live):
+    body = assert_problem(await live.client.get("/api/v1/nonsense/1"), 404)
+    assert "nonsense" in body["detail"]
+    assert_problem(await live.client.get("/not-api"), 404)
+
+
+async def test_dot_segments_are_refused(live):
+    response = await live.client.get("/api/v1/suppliers/%2E%2E/%2E%2E/internal")
+    assert_problem(response, 400)
+
+
+async def test_service_down_is_503_quickly(live):
+    started = time.monotonic()
+    body = assert_problem(await live.client.get("/api/v1/accreditations"), 503)
+    assert time.monotonic() - started < 1.0
+    assert body["service"] == "accreditation" and "127.0.0.1" not in body["detail"]
+
+
+async def test_slow_service_is_504_within_the_route_timeout(live):
+    started = time.monotonic()
+    body = assert_problem(await live.client.get("/api/v1/suppliers/slow?seconds=3"), 504)
+    elapsed = time.monotonic() - started
+    assert ROUTE_TIMEOUT <= elapsed < ROUTE_TIMEOUT + 0.5, elapsed
+    assert body["service"] == "suppliers"
+
+
+async def test_malformed_upstream_response_is_502(live):
+    body = assert_problem(await live.client.get("/api/v1/sessions"), 502)
+    assert body["service"] == "training" and "127.0.0.1" not in body["detail"]
+
+
+async def test_large_export_streams_back(live):
+    async with live.client.stream("GET", "/api/v1/registry/export.csv", headers=bearer(live.tokens["admin"])) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert "content-length" not in r.headers
+        lines = [line async for line in r.aiter_lines() if line]
+    assert lines[0] == "id,name" and len(lines) == EXPORT_ROWS + 1 and lines[-1] == f"{EXPORT_ROWS - 1},entry 19999"
+
+
+async def test_expired_token_is_401(live):
+    now = int(time.time())
+    issuer = live.gateway.issuer
+    expired = jwt.encode({"sub": "admin", "roles": ["admin"], "iss": issuer.issuer, "aud": issuer.audience,
+                          "iat": now - 7200, "exp": now - 3600}, issuer.key, algorithm="RS256",
+                         headers={"kid": issuer.kid})
+    response = await live.client.get("/api/v1/suppliers", headers=bearer(expired))
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_forged_and_garbage_tokens_are_401(live):
+    now = int(time.time())
+    issuer = live.gateway.issuer
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {"sub": "admin", "roles": ["admin"], "iss": issuer.issuer, "aud": issuer.audience, "iat": now,
+              "exp": now + 600}
+    forged = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": issuer.kid})
+    hmac_forged = jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": issuer.kid})
+    wrong_audience = jwt.encode(claims | {"aud": "someone-else"}, issuer.key, algorithm="RS256",
+                                headers={"kid": issuer.kid})
+    for token in (forged, hmac_forged, wrong_audience, "not-a-jwt"):
+        response = await live.client.get("/api/v1/suppliers", headers=bearer(token))
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    basic = await live.client.get("/api/v1/suppliers", headers={"Authorization": "Basic eDp5"})
+    assert_problem(basic, 401)
+
+
+async def test_unknown_roles_are_dropped(live):
+    now = int(time.time())
+    issuer = live.gateway.issuer
+    token = jwt.encode({"sub": "ops", "roles": ["assessor", "root", 7], "iss": issuer.issuer, "aud": issuer.audience,
+                        "iat": now, "exp": now + 600}, issuer.key, algorithm="RS256", headers={"kid": issuer.kid})
+    echo = (await live.client.get("/api/v1/suppliers", headers=bearer(token))).json()
+    assert echo["identity"] == {"sub": "ops", "roles": ["assessor"]}
+
+
+async def test_metrics_health_and_readiness(live):
+    await live.client.get("/api/v1/suppliers")
+    metrics = await live.client.get("/metrics")
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    assert 'gateway_requests_total{route="suppliers",status="200"}' in metrics.text
+    assert "gateway_request_duration_seconds_bucket" in metrics.text
+    assert 'gateway_upstream_errors_total{kind="timeout",service="suppliers"}' in metrics.text
+    assert (await live.client.get("/healthz")).json() == {"status": "ok"}
+    ready = await live.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["upstreams"] == {"suppliers": "up", "catalogue": "up", "accreditation": "down",
+                                         "training": "down", "hub": "up"}
