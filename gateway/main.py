@@ -19,6 +19,7 @@ from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy, client_key, request_id_of
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import API_PREFIX, RouteTable
+from gateway.supplier_clients import SupplierClientStore
 from gateway.settings import GatewaySettings
 from gateway.tokens import Authenticator, TokenIssuer, load_or_generate_key
 from servicekit.identity import REQUEST_ID_HEADER
@@ -47,7 +48,11 @@ class Gateway:
         if self.issuer and settings.signing_key_file is None and not settings.is_development:
             log.warning("no signing_key_file: tokens will not survive a restart nor verify on another replica")
         # A chain, so that another store (the suppliers service's API clients) can be added after the file.
-        self.clients = client_store or ChainClientStore([_file_store(settings)] if self.issuer else [])
+        self.clients = client_store or ChainClientStore([
+            _file_store(settings),
+            SupplierClientStore(suppliers_url=settings.suppliers_url, identity_secret=settings.identity_secret,
+                                session=self.require_session),
+        ] if self.issuer else [])
         self.authenticator = Authenticator(
             issuer=settings.jwt_issuer, audience=settings.jwt_audience, identity_secret=settings.identity_secret,
             leeway=settings.jwt_leeway_seconds, issuer_key=self.issuer, jwks_url=settings.jwks_url)

@@ -79,3 +79,14 @@ class Stack:
 
     async def as_role(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token(role)}"}
+
+    async def client_token(self, client_id: str, client_secret: str) -> httpx.Response:
+        """Ask the gateway for a token with any client's credentials (a supplier's, say)."""
+        return await self.client.post("/api/v1/auth/token", data={
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
+
+    async def as_supplier(self, credentials: dict) -> dict[str, str]:
+        """Authorization header for a supplier, from the credentials its registration returned."""
+        response = await self.client_token(credentials["client_id"], credentials["client_secret"])
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}

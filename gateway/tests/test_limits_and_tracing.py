@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -68,7 +69,9 @@ async def test_traceparent_continues_the_callers_trace(upstreams):
     assert span.attributes["http.response.status_code"] == 200 and span.attributes["http.route"] == "/api/v1/suppliers"
 
 
-async def test_without_a_tracer_the_callers_trace_context_passes_through(upstreams):
+async def test_without_a_tracer_the_callers_trace_context_passes_through(upstreams, monkeypatch):
+    # Other tests in the same process may have installed a provider; this one is about having none.
+    monkeypatch.setattr("gateway.proxy.trace.get_tracer_provider", lambda: trace.NoOpTracerProvider())
     gateway = create_app(settings_for(suppliers_url=upstreams["suppliers"]))
     async with asgi_gateway(gateway) as client:
         response = await client.get("/api/v1/suppliers", headers={"traceparent": INCOMING, "tracestate": "a=1"})
