@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import (AgreementActivated, AgreementEvent, AgreementExpired, AgreementOffered,
@@ -54,7 +55,7 @@ async def offer(session: AsyncSession, *, agreement_in: AgreementCreate, actor: 
         raise not_found("supplier", agreement_in.supplier_id)
     if supplier.status == "deregistered":
         raise conflict("a deregistered supplier cannot be offered an agreement", current_state=supplier.status)
-    agreement = Agreement(**agreement_in.model_dump(mode="json"), status="offered", offered_by=actor.subject,
+    agreement = Agreement(**agreement_in.model_dump(), status="offered", offered_by=actor.subject,
                           version=1, created_at=now, updated_at=now)
     _record(session, agreement, AgreementOffered, action="offer", actor=actor.subject, at=now, from_state="draft")
     return agreement
@@ -91,7 +92,8 @@ def _vary(agreement: Agreement, variation: Variation, actor: Identity, now: date
     requested = variation.model_dump(mode="json", exclude_unset=True, exclude={"effective_date", "reason"})
     if "end_date" in requested and variation.end_date <= agreement.start_date:
         raise conflict("end_date must be after the agreement's start_date")
-    changes = {name: {"from": getattr(agreement, name), "to": value} for name, value in requested.items()}
+    changes = jsonable_encoder({name: {"from": getattr(agreement, name), "to": value}
+                                for name, value in requested.items()})
     for name, value in requested.items():
         setattr(agreement, name, value if name != "end_date" else variation.end_date)
     number = len(agreement.variations) + 1
