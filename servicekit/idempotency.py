@@ -65,12 +65,17 @@ class IdempotentCreate:
         return Response(record.response_body, status_code=record.status_code, media_type="application/json",
                         headers={"Idempotent-Replayed": "true"})
 
-    def respond(self, status_code: int, body, headers: dict[str, str] | None = None) -> JSONResponse:
-        """The answer to give now, remembered under the key when there is one."""
+    def respond(self, status_code: int, body, headers: dict[str, str] | None = None, *,
+                remembered=None) -> JSONResponse:
+        """The answer to give now, remembered under the key when there is one.
+
+        `remembered` replaces the body kept for replays, for answers holding a secret that is
+        shown only once."""
         content = jsonable_encoder(body)
         if self._record is not None:
             self._record.status_code = status_code
-            self._record.response_body = orjson.dumps(content).decode()
+            kept = content if remembered is None else jsonable_encoder(remembered)
+            self._record.response_body = orjson.dumps(kept).decode()
         return JSONResponse(content, status_code=status_code, headers=headers)
 
 

@@ -1,6 +1,11 @@
 """Suppliers through the gateway: registration, ownership, updates, transitions, credentials."""
 
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
+from cloudevents.core.formats.json import JSONFormat
+
+from events.suppliers import SUPPLIER_TOPIC
 from tests.helpers import nzbn, supplier_body
+from tests.kafka_tools import read_topic
 
 
 async def register(stack, **overrides) -> dict:
@@ -50,7 +55,7 @@ async def test_bad_registrations_are_problems_naming_the_field(stack):
     assert (await stack.client.post("/api/v1/suppliers", json=both)).status_code == 422
 
 
-async def test_admin_transitions_follow_the_table(stack):
+async def test_admin_transitions_follow_the_table(stack, broker):
     admin = await stack.as_role("admin")
     supplier = await register(stack)
     url = f"/api/v1/suppliers/{supplier['id']}"
@@ -76,6 +81,18 @@ async def test_admin_transitions_follow_the_table(stack):
         ("suspend", "active", "suspended"), ("reinstate", "suspended", "active"),
         ("deregister", "active", "deregistered")]
     assert history[2]["reason"] == "insurance lapsed" and history[2]["actor"] == "admin"
+
+    def mine(records):
+        return [r for r in records if r.key == supplier["id"].encode()]
+
+    records = mine(await read_topic(broker.bootstrap_servers, SUPPLIER_TOPIC.name, until=lambda rs: len(mine(rs)) == 5))
+    events = [from_binary(KafkaMessage(headers=dict(r.headers), key=r.key, value=r.value), JSONFormat())
+              for r in records]
+    assert [e.get_type().split(".")[-2] for e in events] == [
+        "registered", "verified", "suspended", "reinstated", "deregistered"]
+    assert [e.get_data()["version"] for e in events] == [1, 2, 3, 4, 5]
+    assert events[2].get_data()["reason"] == "insurance lapsed"
+    assert events[-1].get_data()["supplier"]["status"] == "deregistered"
 
 
 async def test_only_admins_make_supplier_transitions(stack):
@@ -164,3 +181,15 @@ async def test_list_filters_and_paginates_without_gaps(stack):
     assert [s["legal_name"] for s in pasifika["data"]] == [f"{marker} 4"]
     bad = await stack.client.get("/api/v1/suppliers", headers=admin, params={"status": "sleeping"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query:status"
+
+
+async def test_a_replayed_registration_does_not_show_the_secret_again(stack):
+    body, key = supplier_body(), {"Idempotency-Key": f"register-{stack.run_id}"}
+    first = await stack.client.post("/api/v1/suppliers", json=body, headers=key)
+    again = await stack.client.post("/api/v1/suppliers", json=body, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert first.json()["credentials"]["client_secret"] and again.json()["credentials"]["client_secret"] is None
+    other = await stack.client.post("/api/v1/suppliers", json=body | {"legal_name": "Changed"}, headers=key)
+    assert other.status_code == 422

@@ -24,10 +24,10 @@ class SupplierClient(SQLModel, table=True):
 
 
 class ClientCredentials(BaseModel):
-    """A client id and secret, shown once: only a hash of the secret is kept."""
+    """A client id and secret, shown once: only a hash of the secret is kept (null when replayed)."""
 
     client_id: str
-    client_secret: str
+    client_secret: str | None
     token_url: str = "/api/v1/auth/token"
 
 

@@ -37,8 +37,10 @@ async def register_supplier(supplier_in: SupplierCreate, session: SessionDep, id
         return replay
     supplier, credentials = await service.register(session, supplier_in=supplier_in, actor=identity, now=clock.now())
     body = SupplierWithCredentials(**_public(supplier).model_dump(), credentials=credentials)
-    return idempotency.respond(201, body, headers={"Location": f"{request.url.path}/{supplier.id}",
-                                                   "ETag": f'"{supplier.version}"'})
+    # A replay must not show the secret again: the key is no proof of who registered.
+    withheld = body.model_copy(update={"credentials": credentials.model_copy(update={"client_secret": None})})
+    return idempotency.respond(201, body, remembered=withheld, headers={
+        "Location": f"{request.url.path}/{supplier.id}", "ETag": f'"{supplier.version}"'})
 
 
 @router.get("", response_model=Page[SupplierPublic], dependencies=[SignedIn])
