@@ -81,6 +81,11 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
             assert names == {body["legal_name"] for body in SUPPLIERS.values()}
             kauri = next(s for s in listed.json()["data"] if s["legal_name"] == SUPPLIERS["kauri"]["legal_name"])
             assert kauri["org_id"] == f"NZ-NZBN-{SUPPLIERS['kauri']['nzbn']}"
+            assert all(supplier["status"] == "active" for supplier in listed.json()["data"])
+            agreements = http.get("/api/v1/agreements", params={"limit": 100, "status": "active"},
+                                  headers=admin).json()["data"]
+            assert {a["type"] for a in agreements} == {"marketplace", "strategic_partnership"}
+            assert len([a for a in agreements if a["type"] == "marketplace"]) == len(SUPPLIERS)
 
         # Everything lives in the var dir it was given: databases and JSON-line logs.
         for name in SERVICES:

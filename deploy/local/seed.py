@@ -115,6 +115,19 @@ class SeedApi:
         replayed = response.headers.get("idempotent-replayed") == "true"
         return Created("replayed" if replayed else "created", response.json())
 
+    def post(self, path: str, *, as_client: str | None = "admin", token: str | None = None,
+             json: dict | None = None) -> httpx.Response:
+        """A plain POST (transitions), as a development client or with a given bearer token."""
+        headers = {"Authorization": f"Bearer {token}"} if token else self.headers(as_client)
+        return self._send("POST", path, headers=headers, json=json)
+
+    def client_token(self, client_id: str, client_secret: str) -> str:
+        """A bearer token for any client, e.g. a supplier's own."""
+        response = self._send("POST", TOKEN_PATH, data={
+            "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
+        _expect(response, 200)
+        return response.json()["access_token"]
+
     def _send(self, method: str, path: str, **options) -> httpx.Response:
         # The token endpoint is rate limited per address; wait out a 429 instead of failing.
         for _ in range(10):
@@ -208,12 +221,80 @@ def register_suppliers(api: SeedApi) -> str:
             f"{counts['replayed'] + counts['exists']} already there)")
 
 
+def verify_suppliers(api: SeedApi) -> str:
+    """The operator verifies every seeded supplier (already active ones are left as they are)."""
+    verified = 0
+    for name in SUPPLIERS:
+        supplier = api.get(f"/api/v1/suppliers/{api.refs[f'supplier:{name}']}")
+        if supplier["status"] == "pending_verification":
+            _expect(api.post(f"/api/v1/suppliers/{supplier['id']}/verify"), 200)
+            verified += 1
+    return f"{verified} verified, {len(SUPPLIERS) - verified} already active"
+
+
+# --- agreements ----------------------------------------------------------------------------------
+
+CATEGORY_CODES = [
+    "ai.generative-assistants", "ai.chatbots-and-search", "ai.document-processing", "ai.translation",
+    "ai.speech", "ai.computer-vision", "ai.predictive-analytics", "ai.workflow-automation",
+    "ai.platforms-mlops", "ai.assurance-services", "ai.training",
+]
+MARKETPLACE_SCOPES: dict[str, list[str]] = {
+    "kauri": ["ai.document-processing", "ai.predictive-analytics", "ai.assurance-services"],
+    "tui": ["ai.translation", "ai.speech", "ai.chatbots-and-search"],
+    "moana": ["ai.predictive-analytics", "ai.workflow-automation"],
+    "southern-cross": ["ai.generative-assistants", "ai.platforms-mlops", "ai.computer-vision"],
+    "pounamu": ["ai.training"],
+    "wattle": ["ai.computer-vision", "ai.document-processing"],
+}
+STRATEGIC = {"supplier": "southern-cross", "scope": ["ai.generative-assistants", "ai.platforms-mlops"],
+             "commitments": {"discount_percent": 15, "co_development": "Sovereign hosting of assistant models "
+                             "in New Zealand data centres", "training_places": 200}}
+
+
+def _agreement_body(api: SeedApi, supplier: str, type_: str, scope: list[str], **extra: Any) -> dict[str, Any]:
+    return {"supplier_id": api.refs[f"supplier:{supplier}"], "type": type_, "terms_version": "2026.1",
+            "scope": scope, "start_date": "2026-07-01", "end_date": "2029-06-30", **extra}
+
+
+def _bring_into_force(api: SeedApi, agreement: dict[str, Any], supplier: str) -> bool:
+    """Sign (as the supplier) and countersign an offered agreement; False when it already was."""
+    if agreement["status"] == "offered":
+        # The supplier's secret was shown once at registration; the operator issues a fresh one here.
+        credentials = api.post(f"/api/v1/suppliers/{agreement['supplier_id']}/credentials/rotate").json()
+        token = api.client_token(credentials["client_id"], credentials["client_secret"])
+        _expect(api.post(f"/api/v1/agreements/{agreement['id']}/sign", token=token,
+                         json={"signatory_name": SUPPLIERS[supplier]["contacts"][0]["name"],
+                               "signatory_role": SUPPLIERS[supplier]["contacts"][0]["role"]}), 200)
+        agreement["status"] = "signed"
+    if agreement["status"] == "signed":
+        _expect(api.post(f"/api/v1/agreements/{agreement['id']}/countersign"), 200)
+        return True
+    return False
+
+
+def make_agreements(api: SeedApi) -> str:
+    """A marketplace agreement in force for every supplier, and one strategic partnership."""
+    wanted = [(name, _agreement_body(api, name, "marketplace", scope)) for name, scope in MARKETPLACE_SCOPES.items()]
+    wanted.append((STRATEGIC["supplier"], _agreement_body(api, STRATEGIC["supplier"], "strategic_partnership",
+                                                          STRATEGIC["scope"], commitments=STRATEGIC["commitments"])))
+    activated = 0
+    for name, body in wanted:
+        agreement = api.create("/api/v1/agreements", body).body
+        current = api.get(f"/api/v1/agreements/{agreement['id']}")
+        activated += _bring_into_force(api, current, name)
+        api.refs[f"agreement:{name}:{body['type']}"] = agreement["id"]
+    return f"{len(wanted)} agreements in force ({activated} newly activated), 1 strategic partnership"
+
+
 # --- the steps, in order ---------------------------------------------------------------------------
 
 SeedStep = Callable[[SeedApi], str]
 STEPS: list[SeedStep] = [
     register_suppliers,
-    # next: agreements, categories, offerings, accreditation, courses, hub use cases
+    verify_suppliers,
+    make_agreements,
+    # next: categories, offerings, accreditation, courses, hub use cases
 ]
 
 
