@@ -26,7 +26,9 @@ run: env
 test: env
 	$(PY) -m pytest -q
 
+# wrk is the load generator (from Debian's packages); without it the benchmark falls back to a Python one.
 bench: env
+	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null) || echo "wrk not installable; using the Python load generator")
 	$(PY) -m bench.run
 
 contracts: env

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 from datetime import datetime
@@ -19,9 +20,15 @@ import httpx
 
 from bench.processes import running_services
 from servicekit.identity import ANONYMOUS_IDENTITY, Identity
+from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import identity_headers
 
 ADMIN = Identity(subject="bench", roles=frozenset({"admin"}))
+
+
+def _signed(identity: Identity) -> dict[str, str]:
+    # The services take the identity secret from the environment, as this process does.
+    return identity_headers(identity, os.environ.get("IDENTITY_SECRET", DEV_IDENTITY_SECRET))
 
 
 def _nzbn(n: int) -> str:
@@ -32,7 +39,7 @@ def _nzbn(n: int) -> str:
 
 async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int) -> list[str]:
     """POST `count` registrations at `rate` per second; returns the new ids."""
-    headers = identity_headers(ANONYMOUS_IDENTITY)
+    headers = _signed(ANONYMOUS_IDENTITY)
     loop = asyncio.get_running_loop()
     start = loop.time()
 
@@ -51,7 +58,7 @@ async def _all_rows(client: httpx.AsyncClient, url: str) -> list[dict]:
     rows, cursor = [], None
     while True:
         params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
-        page = (await client.get(url, params=params, headers=identity_headers(ADMIN))).json()
+        page = (await client.get(url, params=params, headers=_signed(ADMIN))).json()
         rows += page["data"]
         if not (cursor := page["next_cursor"]):
             return rows

@@ -11,11 +11,12 @@ from servicekit.identity import Identity
 from servicekit.problems import Problem, forbidden
 
 
-def _identity(request: Request) -> Identity:
+# Dependencies are async on purpose: FastAPI runs plain functions in a worker thread.
+async def _identity(request: Request) -> Identity:
     return request.state.identity
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
@@ -34,7 +35,7 @@ def require_login(identity: Identity) -> Identity:
 def require_roles(*roles: str):
     """A dependency admitting only callers holding one of `roles`."""
 
-    def check(identity: IdentityDep) -> Identity:
+    async def check(identity: IdentityDep) -> Identity:
         require_login(identity)
         if not identity.has_role(*roles):
             raise forbidden(f"this needs the role {' or '.join(roles)}")

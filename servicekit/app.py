@@ -48,8 +48,11 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     """A FastAPI app with the gateway check, problem+json, health, metrics, outbox relay and consumer."""
     settings = service.settings
     metrics = ServiceMetrics()
+    # FastAPI's own telemetry is off: ServiceRequestMiddleware makes the one server span per
+    # request (and the metrics), so requests are not traced twice.
     app = FastAPI(title=service.title, description=service.description, version="1.0.0",
-                  lifespan=_lifespan(service), docs_url="/docs", redoc_url=None)
+                  lifespan=_lifespan(service), docs_url="/docs", redoc_url=None,
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.clock = clock or Clock()

@@ -1,0 +1,88 @@
+"""`make bench`: the gateway against the service it fronts, and event latency between services.
+
+1. Throughput of `GET /api/v1/suppliers/{id}` on the real suppliers service (SQLite), sent
+   straight to the service and through the gateway, 32 connections; target gateway >= 60%.
+2. Latency from a supplier's commit to its row in the catalogue's projection at a steady
+   100 events/s; target p99 <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+
+import httpx
+
+# Children inherit it: the gateway and the services must share the identity secret.
+os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
+
+from bench import event_latency  # noqa: E402
+from bench import gateway_throughput as throughput  # noqa: E402
+from bench.processes import running_services, stop  # noqa: E402
+from servicekit.broker import free_port  # noqa: E402
+from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def gateway_against_service(args: argparse.Namespace, work: Path) -> tuple[float, float]:
+    """Requests per second straight to the suppliers service and through the gateway."""
+    with running_services(["suppliers"], work) as (urls, _broker):
+        secret = os.environ["IDENTITY_SECRET"]
+        registered = httpx.post(f"{urls['suppliers']}/api/v1/suppliers", headers={
+            IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
+            "legal_name": "Bench Supplier Ltd", "nzbn": "9429039501974", "size": "small",
+            "contacts": [{"name": "Bench", "email": "bench@example.nz"}]})
+        registered.raise_for_status()
+        path = f"/api/v1/suppliers/{registered.json()['id']}"
+        gateway_port = free_port()
+        gateway = throughput.start_gateway(int(urls["suppliers"].rsplit(":", 1)[1]), gateway_port)
+        try:
+            throughput.wait_for_port(gateway_port)
+            identity = sign_identity(Identity("buyer", frozenset({"buyer"})), secret, ttl_seconds=3600)
+            direct = throughput.measure(f"{urls['suppliers']}{path}", {IDENTITY_HEADER: identity}, args)
+            token = throughput.fetch_token(gateway_port)
+            through = throughput.measure(f"http://127.0.0.1:{gateway_port}{path}",
+                                         {"Authorization": f"Bearer {token}"}, args)
+        finally:
+            stop([gateway])
+        return direct, through
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per throughput run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--loadgen", choices=["auto", "wrk", "aiohttp"], default="auto")
+    parser.add_argument("--rate", type=float, default=100.0, help="events per second for the latency run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    args = parser.parse_args()
+    generator = "wrk" if throughput.use_wrk(args) else "aiohttp load generator in its own process"
+    print(f"machine: {machine()}")
+    print(f"git: {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
+    with tempfile.TemporaryDirectory() as work:
+        direct, through = gateway_against_service(args, Path(work))
+    print(f"GET /api/v1/suppliers/{{id}}, {args.connections} connections, {args.duration:g} s each, {generator}:")
+    print(f"  direct to the suppliers service: {direct:8.0f} req/s")
+    print(f"  through the gateway:             {through:8.0f} req/s")
+    verdict = "meets" if through / direct >= 0.6 else "MISSES"
+    print(f"  ratio: {through / direct:.1%} ({verdict} the 60% target)")
+    result = event_latency.run(args.rate, args.seconds)
+    verdict = "meets" if result["p99_ms"] <= 100 else "MISSES"
+    print(f"event latency, commit -> applied in the catalogue projection, {result['rate']:.0f} events/s for "
+          f"{args.seconds:g} s ({result['applied']}/{result['events']} applied):")
+    print(f"  p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms "
+          f"({verdict} the p99 <= 100 ms target)")
+
+
+if __name__ == "__main__":
+    main()
