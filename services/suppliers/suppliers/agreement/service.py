@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events.suppliers import (AgreementActivated, AgreementEvent, AgreementExpired, AgreementOffered,
                               AgreementReinstated, AgreementSigned, AgreementSuspended, AgreementTerminated,
                               AgreementVaried)
-from servicekit.history import record_change
+from servicekit.changes import record_and_emit
 from servicekit.identity import Identity
-from servicekit.outbox import emit
 from servicekit.problems import conflict, not_found
 from suppliers.agreement import repository
 from suppliers.agreement.lifecycle import AGREEMENT_LIFECYCLE
@@ -32,12 +31,12 @@ EVENTS: dict[str, type[AgreementEvent]] = {
 def _record(session: AsyncSession, agreement: Agreement, event_type: type[AgreementEvent], *, action: str,
             actor: str, at: datetime, from_state: str | None, reason: str | None = None,
             changes: dict | None = None) -> None:
-    record_change(session, aggregate_type=AGGREGATE, aggregate_id=agreement.id, version=agreement.version,
-                  action=action, actor=actor, at=at, from_state=from_state, to_state=agreement.status,
-                  reason=reason, changes=changes)
+    """Audit row and outbox event for a change already applied to `agreement`."""
     session.add(agreement)
-    emit(session, event_type(aggregate_id=agreement.id, version=agreement.version, occurred_at=at, actor=actor,
-                             reason=reason, agreement=agreement_state(agreement)))
+    event = event_type(aggregate_id=agreement.id, version=agreement.version, occurred_at=at, actor=actor, reason=reason,
+                       agreement=agreement_state(agreement))
+    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
+                    to_state=agreement.status, changes=changes)
 
 
 async def get_visible(session: AsyncSession, agreement_id: str, identity: Identity) -> Agreement:

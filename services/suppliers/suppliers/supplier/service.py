@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import (SupplierDeregistered, SupplierEvent, SupplierRegistered, SupplierReinstated,
                               SupplierSuspended, SupplierUpdated, SupplierVerified)
-from servicekit.history import record_change
+from servicekit.changes import record_and_emit
 from servicekit.identity import Identity
-from servicekit.outbox import emit
 from servicekit.problems import Problem, conflict, forbidden, not_found
 from suppliers.credentials import service as credentials
 from suppliers.credentials.models import ClientCredentials
@@ -42,12 +41,11 @@ def _record(session: AsyncSession, supplier: Supplier, event_type: type[Supplier
             actor: str, at: datetime, from_state: str | None, reason: str | None = None,
             changes: dict | None = None) -> None:
     """Audit row and outbox event for a change already applied to `supplier`."""
-    record_change(session, aggregate_type=AGGREGATE, aggregate_id=supplier.id, version=supplier.version,
-                  action=action, actor=actor, at=at, from_state=from_state, to_state=supplier.status,
-                  reason=reason, changes=changes)
     session.add(supplier)
-    emit(session, event_type(aggregate_id=supplier.id, version=supplier.version, occurred_at=at, actor=actor,
-                             reason=reason, supplier=supplier_state(supplier)))
+    event = event_type(aggregate_id=supplier.id, version=supplier.version, occurred_at=at, actor=actor, reason=reason,
+                       supplier=supplier_state(supplier))
+    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
+                    to_state=supplier.status, changes=changes)
 
 
 async def get_visible(session: AsyncSession, supplier_id: str, identity: Identity) -> Supplier:
