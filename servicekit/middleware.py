@@ -5,6 +5,7 @@ A plain ASGI middleware (not BaseHTTPMiddleware) because it sits on every reques
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -19,6 +20,8 @@ from servicekit.telemetry import ServiceMetrics, request_id_var
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 tracer = trace.get_tracer("servicekit.http")
+log = logging.getLogger("servicekit.problems")
+INTERNAL_ERROR = Problem(500, "the service failed to handle this request; it has been logged", kind="internal-error")
 
 
 class ServiceRequestMiddleware:
@@ -44,6 +47,7 @@ class ServiceRequestMiddleware:
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
@@ -62,7 +66,16 @@ class ServiceRequestMiddleware:
                     await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
                     return
                 scope.setdefault("state", {})["identity"] = identity
-                await self.app(scope, receive, send_with_request_id)
+                try:
+                    await self.app(scope, receive, send_with_request_id)
+                except Exception as exc:
+                    if "started" in status_holder:
+                        raise
+                    # Answered here rather than by the server-error handler outside this middleware,
+                    # so the 500 carries the request id and its log line the request and trace ids.
+                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                    span.record_exception(exc)
+                    await problem_response(INTERNAL_ERROR, scope["path"])(scope, receive, send_with_request_id)
                 span.set_attribute("http.response.status_code", status_holder["status"])
         finally:
             route = scope.get("route")

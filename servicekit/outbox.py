@@ -106,6 +106,9 @@ class OutboxRelay:
                 select(OutboxRecord).where(OutboxRecord.published_at.is_(None))
                 .order_by(OutboxRecord.id).limit(self.settings.relay_batch_size)
             )).scalars().all()
+            # Set before sending: when the broker cannot be reached the send raises, and the gauge
+            # must still show the rows waiting rather than the last value from before the outage.
+            self.metrics.outbox_backlog.set(len(rows))
             done = await self._send_in_order(rows) if rows else 0
             await self._mark(session, rows, done)
             if len(rows) < self.settings.relay_batch_size:

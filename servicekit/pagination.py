@@ -53,8 +53,18 @@ def _column_and_direction(term) -> tuple[ColumnElement, bool]:
     return term, False
 
 
+def _python_type(column: ColumnElement) -> type | None:
+    column_type = getattr(column, "type", None)
+    # A TypeDecorator (SQLModel's AutoString for every str field) says `object`; its impl knows.
+    column_type = getattr(column_type, "impl", column_type)
+    try:
+        return column_type.python_type
+    except (AttributeError, NotImplementedError):
+        return None
+
+
 def _coerce(column: ColumnElement, value: Any) -> Any:
-    python_type = getattr(getattr(column, "type", None), "python_type", None) if value is not None else None
+    python_type = _python_type(column) if value is not None else None
     try:
         if python_type is datetime:
             return datetime.fromisoformat(value)
@@ -62,6 +72,11 @@ def _coerce(column: ColumnElement, value: Any) -> Any:
             return date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise Problem(400, "cursor is not one this list gave out", kind="invalid-cursor") from exc
+    # A tampered cursor must not reach the database as a value of another type (a 500 there).
+    wrong_scalar = python_type in (int, float, str, bool) and type(value) is not python_type and not (
+        python_type is float and type(value) is int)
+    if wrong_scalar or isinstance(value, (list, dict)):
+        raise Problem(400, "cursor is not one this list gave out", kind="invalid-cursor")
     return value
 
 

@@ -1,0 +1,109 @@
+"""The request path: only the gateway's signed identity gets in; request ids are echoed or made."""
+
+import re
+
+import pytest
+
+from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+from servicekit.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from servicekit.testing import identity_headers
+from servicekit.tests.support import ALICE, json_log_lines
+
+GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@pytest.fixture
+async def sample(start_sqlite_sample):
+    return await start_sqlite_sample()
+
+
+def assert_unauthenticated(response):
+    assert response.status_code == 401
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    body = response.json()
+    assert body["type"] == PROBLEM_TYPE_BASE + "unauthenticated"
+    assert "gateway" in body["detail"]
+
+
+async def test_request_without_identity_is_401(sample):
+    response = await sample.client.get("/api/v1/notes", headers={IDENTITY_HEADER: ""})
+    assert_unauthenticated(response)
+    assert GENERATED_ID.match(response.headers["x-request-id"])
+
+
+@pytest.mark.parametrize("header", [
+    sign_identity(ALICE, "not-the-secret-the-gateway-shares-with-us"),
+    sign_identity(ALICE, "dev-identity-secret-for-local-development-only", ttl_seconds=-1),
+    "garbage",
+], ids=["forged", "expired", "garbage"])
+async def test_forged_or_expired_identity_is_401(sample, header):
+    assert_unauthenticated(await sample.client.get("/api/v1/notes", headers={IDENTITY_HEADER: header}))
+
+
+async def test_refused_request_never_reaches_the_route(sample):
+    response = await sample.client.post("/api/v1/notes", json={"title": "sneaky"}, headers={IDENTITY_HEADER: "x"})
+    assert_unauthenticated(response)
+    listed = await sample.client.get("/api/v1/notes")
+    assert listed.json()["data"] == []
+
+
+async def test_api_documents_need_the_identity_too(sample):
+    assert_unauthenticated(await sample.client.get("/openapi.json", headers={IDENTITY_HEADER: ""}))
+    assert (await sample.client.get("/openapi.json")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/metrics"])
+async def test_operational_paths_are_open(sample, path):
+    response = await sample.client.get(path, headers={IDENTITY_HEADER: ""})
+    assert response.status_code == 200
+
+
+async def test_healthz_body(sample):
+    assert (await sample.client.get("/healthz", headers={IDENTITY_HEADER: ""})).json() == {"status": "ok"}
+
+
+async def test_sane_request_id_is_echoed(sample):
+    response = await sample.client.get("/api/v1/notes", headers={"x-request-id": "req-42.a:b_c"})
+    assert response.headers["x-request-id"] == "req-42.a:b_c"
+
+
+async def test_request_id_is_echoed_on_refusals_too(sample):
+    response = await sample.client.get("/api/v1/notes", headers={"x-request-id": "req-43", IDENTITY_HEADER: ""})
+    assert response.status_code == 401
+    assert response.headers["x-request-id"] == "req-43"
+
+
+@pytest.mark.parametrize("sent", [None, "has spaces", "x" * 129, "semi;colon", "<script>"])
+async def test_missing_or_unsafe_request_id_is_replaced(sample, sent):
+    headers = {"x-request-id": sent} if sent is not None else {}
+    response = await sample.client.get("/api/v1/notes", headers=headers)
+    assert response.status_code == 200
+    assert GENERATED_ID.match(response.headers["x-request-id"])
+
+
+async def test_each_request_gets_its_own_generated_id(sample):
+    first = await sample.client.get("/api/v1/notes")
+    second = await sample.client.get("/api/v1/notes")
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+async def test_identity_reaches_the_route(sample):
+    note = await sample.create_note("by alice")
+    history = (await sample.client.get(f"/api/v1/notes/{note['id']}/history")).json()["data"]
+    assert history[0]["actor"] == "alice"
+    other = await sample.client.post("/api/v1/notes", json={"title": "t"},
+                                     headers=identity_headers(Identity(subject="carol")))
+    carol_history = (await sample.client.get(f"/api/v1/notes/{other.json()['id']}/history")).json()["data"]
+    assert carol_history[0]["actor"] == "carol"
+
+
+async def test_unexpected_error_is_answered_with_the_request_id_and_logged_with_it(sample):
+    with json_log_lines() as lines:
+        response = await sample.client.get("/api/v1/boom", headers={"x-request-id": "boom-1"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert response.headers["x-request-id"] == "boom-1", "the caller needs the id to report the failure"
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert [e["request_id"] for e in errors] == ["boom-1"]
+    assert "RuntimeError: internal detail" in errors[0]["error"]
+    assert "trace_id" in errors[0]

@@ -1,0 +1,112 @@
+"""Settings: a per-service prefix, shared un-prefixed values, and no placeholder secrets in production."""
+
+import pytest
+from pydantic import ValidationError
+
+from servicekit.settings import DEV_IDENTITY_SECRET, REPO_ROOT, SHARED_SETTINGS, ServiceSettings, service_config
+from servicekit.tests.sample.settings import SampleSettings
+
+STRONG_SECRET = "a-long-random-production-secret-0f9e8d7c6b5a"
+
+
+class OtherSettings(ServiceSettings):
+    model_config = service_config("other")
+
+    service_name: str = "other"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Nothing from the outer environment (the broker fixture sets KAFKA_BOOTSTRAP_SERVERS) leaks in."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("SAMPLE_", "OTHER_")) or name.lower() in SHARED_SETTINGS | {"database_url", "port"}:
+            monkeypatch.delenv(name)
+
+
+def test_prefixed_variables_configure_only_their_service(monkeypatch):
+    monkeypatch.setenv("SAMPLE_PORT", "9321")
+    monkeypatch.setenv("SAMPLE_RELAY_POLL_SECONDS", "0.5")
+    monkeypatch.setenv("SAMPLE_CONSUMERS_ENABLED", "false")
+    sample = SampleSettings()
+    assert (sample.port, sample.relay_poll_seconds, sample.consumers_enabled) == (9321, 0.5, False)
+    assert OtherSettings().port == 8100
+
+
+def test_shared_settings_may_be_given_without_prefix(monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("KAFKA_SESSION_TIMEOUT_MS", "6000")
+    for settings in (SampleSettings(), OtherSettings()):
+        assert settings.kafka_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+        assert settings.log_level == "DEBUG"
+        assert settings.kafka_session_timeout_ms == 6000
+
+
+def test_prefixed_value_wins_over_the_shared_one(monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "shared:9092")
+    monkeypatch.setenv("SAMPLE_KAFKA_BOOTSTRAP_SERVERS", "own:9092")
+    assert SampleSettings().kafka_bootstrap_servers == "own:9092"
+    assert OtherSettings().kafka_bootstrap_servers == "shared:9092"
+
+
+def test_arguments_win_over_the_environment(monkeypatch):
+    monkeypatch.setenv("SAMPLE_PORT", "9321")
+    assert SampleSettings(port=9400).port == 9400
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "PORT", "CONSUMER_GROUP", "SERVICE_NAME"])
+def test_service_specific_settings_are_never_shared(monkeypatch, name):
+    monkeypatch.setenv(name, "postgresql+asyncpg://shared/everyone" if name == "DATABASE_URL" else "1234")
+    settings = SampleSettings()
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.port == 8199
+    assert settings.consumer_group == "sample"
+    assert settings.service_name == "sample"
+
+
+def test_prefixed_database_url_is_used(monkeypatch):
+    monkeypatch.setenv("SAMPLE_DATABASE_URL", "postgresql+asyncpg://db/sample")
+    assert SampleSettings().database_url == "postgresql+asyncpg://db/sample"
+    assert OtherSettings().database_url != "postgresql+asyncpg://db/sample"
+
+
+def test_sqlite_default_is_a_file_per_service_under_var():
+    assert SampleSettings().database_url == f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / 'sample.db'}"
+    assert OtherSettings().database_url == f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / 'other.db'}"
+
+
+def test_consumer_group_defaults_to_the_service_name():
+    assert SampleSettings().consumer_group == "sample"
+    assert SampleSettings(consumer_group="sample-replay").consumer_group == "sample-replay"
+
+
+def test_development_accepts_the_placeholder_secret():
+    settings = SampleSettings()
+    assert settings.is_development
+    assert settings.identity_secret == DEV_IDENTITY_SECRET
+
+
+@pytest.mark.parametrize("secret", [None, DEV_IDENTITY_SECRET, "changeme", "secret", ""])
+def test_placeholder_secret_is_refused_outside_development(monkeypatch, secret):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    if secret is not None:
+        monkeypatch.setenv("SAMPLE_IDENTITY_SECRET", secret)
+    with pytest.raises(ValidationError, match="identity_secret is a placeholder"):
+        SampleSettings()
+
+
+def test_real_secret_is_accepted_outside_development(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("IDENTITY_SECRET", STRONG_SECRET)
+    settings = SampleSettings()
+    assert not settings.is_development
+    assert settings.identity_secret == STRONG_SECRET
+
+
+def test_prefixed_environment_is_checked_too(monkeypatch):
+    monkeypatch.setenv("SAMPLE_ENVIRONMENT", "staging")
+    with pytest.raises(ValidationError):
+        SampleSettings()
+    assert OtherSettings().is_development
