@@ -1,7 +1,7 @@
 """Latency from a supplier's commit to its row in the catalogue's projection, at a steady rate.
 
-The suppliers service and the catalogue run as their own processes on the embedded broker. The
-load posts registrations straight to the suppliers service at a fixed rate; afterwards each
+The suppliers service and the catalogue run as their own processes on the embedded broker. After
+a warm-up, the load posts registrations straight to the suppliers service at a fixed rate; afterwards each
 supplier's `created_at` (taken before its commit, so the figure is an upper bound) is compared
 with the `applied_at` the catalogue recorded when it applied the event.
 """
@@ -37,8 +37,8 @@ def _nzbn(n: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int) -> list[str]:
-    """POST `count` registrations at `rate` per second; returns the new ids."""
+async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int, first: int = 0) -> list[str]:
+    """POST `count` registrations at `rate` per second (numbered from `first`); returns the new ids."""
     headers = _signed(ANONYMOUS_IDENTITY)
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -46,7 +46,7 @@ async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count:
     async def one(i: int) -> str:
         await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
         response = await client.post(f"{url}/api/v1/suppliers", headers=headers, json={
-            "legal_name": f"Latency {i} Ltd", "nzbn": _nzbn(10_000_000 + i), "size": "small",
+            "legal_name": f"Latency {first + i} Ltd", "nzbn": _nzbn(10_000_000 + first + i), "size": "small",
             "contacts": [{"name": "Bench", "email": "bench@example.nz"}]})
         response.raise_for_status()
         return response.json()["id"]
@@ -64,16 +64,25 @@ async def _all_rows(client: httpx.AsyncClient, url: str) -> list[dict]:
             return rows
 
 
-async def measure(urls: dict[str, str], rate: float, seconds: float) -> dict:
+async def _wait_applied(client: httpx.AsyncClient, projection_url: str, ids: list[str]) -> dict[str, dict]:
+    for _ in range(300):
+        applied = {r["id"]: r for r in await _all_rows(client, projection_url)}
+        if all(i in applied for i in ids):
+            break
+        await asyncio.sleep(0.1)
+    return applied
+
+
+async def measure(urls: dict[str, str], rate: float, seconds: float, warmup: int = 50) -> dict:
+    """Warm up (the first events create the topic and the consumer's first rebalance waits for it),
+    then measure `seconds` of steady load."""
     count = int(rate * seconds)
+    projection_url = f"{urls['catalogue']}/api/v1/eligibility/suppliers"
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+        cold = await _post_at_rate(client, urls["suppliers"], rate, warmup, first=count)
+        await _wait_applied(client, projection_url, cold)
         ids = await _post_at_rate(client, urls["suppliers"], rate, count)
-        projection_url = f"{urls['catalogue']}/api/v1/eligibility/suppliers"
-        for _ in range(300):
-            applied = {r["id"]: r for r in await _all_rows(client, projection_url)}
-            if all(i in applied for i in ids):
-                break
-            await asyncio.sleep(0.1)
+        applied = await _wait_applied(client, projection_url, ids)
         created = {r["id"]: r for r in await _all_rows(client, f"{urls['suppliers']}/api/v1/suppliers")}
     latencies = sorted(
         (datetime.fromisoformat(applied[i]["applied_at"]) - datetime.fromisoformat(created[i]["created_at"])
