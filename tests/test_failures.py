@@ -136,3 +136,21 @@ async def test_bad_json_and_wrong_types_are_422_naming_the_field(stack):
     unknown = await stack.client.post("/api/v1/suppliers", json=supplier_body(favourite_colour="teal"))
     assert unknown.status_code == 422
     assert [e["field"] for e in unknown.json()["errors"]] == ["favourite_colour"]
+
+
+async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp_path):
+    late_broker = EmbeddedBroker(log_file=tmp_path / "late-broker.log")
+    stack = Stack(bootstrap_servers=late_broker.bootstrap_servers,
+                  database_urls={name: await database_urls(name) for name in ("suppliers", "catalogue")})
+    await stack.start()
+    try:
+        response = await stack.client.post("/api/v1/suppliers", json=supplier_body())
+        assert response.status_code == 201
+        not_ready = await stack.client.get(f"{stack.servers['catalogue'].url}/readyz")
+        assert not_ready.status_code == 503
+        await asyncio.sleep(1.0)  # the relay and the consumer are retrying by now
+        late_broker.start()
+        await projected_supplier(stack, response.json()["id"], timeout=30)
+    finally:
+        await stack.stop()
+        late_broker.stop()
