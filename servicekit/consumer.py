@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, MalformedEvent, dead_letter_topic
-from servicekit.bus import Backoff, create_consumer, create_producer
+from servicekit.bus import Backoff, broker_reachable, create_consumer, create_producer
 from servicekit.db import Database
 from servicekit.settings import ServiceSettings
 from servicekit.tables import InboxRecord, SeenVersion
@@ -62,6 +62,7 @@ class ConsumerRunner:
         self.metrics = metrics
         self._consumer = None
         self._producer = None
+        self._broker_went_away = False
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting with backoff while the broker is away."""
@@ -88,15 +89,35 @@ class ConsumerRunner:
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
         self._consumer, self._producer = consumer, producer
+        self._broker_went_away = False
 
     async def _consume(self) -> None:
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=1000, max_records=200)
-            for partition, records in batches.items():
-                for record in records:
-                    await self.process(record)
-                await self._consumer.commit({partition: records[-1].offset + 1})
-            await self._record_lag()
+        watch = asyncio.create_task(self._watch_broker()) if self.settings.kafka_broker_is_ephemeral else None
+        try:
+            while True:
+                batches = await self._consumer.getmany(timeout_ms=1000, max_records=200)
+                for partition, records in batches.items():
+                    self._check_broker_stayed()
+                    for record in records:
+                        await self.process(record)
+                    self._check_broker_stayed()
+                    await self._consumer.commit({partition: records[-1].offset + 1})
+                self._check_broker_stayed()
+                await self._record_lag()
+        finally:
+            if watch:
+                watch.cancel()
+
+    async def _watch_broker(self) -> None:
+        # An ephemeral broker comes back empty: positions and offsets this consumer holds would skip
+        # the new broker's first records, so once the broker has been away the consumer starts afresh.
+        while await broker_reachable(self.settings, timeout=0.5):
+            await asyncio.sleep(0.25)
+        self._broker_went_away = True
+
+    def _check_broker_stayed(self) -> None:
+        if self._broker_went_away:
+            raise ConnectionError("the broker went away; starting again from the offsets it holds now")
 
     async def process(self, record: ConsumerRecord) -> None:
         """Apply one record, or park it in the dead-letter topic."""

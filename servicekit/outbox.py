@@ -129,7 +129,7 @@ class OutboxRelay:
     async def _send_in_order(self, rows: list[OutboxRecord]) -> int:
         """Send rows in id order; returns how many leading rows the broker acknowledged."""
         producer = await self._started_producer()
-        if self.settings.kafka_refresh_metadata_before_publish and not await producer.client.force_metadata_update():
+        if self.settings.kafka_broker_is_ephemeral and not await producer.client.force_metadata_update():
             raise ConnectionError("the broker did not answer a metadata request")
         futures = []
         for row in rows:

@@ -20,7 +20,7 @@ SHARED_SETTINGS = {
     "environment", "kafka_bootstrap_servers", "kafka_enable_idempotence", "kafka_security_protocol",
     "kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password", "kafka_fetch_max_wait_ms",
     "kafka_session_timeout_ms", "kafka_heartbeat_interval_ms", "kafka_rebalance_timeout_ms",
-    "kafka_refresh_metadata_before_publish",
+    "kafka_broker_is_ephemeral",
     "identity_secret", "log_level",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +59,12 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = 2000
     kafka_heartbeat_interval_ms: int = 300
     kafka_rebalance_timeout_ms: int = 1000
-    # The embedded broker keeps topics in memory and, after a restart, acknowledges records sent to a
-    # topic it no longer has without keeping them. Refreshing metadata before each publish recreates
-    # the topic first. Apache Kafka keeps its topics; turn this off there.
-    kafka_refresh_metadata_before_publish: bool = True
+    # The embedded broker keeps everything in memory, so a restart brings back an empty broker. It
+    # then acknowledges records sent to a topic it no longer has without keeping them, and accepts
+    # offsets that clients carried over from before. With this on, the relay refreshes metadata
+    # before each publish (recreating the topic first) and a consumer that saw the broker go away
+    # starts afresh from the offsets the new broker holds. Apache Kafka keeps its state: turn it off.
+    kafka_broker_is_ephemeral: bool = True
     identity_secret: str = DEV_IDENTITY_SECRET
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0
