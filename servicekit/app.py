@@ -33,7 +33,10 @@ Job = Callable[[FastAPI], Awaitable[None]]
 
 @dataclass
 class ServiceDefinition:
-    """What makes one service: its settings, routes, migrations, subscriptions and scheduled jobs."""
+    """What makes one service: its settings, routes, migrations, subscriptions, start-up steps and scheduled jobs.
+
+    `on_start` steps run once, in order, after the migrations and before the service takes requests
+    (seeding reference data, say); one that fails stops the start."""
 
     title: str
     settings: ServiceSettings
@@ -41,6 +44,7 @@ class ServiceDefinition:
     migrations_dir: Path
     subscriptions: list[Subscription] = field(default_factory=list)
     jobs: dict[str, Job] = field(default_factory=dict)
+    on_start: list[Job] = field(default_factory=list)
     description: str = ""
 
 
@@ -74,6 +78,8 @@ def _lifespan(service: ServiceDefinition):
         configure_tracing(settings.service_name)
         database: Database = app.state.database
         await upgrade_to_head(database, service.migrations_dir)
+        for step in service.on_start:
+            await step(app)
         app.state.relay = OutboxRelay(database, settings, app.state.metrics)
         tasks = [asyncio.create_task(keep_running("outbox-relay", app.state.relay.run))]
         app.state.consumer = None

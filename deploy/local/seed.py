@@ -294,7 +294,8 @@ STEPS: list[SeedStep] = [
     register_suppliers,
     verify_suppliers,
     make_agreements,
-    # next: categories, offerings, accreditation, courses, hub use cases
+    # next: offerings, accreditation, courses, hub use cases (the categories need no step: the
+    # catalogue seeds them itself at start from services/catalogue/catalogue/category/taxonomy.json)
 ]
 
 

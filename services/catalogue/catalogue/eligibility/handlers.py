@@ -1,4 +1,4 @@
-"""Keeps the supplier projection from supplier events (the latest snapshot wins)."""
+"""Keeps the supplier and agreement projections from their events (the latest snapshot wins)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events.suppliers import SupplierEvent
-from catalogue.eligibility.models import SupplierProjection
+from events.suppliers import AgreementEvent, SupplierEvent
+from catalogue.eligibility.models import AgreementProjection, SupplierProjection
 
 
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
@@ -21,6 +21,23 @@ async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> N
     row.size = state.size
     row.maori_business = state.maori_business
     row.pasifika_business = state.pasifika_business
+    row.status = state.status
+    row.version = event.version
+    row.changed_at = event.occurred_at
+    row.applied_at = datetime.now(timezone.utc)
+    session.add(row)
+
+
+async def apply_agreement_event(session: AsyncSession, event: AgreementEvent) -> None:
+    """Insert or replace the agreement's row with the snapshot the event carries."""
+    state = event.agreement
+    row = await session.get(AgreementProjection, state.id) or AgreementProjection(
+        id=state.id, supplier_id=state.supplier_id, version=0, changed_at=event.occurred_at)
+    row.supplier_id = state.supplier_id
+    row.type = state.type
+    row.scope = list(state.scope)
+    row.start_date = state.start_date
+    row.end_date = state.end_date
     row.status = state.status
     row.version = event.version
     row.changed_at = event.occurred_at

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 from sqlmodel import Field, SQLModel
-from sqlalchemy import Column
+from sqlalchemy import JSON, Column
 
 from servicekit.tables import utc_column
 
@@ -29,6 +29,23 @@ class SupplierProjection(SQLModel, table=True):
     applied_at: datetime = Field(sa_column=utc_column())
 
 
+class AgreementProjection(SQLModel, table=True):
+    """An agreement as last announced on `suppliers.agreement.v1`."""
+
+    __tablename__ = "catalogue_agreements"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(max_length=36, index=True)
+    type: str = Field(max_length=30)
+    scope: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    start_date: date
+    end_date: date
+    status: str = Field(max_length=20)
+    version: int
+    changed_at: datetime = Field(sa_column=utc_column())
+    applied_at: datetime = Field(sa_column=utc_column())
+
+
 class SupplierEligibility(BaseModel):
     """What the catalogue knows of a supplier."""
 
@@ -43,3 +60,24 @@ class SupplierEligibility(BaseModel):
     version: int
     changed_at: datetime
     applied_at: datetime
+
+
+class AgreementEligibility(BaseModel):
+    """An agreement as the catalogue knows it; `in_force` is whether it counts today."""
+
+    id: str
+    type: str
+    scope: list[str]
+    start_date: date
+    end_date: date
+    status: str
+    version: int
+    changed_at: datetime
+    in_force: bool
+
+
+class SupplierEligibilityDetail(SupplierEligibility):
+    """A supplier with its agreements and the categories it may sell in today."""
+
+    agreements: list[AgreementEligibility]
+    categories: list[str]
