@@ -11,7 +11,7 @@ from catalogue.category.lifecycle import CATEGORY_LIFECYCLE
 from catalogue.category.models import (Category, CategoryCreate, CategoryNode, CategoryPublic, CategoryTree,
                                        CategoryUpdate, category_state)
 from events.catalogue import CategoryCreated, CategoryEvent, CategoryRetired, CategoryUpdated
-from servicekit.changes import record_and_emit
+from servicekit.changes import ChangeRecorder
 from servicekit.identity import Identity
 from servicekit.problems import conflict, not_found, validation_problem
 
@@ -19,15 +19,8 @@ AGGREGATE = "category"
 AXES = ("solution", "engagement")
 
 
-def _record(session: AsyncSession, category: Category, event_type: type[CategoryEvent], *, action: str,
-            actor: str, at: datetime, from_state: str | None, reason: str | None = None,
-            changes: dict | None = None) -> None:
-    """Audit row and outbox event for a change already applied to `category`."""
-    session.add(category)
-    event = event_type(aggregate_id=category.code, version=category.version, occurred_at=at, actor=actor,
-                       reason=reason, category=category_state(category))
-    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
-                    to_state=category.status, changes=changes)
+CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda category: {"category": category_state(category)},
+                         key=lambda category: category.code)
 
 
 async def get(session: AsyncSession, code: str) -> Category:
@@ -72,7 +65,7 @@ async def create(session: AsyncSession, *, category_in: CategoryCreate, actor: I
     session.add(category)
     # Flushed now so a category created at the same moment by another request collides here (409).
     await session.flush()
-    _record(session, category, CategoryCreated, action=action,
+    CHANGES.record(session, category, CategoryCreated, action=action,
             actor=actor if isinstance(actor, str) else actor.subject, at=now, from_state=None)
     return category
 
@@ -92,7 +85,7 @@ async def update(session: AsyncSession, *, category: Category, changes_in: Categ
         setattr(category, name, change["to"])
     category.version += 1
     category.updated_at = now
-    _record(session, category, CategoryUpdated, action="update", actor=actor.subject, at=now,
+    CHANGES.record(session, category, CategoryUpdated, action="update", actor=actor.subject, at=now,
             from_state=category.status, changes=changed)
     return category
 
@@ -108,6 +101,6 @@ async def retire(session: AsyncSession, *, category: Category, actor: Identity, 
     category.status = move.target
     category.version += 1
     category.updated_at = now
-    _record(session, category, CategoryRetired, action="retire", actor=actor.subject, at=now,
+    CHANGES.record(session, category, CategoryRetired, action="retire", actor=actor.subject, at=now,
             from_state=from_state, reason=reason)
     return category

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events.suppliers import (AgreementActivated, AgreementEvent, AgreementExpired, AgreementOffered,
                               AgreementReinstated, AgreementSigned, AgreementSuspended, AgreementTerminated,
                               AgreementVaried)
-from servicekit.changes import record_and_emit
+from servicekit.changes import ChangeRecorder
 from servicekit.identity import Identity
 from servicekit.problems import conflict, not_found
 from suppliers.agreement import repository
@@ -28,15 +28,7 @@ EVENTS: dict[str, type[AgreementEvent]] = {
 }
 
 
-def _record(session: AsyncSession, agreement: Agreement, event_type: type[AgreementEvent], *, action: str,
-            actor: str, at: datetime, from_state: str | None, reason: str | None = None,
-            changes: dict | None = None) -> None:
-    """Audit row and outbox event for a change already applied to `agreement`."""
-    session.add(agreement)
-    event = event_type(aggregate_id=agreement.id, version=agreement.version, occurred_at=at, actor=actor, reason=reason,
-                       agreement=agreement_state(agreement))
-    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
-                    to_state=agreement.status, changes=changes)
+CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda agreement: {"agreement": agreement_state(agreement)})
 
 
 async def get_visible(session: AsyncSession, agreement_id: str, identity: Identity) -> Agreement:
@@ -56,7 +48,8 @@ async def offer(session: AsyncSession, *, agreement_in: AgreementCreate, actor: 
         raise conflict("a deregistered supplier cannot be offered an agreement", current_state=supplier.status)
     agreement = Agreement(**agreement_in.model_dump(), status="offered", offered_by=actor.subject,
                           version=1, created_at=now, updated_at=now)
-    _record(session, agreement, AgreementOffered, action="offer", actor=actor.subject, at=now, from_state="draft")
+    CHANGES.record(session, agreement, AgreementOffered, action="offer", actor=actor.subject, at=now,
+                   from_state="draft")
     return agreement
 
 
@@ -81,7 +74,7 @@ async def apply_transition(session: AsyncSession, *, agreement: Agreement, actio
     agreement.status = move.target
     agreement.version += 1
     agreement.updated_at = now
-    _record(session, agreement, EVENTS[action], action=action, actor=actor.subject if actor else SYSTEM_ACTOR,
+    CHANGES.record(session, agreement, EVENTS[action], action=action, actor=actor.subject if actor else SYSTEM_ACTOR,
             at=now, from_state=from_state, reason=reason, changes=changes)
     return agreement
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import (SupplierDeregistered, SupplierEvent, SupplierRegistered, SupplierReinstated,
                               SupplierSuspended, SupplierUpdated, SupplierVerified)
-from servicekit.changes import record_and_emit
+from servicekit.changes import ChangeRecorder
 from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found
 from suppliers.credentials import service as credentials
@@ -37,15 +37,7 @@ def acts_for(identity: Identity, supplier_id: str) -> bool:
     return identity.has_role("supplier") and identity.supplier_id == supplier_id
 
 
-def _record(session: AsyncSession, supplier: Supplier, event_type: type[SupplierEvent], *, action: str,
-            actor: str, at: datetime, from_state: str | None, reason: str | None = None,
-            changes: dict | None = None) -> None:
-    """Audit row and outbox event for a change already applied to `supplier`."""
-    session.add(supplier)
-    event = event_type(aggregate_id=supplier.id, version=supplier.version, occurred_at=at, actor=actor, reason=reason,
-                       supplier=supplier_state(supplier))
-    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
-                    to_state=supplier.status, changes=changes)
+CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda supplier: {"supplier": supplier_state(supplier)})
 
 
 async def get_visible(session: AsyncSession, supplier_id: str, identity: Identity) -> Supplier:
@@ -67,7 +59,8 @@ async def register(session: AsyncSession, *, supplier_in: SupplierCreate, actor:
     session.add(supplier)
     await session.flush()
     client = credentials.issue(session, supplier=supplier, now=now)
-    _record(session, supplier, SupplierRegistered, action="register", actor=actor.subject, at=now, from_state=None)
+    CHANGES.record(session, supplier, SupplierRegistered, action="register", actor=actor.subject, at=now,
+                   from_state=None)
     return supplier, client
 
 
@@ -98,7 +91,7 @@ async def update(session: AsyncSession, *, supplier: Supplier, changes_in: Suppl
         supplier.org_id = org_id_for(supplier.nzbn, None, None)
     supplier.version += 1
     supplier.updated_at = now
-    _record(session, supplier, SupplierUpdated, action="update", actor=actor.subject, at=now,
+    CHANGES.record(session, supplier, SupplierUpdated, action="update", actor=actor.subject, at=now,
             from_state=supplier.status, changes=changed)
     return supplier
 
@@ -111,7 +104,7 @@ async def apply_transition(session: AsyncSession, *, supplier: Supplier, action:
     supplier.status = move.target
     supplier.version += 1
     supplier.updated_at = now
-    _record(session, supplier, EVENTS[action], action=action, actor=actor.subject, at=now, from_state=from_state,
+    CHANGES.record(session, supplier, EVENTS[action], action=action, actor=actor.subject, at=now, from_state=from_state,
             reason=reason)
     return supplier
 
