@@ -14,40 +14,7 @@ from servicekit.testing import RunningServer, create_postgres_database, drop_pos
 from suppliers.agreement.expiry import expire_due_agreements
 from suppliers.main import build as build_suppliers
 from tests.kafka_tools import read_topic
-from tests.helpers import supplier_body
-
-
-async def active_supplier(stack) -> dict:
-    supplier = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
-    await stack.client.post(f"/api/v1/suppliers/{supplier['id']}/verify", headers=await stack.as_role("admin"))
-    return supplier
-
-
-def offer_body(stack, supplier_id: str, **overrides) -> dict:
-    today = stack.clock.now().date()
-    return {"supplier_id": supplier_id, "type": "marketplace", "terms_version": "2026.1",
-            "scope": ["ai.document-processing", "ai.translation"], "start_date": today.isoformat(),
-            "end_date": (today + timedelta(days=365)).isoformat()} | overrides
-
-
-async def offered(stack, supplier: dict, **overrides) -> dict:
-    response = await stack.client.post("/api/v1/agreements", json=offer_body(stack, supplier["id"], **overrides),
-                                       headers=await stack.as_role("admin"))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-SIGNATURE = {"signatory_name": "Aroha Ngata", "signatory_role": "Director"}
-
-
-async def activated(stack, supplier: dict, **overrides) -> dict:
-    agreement = await offered(stack, supplier, **overrides)
-    own = await stack.as_supplier(supplier["credentials"])
-    url = f"/api/v1/agreements/{agreement['id']}"
-    assert (await stack.client.post(f"{url}/sign", json=SIGNATURE, headers=own)).status_code == 200
-    response = await stack.client.post(f"{url}/countersign", headers=await stack.as_role("admin"))
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.helpers import SIGNATURE, active_supplier, activated, offer_body, offered, supplier_body
 
 
 async def test_the_full_life_of_an_agreement(stack, broker):

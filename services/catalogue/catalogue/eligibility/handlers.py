@@ -1,4 +1,5 @@
-"""Keeps the supplier and agreement projections from their events (the latest snapshot wins)."""
+"""Keeps the supplier and agreement projections from their events (the latest snapshot wins), and in
+the same transaction suspends or publishes again the supplier's offerings as its eligibility changes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import AgreementEvent, SupplierEvent
 from catalogue.eligibility.models import AgreementProjection, SupplierProjection
+from catalogue.offering import service as offerings
 
 
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
@@ -26,6 +28,7 @@ async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> N
     row.changed_at = event.occurred_at
     row.applied_at = datetime.now(timezone.utc)
     session.add(row)
+    await _follow(session, row.id)
 
 
 async def apply_agreement_event(session: AsyncSession, event: AgreementEvent) -> None:
@@ -43,3 +46,11 @@ async def apply_agreement_event(session: AsyncSession, event: AgreementEvent) ->
     row.changed_at = event.occurred_at
     row.applied_at = datetime.now(timezone.utc)
     session.add(row)
+    await _follow(session, row.supplier_id)
+
+
+async def _follow(session: AsyncSession, supplier_id: str) -> None:
+    """Let the supplier's offerings follow its eligibility as the projection now has it."""
+    await session.flush()
+    now = datetime.now(timezone.utc)
+    await offerings.follow_eligibility(session, supplier_id, today=now.date(), now=now)

@@ -1,0 +1,220 @@
+"""Offerings: the table, what a supplier sends, and what callers see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field as ColumnField
+from sqlmodel import SQLModel
+
+from catalogue.category.models import CategoryCode
+from events.catalogue import (AssuranceStandard, AssuranceStatus, Deployment, EvidenceType, MaoriDataInvolvement,
+                              OfferingState, OfferingStatus, PricingModel, ProvenanceKind, ResidencyRegion, RiskTier,
+                              SuspensionCause)
+from events.catalogue import AssuranceRecord as AssuranceRecordState
+from events.catalogue import DataResidency as DataResidencyState
+from events.catalogue import MaoriData as MaoriDataState
+from events.catalogue import ModelProvenance as ModelProvenanceState
+from events.catalogue import Pricing as PricingState
+from servicekit.tables import utc_column
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Summary = Annotated[str, Field(min_length=1, max_length=280)]
+LongText = Annotated[str, Field(min_length=1, max_length=10000)]
+Statement = Annotated[str, Field(min_length=1, max_length=4000)]
+Short = Annotated[str, Field(min_length=1, max_length=200)]
+Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PricingIn(Strict):
+    """Price range in NZD excluding GST; the minimum may not exceed the maximum."""
+
+    model: PricingModel
+    min_nzd: Amount
+    max_nzd: Amount
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PricingIn:
+        if self.min_nzd > self.max_nzd:
+            raise ValueError("min_nzd must not exceed max_nzd")
+        return self
+
+
+class DataResidencyIn(Strict):
+    """Where data is kept; the country (ISO 3166-1 alpha-2) is given when, and only when, the region is other."""
+
+    region: ResidencyRegion
+    country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
+
+    @model_validator(mode="after")
+    def _country_with_other(self) -> DataResidencyIn:
+        if self.region == "other" and not self.country:
+            raise ValueError("country is required when the region is other")
+        if self.region != "other" and self.country:
+            raise ValueError("country is only given when the region is other")
+        return self
+
+
+class ModelProvenanceIn(Strict):
+    kind: ProvenanceKind
+    models: Annotated[list[Short], Field(min_length=1, max_length=20)]
+
+
+class MaoriDataIn(Strict):
+    """Whether Māori data is involved; how it is governed is required unless it is not."""
+
+    involves: MaoriDataInvolvement
+    governance: Annotated[str | None, Field(min_length=1, max_length=4000)] = None
+
+    @model_validator(mode="after")
+    def _governance_stated(self) -> MaoriDataIn:
+        if self.involves != "no" and not self.governance:
+            raise ValueError(f"governance is required when involves is {self.involves}")
+        return self
+
+
+class AssuranceRecordIn(Strict):
+    standard: AssuranceStandard
+    evidence_type: EvidenceType
+    issuer: Short
+    certificate_number: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    scope: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
+    issued_on: date
+    expires_on: date
+    status: AssuranceStatus = "active"
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> AssuranceRecordIn:
+        if self.issued_on >= self.expires_on:
+            raise ValueError("issued_on must be before expires_on")
+        return self
+
+
+Categories = Annotated[list[CategoryCode], Field(min_length=1, max_length=3,
+                                                 description="1-3 active solution category codes")]
+AssuranceRecords = Annotated[list[AssuranceRecordIn], Field(max_length=30)]
+
+
+class OfferingCreate(Strict):
+    """A draft offering, as its supplier starts it."""
+
+    name: Name
+    summary: Summary
+    description: LongText
+    categories: Categories
+    engagement_type: CategoryCode
+    pricing: PricingIn
+    deployment: Deployment
+    data_residency: DataResidencyIn
+    te_reo_maori_support: bool
+    model_provenance: ModelProvenanceIn
+    risk_tier: RiskTier
+    human_oversight: Statement
+    maori_data: MaoriDataIn
+    assurance_records: AssuranceRecords = []
+
+    @model_validator(mode="after")
+    def _distinct_categories(self):
+        if len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories must not repeat a code")
+        return self
+
+
+class OfferingUpdate(Strict):
+    """What a supplier changes of a draft or rejected offering; nested objects are replaced whole."""
+
+    name: Name | None = None
+    summary: Summary | None = None
+    description: LongText | None = None
+    categories: Categories | None = None
+    engagement_type: CategoryCode | None = None
+    pricing: PricingIn | None = None
+    deployment: Deployment | None = None
+    data_residency: DataResidencyIn | None = None
+    te_reo_maori_support: bool | None = None
+    model_provenance: ModelProvenanceIn | None = None
+    risk_tier: RiskTier | None = None
+    human_oversight: Statement | None = None
+    maori_data: MaoriDataIn | None = None
+    assurance_records: AssuranceRecords | None = None
+
+    @model_validator(mode="after")
+    def _distinct_categories(self):
+        if self.categories and len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories must not repeat a code")
+        return self
+
+
+class Reason(Strict):
+    """Why: required to reject or suspend, optional otherwise."""
+
+    reason: Annotated[str | None, Field(max_length=2000)] = None
+
+
+class Offering(SQLModel, table=True):
+    """An offering as the catalogue keeps it; nested parts are JSON."""
+
+    __tablename__ = "catalogue_offerings"
+
+    id: str = ColumnField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    supplier_id: str = ColumnField(max_length=36, index=True)
+    name: str = ColumnField(max_length=200)
+    summary: str = ColumnField(max_length=280)
+    description: str = ColumnField(sa_column=Column(Text, nullable=False))
+    categories: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    engagement_type: str = ColumnField(max_length=80)
+    pricing: dict = ColumnField(sa_column=Column(JSON, nullable=False))
+    deployment: str = ColumnField(max_length=20)
+    data_residency: dict = ColumnField(sa_column=Column(JSON, nullable=False))
+    te_reo_maori_support: bool = False
+    model_provenance: dict = ColumnField(sa_column=Column(JSON, nullable=False))
+    risk_tier: str = ColumnField(max_length=20)
+    human_oversight: str = ColumnField(sa_column=Column(Text, nullable=False))
+    maori_data: dict = ColumnField(sa_column=Column(JSON, nullable=False))
+    assurance_records: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = ColumnField(max_length=20, index=True)
+    suspended_reason: str | None = ColumnField(default=None, max_length=20)
+    status_reason: str | None = ColumnField(default=None, sa_column=Column(Text))
+    version: int = 1
+    created_at: datetime = ColumnField(sa_column=utc_column())
+    updated_at: datetime = ColumnField(sa_column=utc_column())
+
+
+class OfferingPublic(BaseModel):
+    """An offering as callers see it; `status_reason` says why it was rejected or suspended."""
+
+    id: str
+    supplier_id: str
+    name: str
+    summary: str
+    description: str
+    categories: list[str]
+    engagement_type: str
+    pricing: PricingState
+    deployment: Deployment
+    data_residency: DataResidencyState
+    te_reo_maori_support: bool
+    model_provenance: ModelProvenanceState
+    risk_tier: RiskTier
+    human_oversight: str
+    maori_data: MaoriDataState
+    assurance_records: list[AssuranceRecordState]
+    status: OfferingStatus
+    suspended_reason: SuspensionCause | None
+    status_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def offering_state(offering: Offering) -> OfferingState:
+    """The public snapshot carried by every offering event."""
+    return OfferingState.model_validate(offering, from_attributes=True)

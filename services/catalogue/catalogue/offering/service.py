@@ -1,0 +1,153 @@
+"""Rules of offerings. Every change writes the row, its audit entry and its event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalogue.category import repository as categories
+from catalogue.eligibility import service as eligibility
+from catalogue.offering import repository
+from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
+from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
+from events.catalogue import (OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
+                              OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
+                              OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
+from servicekit.changes import ChangeRecorder
+from servicekit.identity import Identity
+from servicekit.lifecycle import SYSTEM
+from servicekit.problems import conflict, forbidden, not_found, validation_problem
+
+AGGREGATE = "offering"
+OPERATORS = ("admin", "assessor")
+EDITABLE = ("draft", "rejected")
+EVENTS: dict[str, type[OfferingEvent]] = {
+    "submit": OfferingSubmitted, "publish": OfferingPublished, "reject": OfferingRejected,
+    "redraft": OfferingRedrafted, "withdraw": OfferingWithdrawn, "suspend": OfferingSuspended,
+    "reinstate": OfferingReinstated, "retire": OfferingRetired,
+}
+ELIGIBILITY = "eligibility"
+
+CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda offering: {"offering": offering_state(offering)})
+
+
+def owns(identity: Identity, offering: Offering) -> bool:
+    """Whether the caller is the offering's own supplier."""
+    return identity.has_role("supplier") and identity.supplier_id == offering.supplier_id
+
+
+def sees_everything(identity: Identity) -> bool:
+    return identity.has_role(*OPERATORS)
+
+
+async def get_visible(session: AsyncSession, offering_id: str, identity: Identity) -> Offering:
+    """The offering, or 404 when it does not exist or is not yet public and the caller is neither its
+    supplier nor an assessor or admin."""
+    offering = await repository.get(session, offering_id)
+    if offering is None or (offering.status not in repository.PUBLIC_STATES and not sees_everything(identity)
+                            and not owns(identity, offering)):
+        raise not_found("offering", offering_id)
+    return offering
+
+
+async def _check_categories(session: AsyncSession, fields: dict) -> None:
+    """422 naming each code that is unknown, retired or on the wrong axis."""
+    errors = []
+    for code in fields.get("categories") or []:
+        category = await categories.get(session, code)
+        if category is None or category.status != "active" or category.axis != "solution":
+            problem = ("no category has this code" if category is None else
+                       f"the category is {category.status}" if category.status != "active" else
+                       "is an engagement type, not a solution category")
+            errors.append({"field": "categories", "message": f"{code}: {problem}"})
+    if code := fields.get("engagement_type"):
+        category = await categories.get(session, code)
+        if category is None or category.status != "active" or category.axis != "engagement":
+            problem = ("no category has this code" if category is None else
+                       f"the category is {category.status}" if category.status != "active" else
+                       "is a solution category, not an engagement type")
+            errors.append({"field": "engagement_type", "message": f"{code}: {problem}"})
+    if errors:
+        raise validation_problem(errors)
+
+
+async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: Identity, now: datetime) -> Offering:
+    """A supplier starts a draft offering of its own."""
+    if not actor.supplier_id:
+        raise forbidden("only a supplier acting for itself may create an offering")
+    await _check_categories(session, offering_in.model_dump())
+    offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
+                        version=1, created_at=now, updated_at=now)
+    CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
+                   from_state=None)
+    return offering
+
+
+def check_editable(offering: Offering, actor: Identity) -> None:
+    """403 unless the caller is the offering's supplier; 409 unless the offering is a draft or rejected."""
+    if not owns(actor, offering):
+        raise forbidden("only the supplier this offering belongs to may change it")
+    if offering.status not in EDITABLE:
+        raise conflict(f"a {offering.status} offering cannot be changed; only drafts and rejected offerings can",
+                       current_state=offering.status)
+
+
+async def update(session: AsyncSession, *, offering: Offering, changes_in: OfferingUpdate, actor: Identity,
+                 now: datetime) -> Offering:
+    """Change a draft or rejected offering (its own supplier only); a request that changes nothing
+    leaves the version as it is."""
+    check_editable(offering, actor)
+    requested = changes_in.model_dump(mode="json", exclude_unset=True)
+    if None in requested.values():
+        field = next(name for name, value in requested.items() if value is None)
+        raise validation_problem([{"field": field, "message": "may be changed but not removed"}])
+    await _check_categories(session, requested)
+    changed = {name: {"from": getattr(offering, name), "to": value} for name, value in requested.items()
+               if getattr(offering, name) != value}
+    if not changed:
+        return offering
+    for name, change in changed.items():
+        setattr(offering, name, change["to"])
+    offering.version += 1
+    offering.updated_at = now
+    CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
+                   from_state=offering.status, changes=changed)
+    return offering
+
+
+async def apply_transition(session: AsyncSession, *, offering: Offering, action: str, actor: Identity | None,
+                           now: datetime, reason: str | None = None, missing: list[str] | None = None) -> Offering:
+    """Move the offering along its life cycle (actor None = the catalogue itself), if the table allows it.
+    Publishing and reinstating are checked against the supplier's eligibility today."""
+    if actor is not None and action in SUPPLIER_ACTIONS and actor.has_role("supplier") and not owns(actor, offering):
+        raise forbidden(f"only the supplier this offering belongs to may {action} it")
+    if action in NEEDS_ELIGIBILITY and missing is None:
+        missing = await eligibility.check(session, offering.supplier_id, list(offering.categories), now.date())
+    move = OFFERING_LIFECYCLE.check(action, offering, actor, reason=reason, context={"missing": missing or []})
+    from_state = offering.status
+    offering.status = move.target
+    if action == "suspend":
+        offering.suspended_reason = ELIGIBILITY if actor is None else "admin"
+    elif offering.status != "suspended":
+        offering.suspended_reason = None
+    offering.status_reason = reason if action in ("reject", "suspend") else None
+    offering.version += 1
+    offering.updated_at = now
+    CHANGES.record(session, offering, EVENTS[action], action=action,
+                   actor=actor.subject if actor else SYSTEM, at=now, from_state=from_state, reason=reason)
+    return offering
+
+
+async def follow_eligibility(session: AsyncSession, supplier_id: str, *, today: date, now: datetime) -> None:
+    """After the supplier's projection changed: suspend its published offerings it may no longer sell,
+    and publish again those suspended for eligibility that it may sell once more. Offerings an admin
+    suspended are left alone."""
+    for offering in await repository.eligibility_bound(session, supplier_id):
+        missing = await eligibility.check(session, supplier_id, list(offering.categories), today)
+        if offering.status == "published" and missing:
+            await apply_transition(session, offering=offering, action="suspend", actor=None, now=now,
+                                   reason="; ".join(missing))
+        elif offering.status == "suspended" and not missing:
+            await apply_transition(session, offering=offering, action="reinstate", actor=None, now=now,
+                                   missing=missing)
