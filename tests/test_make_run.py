@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.run import READY_BANNER, SERVICES
-from deploy.local.seed import SUPPLIERS, dev_secret
+from deploy.local.seed import OFFERINGS, SUPPLIERS, dev_secret
 from servicekit.broker import free_port, port_open
 from servicekit.settings import REPO_ROOT
 
@@ -86,6 +86,9 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
                                   headers=admin).json()["data"]
             assert {a["type"] for a in agreements} == {"marketplace", "strategic_partnership"}
             assert len([a for a in agreements if a["type"] == "marketplace"]) == len(SUPPLIERS)
+            offerings = http.get("/api/v1/offerings", params={"limit": 100}).json()["data"]
+            assert len(offerings) == sum(len(entries) for entries in OFFERINGS.values())
+            assert all(o["status"] == "published" and o["assurance_records"] for o in offerings)
 
         # Everything lives in the var dir it was given: databases and JSON-line logs.
         for name in SERVICES:

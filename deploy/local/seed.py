@@ -103,12 +103,14 @@ class SeedApi:
                 return items
             query["cursor"] = page["next_cursor"]
 
-    def create(self, path: str, body: dict[str, Any], *, as_client: str | None = "admin") -> Created:
+    def create(self, path: str, body: dict[str, Any], *, as_client: str | None = "admin",
+               token: str | None = None) -> Created:
         """POST with an Idempotency-Key made from the body: created, replayed, or already there (409)."""
         payload = json.dumps(body, sort_keys=True, separators=(",", ":"))
         key = "seed-" + hashlib.sha256(f"{path} {payload}".encode()).hexdigest()[:32]
+        authorization = {"Authorization": f"Bearer {token}"} if token else self.headers(as_client)
         response = self._send("POST", path, content=payload, headers={
-            **self.headers(as_client), "Content-Type": "application/json", "Idempotency-Key": key})
+            **authorization, "Content-Type": "application/json", "Idempotency-Key": key})
         if response.status_code == 409:
             return Created("exists", _json(response))
         _expect(response, 200, 201)
@@ -287,6 +289,113 @@ def make_agreements(api: SeedApi) -> str:
     return f"{len(wanted)} agreements in force ({activated} newly activated), 1 strategic partnership"
 
 
+# --- offerings ------------------------------------------------------------------------------------
+
+# (name, summary, categories, engagement type, pricing model, min, max, risk tier, assurance standards)
+OFFERINGS: dict[str, list[tuple]] = {
+    "kauri": [
+        ("Kauri DocSense", "Reads, classifies and extracts data from agency forms and letters.",
+         ["ai.document-processing"], "engagement.licensing-saas", "per_transaction", 0.05, 0.4, "limited",
+         ["iso_iec_27001", "privacy_impact_assessment"]),
+        ("Kauri Risk Lens", "Anomaly and fraud detection on payment and claims data.",
+         ["ai.predictive-analytics"], "engagement.implementation", "fixed_price", 40000, 180000, "high",
+         ["iso_iec_42001", "algorithm_impact_assessment"]),
+        ("Kauri Assure", "Independent assurance of agency AI systems against the NIST AI RMF.",
+         ["ai.assurance-services"], "engagement.discovery-advisory", "daily_rate", 1400, 2200, "minimal",
+         ["nist_ai_rmf"]),
+    ],
+    "tui": [
+        ("Tui Kōrero", "Te reo Māori and English speech recognition for contact centres.",
+         ["ai.speech"], "engagement.licensing-saas", "per_user_per_month", 25, 60, "limited",
+         ["iso_iec_27001"]),
+        ("Tui Whakamāori", "Te reo Māori translation with fluent reviewers in the loop.",
+         ["ai.translation"], "engagement.managed-service", "per_transaction", 0.1, 1.5, "limited",
+         ["privacy_impact_assessment"]),
+        ("Tui Pātai", "A bilingual virtual agent for public enquiries.",
+         ["ai.chatbots-and-search", "ai.speech"], "engagement.end-to-end-partnership", "fixed_price", 60000,
+         250000, "limited", ["iso_iec_42001", "privacy_impact_assessment"]),
+    ],
+    "moana": [
+        ("Moana Forecast", "Demand forecasting for service delivery across the Pacific community.",
+         ["ai.predictive-analytics"], "engagement.implementation", "daily_rate", 1100, 1600, "limited",
+         ["algorithm_impact_assessment"]),
+        ("Moana Flow", "Workflow automation for case management teams.",
+         ["ai.workflow-automation"], "engagement.licensing-saas", "per_user_per_month", 15, 35, "minimal",
+         ["iso_iec_27001"]),
+    ],
+    "southern-cross": [
+        ("SX Assistant", "A generative assistant hosted in New Zealand data centres.",
+         ["ai.generative-assistants"], "engagement.licensing-saas", "per_user_per_month", 30, 55, "limited",
+         ["iso_iec_27001", "csa_star", "nzism_certification_accreditation"]),
+        ("SX ML Platform", "Managed MLOps and model evaluation for agency data science teams.",
+         ["ai.platforms-mlops"], "engagement.managed-service", "fixed_price", 90000, 400000, "minimal",
+         ["iso_iec_27001", "csa_star"]),
+        ("SX Vision", "Computer vision for asset inspection from drone and CCTV imagery.",
+         ["ai.computer-vision"], "engagement.implementation", "per_transaction", 0.02, 0.2, "high",
+         ["iso_iec_42001", "algorithm_impact_assessment"]),
+    ],
+    "wattle": [
+        ("Wattle Inspect", "Defect detection on infrastructure imagery.",
+         ["ai.computer-vision"], "engagement.licensing-saas", "per_transaction", 0.03, 0.3, "limited",
+         ["iso_iec_27001"]),
+        ("Wattle Capture", "Invoice and receipt capture for finance teams.",
+         ["ai.document-processing"], "engagement.licensing-saas", "per_transaction", 0.02, 0.15, "minimal",
+         ["csa_star"]),
+    ],
+}
+
+
+def _offering_body(entry: tuple) -> dict[str, Any]:
+    name, summary, categories, engagement, model, low, high, risk, standards = entry
+    return {
+        "name": name, "summary": summary,
+        "description": f"{summary} Delivered for New Zealand public sector agencies, with support in NZ hours.",
+        "categories": categories, "engagement_type": engagement,
+        "pricing": {"model": model, "min_nzd": low, "max_nzd": high},
+        "deployment": "saas", "data_residency": {"region": "new_zealand"},
+        "te_reo_maori_support": any(c in ("ai.translation", "ai.speech") for c in categories),
+        "model_provenance": {"kind": "proprietary", "models": [f"{name} model"]},
+        "risk_tier": risk, "human_oversight": "A trained officer reviews every decision that affects a person.",
+        "maori_data": {"involves": "unsure", "governance": "Assessed with the agency's Māori data governance lead."},
+        "assurance_records": [{"standard": standard, "evidence_type": "third_party_certificate",
+                               "issuer": "Assurance NZ", "certificate_number": f"AN-{i + 1:04d}",
+                               "scope": "The service as offered", "issued_on": "2026-03-01",
+                               "expires_on": "2029-02-28"} for i, standard in enumerate(standards)],
+    }
+
+
+def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> bool:
+    """Submit (as the supplier) and publish (as an assessor); False when it already was published."""
+    if offering["status"] == "draft":
+        _expect(api.post(f"/api/v1/offerings/{offering['id']}/submit", token=supplier_token), 200)
+        offering["status"] = "submitted"
+    if offering["status"] != "submitted":
+        return False
+    for _ in range(50):  # the catalogue learns of the agreements from events, a moment after they happen
+        response = api.post(f"/api/v1/offerings/{offering['id']}/publish", as_client="assessor")
+        if response.status_code != 409:
+            _expect(response, 200)
+            return True
+        time.sleep(0.2)
+    _expect(response, 200)
+    return False
+
+
+def make_offerings(api: SeedApi) -> str:
+    """Suppliers submit their offerings; an assessor publishes them."""
+    published = total = 0
+    for supplier, entries in OFFERINGS.items():
+        supplier_id = api.refs[f"supplier:{supplier}"]
+        credentials = api.post(f"/api/v1/suppliers/{supplier_id}/credentials/rotate").json()
+        token = api.client_token(credentials["client_id"], credentials["client_secret"])
+        for entry in entries:
+            created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
+            current = api.get(f"/api/v1/offerings/{created['id']}")
+            published += _publish(api, current, token)
+            total += 1
+    return f"{total} offerings published ({published} newly)"
+
+
 # --- the steps, in order ---------------------------------------------------------------------------
 
 SeedStep = Callable[[SeedApi], str]
@@ -294,6 +403,7 @@ STEPS: list[SeedStep] = [
     register_suppliers,
     verify_suppliers,
     make_agreements,
+    make_offerings,
     # next: offerings, accreditation, courses, hub use cases (the categories need no step: the
     # catalogue seeds them itself at start from services/catalogue/catalogue/category/taxonomy.json)
 ]
