@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Event
 from servicekit.history import record_change
 from servicekit.outbox import emit
+from servicekit.problems import validation_problem
 
 
 def record_and_emit(session: AsyncSession, event: Event, *, aggregate_type: str, action: str,
@@ -39,3 +41,24 @@ class ChangeRecorder:
                            reason=reason, **self.snapshot(entity))
         record_and_emit(session, event, aggregate_type=self.aggregate_type, action=action, from_state=from_state,
                         to_state=entity.status, changes=changes)
+
+
+def refuse_removals(requested: dict[str, Any]) -> None:
+    """422 when a partial update sends null for a field that may be changed but not removed."""
+    if None in requested.values():
+        field = next(name for name, value in requested.items() if value is None)
+        raise validation_problem([{"field": field, "message": "may be changed but not removed"}])
+
+
+def apply_changes(entity: Any, requested: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Set the requested fields that differ; when any did, bump the version and `updated_at`.
+
+    Returns what changed as {field: {"from", "to"}} (JSON-ready, for the audit row); empty when nothing did."""
+    changed = {name: {"from": getattr(entity, name), "to": value} for name, value in requested.items()
+               if getattr(entity, name) != value}
+    for name, change in changed.items():
+        setattr(entity, name, change["to"])
+    if changed:
+        entity.version += 1
+        entity.updated_at = now
+    return jsonable_encoder(changed)

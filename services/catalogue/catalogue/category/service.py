@@ -11,7 +11,7 @@ from catalogue.category.lifecycle import CATEGORY_LIFECYCLE
 from catalogue.category.models import (Category, CategoryCreate, CategoryNode, CategoryPublic, CategoryTree,
                                        CategoryUpdate, category_state)
 from events.catalogue import CategoryCreated, CategoryEvent, CategoryRetired, CategoryUpdated
-from servicekit.changes import ChangeRecorder
+from servicekit.changes import ChangeRecorder, apply_changes, refuse_removals
 from servicekit.identity import Identity
 from servicekit.problems import conflict, not_found, validation_problem
 
@@ -74,19 +74,11 @@ async def update(session: AsyncSession, *, category: Category, changes_in: Categ
                  now: datetime) -> Category:
     """Change the name or description; a request that changes nothing leaves the version as it is."""
     requested = changes_in.model_dump(exclude_unset=True)
-    if None in requested.values():
-        field = next(name for name, value in requested.items() if value is None)
-        raise validation_problem([{"field": field, "message": "may be changed but not removed"}])
-    changed = {name: {"from": getattr(category, name), "to": value} for name, value in requested.items()
-               if getattr(category, name) != value}
-    if not changed:
+    refuse_removals(requested)
+    if not (changed := apply_changes(category, requested, now)):
         return category
-    for name, change in changed.items():
-        setattr(category, name, change["to"])
-    category.version += 1
-    category.updated_at = now
     CHANGES.record(session, category, CategoryUpdated, action="update", actor=actor.subject, at=now,
-            from_state=category.status, changes=changed)
+                   from_state=category.status, changes=changed)
     return category
 
 

@@ -14,7 +14,7 @@ from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, 
 from events.catalogue import (OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
                               OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
                               OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
-from servicekit.changes import ChangeRecorder
+from servicekit.changes import ChangeRecorder, apply_changes, refuse_removals
 from servicekit.identity import Identity
 from servicekit.lifecycle import SYSTEM
 from servicekit.problems import conflict, forbidden, not_found, validation_problem
@@ -99,18 +99,10 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     leaves the version as it is."""
     check_editable(offering, actor)
     requested = changes_in.model_dump(mode="json", exclude_unset=True)
-    if None in requested.values():
-        field = next(name for name, value in requested.items() if value is None)
-        raise validation_problem([{"field": field, "message": "may be changed but not removed"}])
+    refuse_removals(requested)
     await _check_categories(session, requested)
-    changed = {name: {"from": getattr(offering, name), "to": value} for name, value in requested.items()
-               if getattr(offering, name) != value}
-    if not changed:
+    if not (changed := apply_changes(offering, requested, now)):
         return offering
-    for name, change in changed.items():
-        setattr(offering, name, change["to"])
-    offering.version += 1
-    offering.updated_at = now
     CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
                    from_state=offering.status, changes=changed)
     return offering

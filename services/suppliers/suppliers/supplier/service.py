@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import (SupplierDeregistered, SupplierEvent, SupplierRegistered, SupplierReinstated,
                               SupplierSuspended, SupplierUpdated, SupplierVerified)
-from servicekit.changes import ChangeRecorder
+from servicekit.changes import ChangeRecorder, apply_changes
 from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found
 from suppliers.credentials import service as credentials
@@ -81,16 +81,10 @@ async def update(session: AsyncSession, *, supplier: Supplier, changes_in: Suppl
     if requested.get("nzbn") and requested["nzbn"] != supplier.nzbn:
         if await repository.find_by_nzbn(session, requested["nzbn"]):
             raise conflict(f"a supplier with NZBN {requested['nzbn']} is already registered")
-    changed = {name: {"from": getattr(supplier, name), "to": value} for name, value in requested.items()
-               if getattr(supplier, name) != value}
-    if not changed:
+    if not (changed := apply_changes(supplier, requested, now)):
         return supplier
-    for name, value in requested.items():
-        setattr(supplier, name, value)
     if "nzbn" in changed:
         supplier.org_id = org_id_for(supplier.nzbn, None, None)
-    supplier.version += 1
-    supplier.updated_at = now
     CHANGES.record(session, supplier, SupplierUpdated, action="update", actor=actor.subject, at=now,
             from_state=supplier.status, changes=changed)
     return supplier
