@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Column, Text
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from events.catalogue import CategoryAxis, CategoryState, CategoryStatus
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 
 CODE_PATTERN = r"^[a-z0-9]+(\.[a-z0-9-]+)+$"
@@ -20,11 +21,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class CategoryCreate(Strict):
+class CategoryCreate(StrictModel):
     """A category an admin adds: at the top of an axis, or under an active parent of the same axis."""
 
     code: CategoryCode
@@ -34,17 +31,11 @@ class CategoryCreate(Strict):
     parent: CategoryCode | None = None
 
 
-class CategoryUpdate(Strict):
+class CategoryUpdate(StrictModel):
     """What may change of a category: its name and description (its code never does)."""
 
     name: Name | None = None
     description: Description | None = None
-
-
-class Retirement(Strict):
-    """Why a category is retired."""
-
-    reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
 class Category(SQLModel, table=True):

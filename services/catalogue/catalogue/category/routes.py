@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from catalogue.category import service
-from catalogue.category.models import CategoryCreate, CategoryPublic, CategoryTree, CategoryUpdate, Retirement
+from catalogue.category.models import CategoryCreate, CategoryPublic, CategoryTree, CategoryUpdate
 from events.catalogue import CategoryAxis, CategoryStatus
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
+from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
@@ -62,7 +63,7 @@ async def update_category(code: str, changes: CategoryUpdate, request: Request, 
 @router.post("/{code}/retire", response_model=CategoryPublic, dependencies=[Admin],
              responses={409: {"description": "already retired, or it has active children"}})
 async def retire_category(code: str, session: SessionDep, identity: IdentityDep, clock: ClockDep,
-                          response: Response, body: Retirement | None = None):
+                          response: Response, body: Reason | None = None):
     """Retire a category (reason required); its children must be retired first. Offerings in it are kept."""
     category = await service.get(session, code)
     category = await service.retire(session, category=category, actor=identity, reason=body.reason if body else None,

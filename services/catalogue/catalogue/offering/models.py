@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
@@ -20,6 +20,7 @@ from events.catalogue import DataResidency as DataResidencyState
 from events.catalogue import MaoriData as MaoriDataState
 from events.catalogue import ModelProvenance as ModelProvenanceState
 from events.catalogue import Pricing as PricingState
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -30,11 +31,9 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class PricingIn(Strict):
+class PricingIn(StrictModel):
     """Price range in NZD excluding GST; the minimum may not exceed the maximum."""
 
     model: PricingModel
@@ -48,7 +47,7 @@ class PricingIn(Strict):
         return self
 
 
-class DataResidencyIn(Strict):
+class DataResidencyIn(StrictModel):
     """Where data is kept; the country (ISO 3166-1 alpha-2) is given when, and only when, the region is other."""
 
     region: ResidencyRegion
@@ -63,12 +62,12 @@ class DataResidencyIn(Strict):
         return self
 
 
-class ModelProvenanceIn(Strict):
+class ModelProvenanceIn(StrictModel):
     kind: ProvenanceKind
     models: Annotated[list[Short], Field(min_length=1, max_length=20)]
 
 
-class MaoriDataIn(Strict):
+class MaoriDataIn(StrictModel):
     """Whether Māori data is involved; how it is governed is required unless it is not."""
 
     involves: MaoriDataInvolvement
@@ -81,7 +80,7 @@ class MaoriDataIn(Strict):
         return self
 
 
-class AssuranceRecordIn(Strict):
+class AssuranceRecordIn(StrictModel):
     standard: AssuranceStandard
     evidence_type: EvidenceType
     issuer: Short
@@ -103,7 +102,7 @@ Categories = Annotated[list[CategoryCode], Field(min_length=1, max_length=3,
 AssuranceRecords = Annotated[list[AssuranceRecordIn], Field(max_length=30)]
 
 
-class OfferingCreate(Strict):
+class OfferingCreate(StrictModel):
     """A draft offering, as its supplier starts it."""
 
     name: Name
@@ -128,7 +127,7 @@ class OfferingCreate(Strict):
         return self
 
 
-class OfferingUpdate(Strict):
+class OfferingUpdate(StrictModel):
     """What a supplier changes of a draft or rejected offering; nested objects are replaced whole."""
 
     name: Name | None = None
@@ -151,12 +150,6 @@ class OfferingUpdate(Strict):
         if self.categories and len(set(self.categories)) != len(self.categories):
             raise ValueError("categories must not repeat a code")
         return self
-
-
-class Reason(Strict):
-    """Why: required to reject or suspend, optional otherwise."""
-
-    reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
 class Offering(SQLModel, table=True):

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from catalogue.offering import repository, service
-from catalogue.offering.models import OfferingCreate, OfferingPublic, OfferingUpdate, Reason
+from catalogue.offering.models import OfferingCreate, OfferingPublic, OfferingUpdate
 from events.catalogue import OfferingStatus
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
+from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page

@@ -6,12 +6,13 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from events.suppliers import AgreementState, AgreementStatus, AgreementType, Commitments
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 
 CategoryCode = Annotated[str, Field(min_length=3, max_length=80, pattern=r"^[a-z0-9]+(\.[a-z0-9-]+)+$")]
@@ -19,18 +20,14 @@ Scope = Annotated[list[CategoryCode], Field(min_length=1, max_length=30)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class CommitmentsIn(Strict, Commitments):
+class CommitmentsIn(StrictModel, Commitments):
     """Commitments of a strategic partner (unknown fields refused)."""
 
     co_development: Annotated[str | None, Field(max_length=2000)] = None
     other: Annotated[str | None, Field(max_length=2000)] = None
 
 
-class AgreementCreate(Strict):
+class AgreementCreate(StrictModel):
     """An agreement the operator offers to a supplier."""
 
     supplier_id: Annotated[str, Field(min_length=1, max_length=36)]
@@ -52,14 +49,14 @@ class AgreementCreate(Strict):
         return self
 
 
-class Signature(Strict):
+class Signature(StrictModel):
     """Who signs for the supplier."""
 
     signatory_name: Annotated[str, Field(min_length=1, max_length=200)]
     signatory_role: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Variation(Strict):
+class Variation(StrictModel):
     """A numbered amendment: new scope, end date or commitments, with its reason and effective date."""
 
     scope: Scope | None = None
@@ -73,10 +70,6 @@ class Variation(Strict):
         if self.scope is None and self.end_date is None and self.commitments is None:
             raise ValueError("a variation changes scope, end_date or commitments")
         return self
-
-
-class Reason(Strict):
-    reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
 class Agreement(SQLModel, table=True):

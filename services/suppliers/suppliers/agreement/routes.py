@@ -10,11 +10,12 @@ from events.suppliers import AgreementStatus, AgreementType
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import set_etag
 from servicekit.db import SessionDep
+from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from suppliers.agreement import repository, service
-from suppliers.agreement.models import AgreementCreate, AgreementPublic, Reason, Signature, Variation
+from suppliers.agreement.models import AgreementCreate, AgreementPublic, Signature, Variation
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")

@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, HttpUrl, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from events.suppliers import SupplierSize, SupplierState, SupplierStatus
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 from suppliers.credentials.models import ClientCredentials
 from suppliers.supplier.nzbn import is_valid_nzbn
@@ -27,10 +28,8 @@ Nzbn = Annotated[str, Field(min_length=13, max_length=13), AfterValidator(_nzbn)
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Contact(BaseModel):
+class Contact(StrictModel):
     """A person at the supplier the marketplace can reach."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     email: EmailStr
@@ -38,10 +37,8 @@ class Contact(BaseModel):
     role: Annotated[str | None, Field(max_length=100)] = None
 
 
-class SupplierCreate(BaseModel):
+class SupplierCreate(StrictModel):
     """What a supplier sends to register itself."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     legal_name: Name
     trading_name: Annotated[str | None, Field(max_length=200)] = None
@@ -65,10 +62,8 @@ class SupplierCreate(BaseModel):
         return self
 
 
-class SupplierUpdate(BaseModel):
+class SupplierUpdate(StrictModel):
     """Fields a supplier (or an admin) may change; legal identity only by an admin once verified."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     legal_name: Name | None = None
     trading_name: Annotated[str | None, Field(max_length=200)] = None
@@ -78,14 +73,6 @@ class SupplierUpdate(BaseModel):
     contacts: Annotated[list[Contact] | None, Field(min_length=1, max_length=10)] = None
     maori_business: bool | None = None
     pasifika_business: bool | None = None
-
-
-class Reason(BaseModel):
-    """Why a transition is made (required where the life cycle says so)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
 class Supplier(SQLModel, table=True):

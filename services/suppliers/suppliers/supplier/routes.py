@@ -10,12 +10,13 @@ from events.suppliers import SupplierSize
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
+from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from suppliers.credentials.models import ClientCredentials
 from suppliers.supplier import repository, service
-from suppliers.supplier.models import (Reason, SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
+from suppliers.supplier.models import (SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
                                        SupplierWithCredentials)
 
 router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"])
