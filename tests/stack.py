@@ -7,19 +7,28 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from accreditation.main import build as build_accreditation
+from accreditation.settings import AccreditationSettings
 from catalogue.main import build as build_catalogue
 from catalogue.settings import CatalogueSettings
 from gateway.main import create_app as build_gateway
 from gateway.settings import GatewaySettings
+from hub.main import build as build_hub
+from hub.settings import HubSettings
 from servicekit.clock import SettableClock
 from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import RunningServer
 from suppliers.main import build as build_suppliers
 from suppliers.settings import SuppliersSettings
+from training.main import build as build_training
+from training.settings import TrainingSettings
 
 SERVICES = {
     "suppliers": (build_suppliers, SuppliersSettings),
     "catalogue": (build_catalogue, CatalogueSettings),
+    "accreditation": (build_accreditation, AccreditationSettings),
+    "training": (build_training, TrainingSettings),
+    "hub": (build_hub, HubSettings),
 }
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
 
