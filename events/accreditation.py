@@ -136,8 +136,10 @@ class AccreditationState(Contract):
     audiences: list[Audience]
     status: AccreditationStatus
     granted_on: date
-    expires_on: date = Field(description="Three years after approval or the last renewal")
-    renewal_due_on: date = Field(description="Ninety days before expiry")
+    renewed_on: date | None = Field(default=None, description="When the current period started, once renewed")
+    expires_on: date = Field(description="Three years after approval or the last renewal; from this day it is "
+                                         "no longer in force")
+    renewal_due_on: date = Field(description="Ninety days before expiry; from this day it is renewal_due")
     suspended_reason: AccreditationSuspensionCause | None = Field(
         default=None, description="While suspended: show cause (an assessor), or the supplier's own suspension")
 

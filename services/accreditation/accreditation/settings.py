@@ -8,3 +8,5 @@ class AccreditationSettings(ServiceSettings):
 
     service_name: str = "accreditation"
     port: int = 8103
+    # How often the scheduler flags accreditations due for renewal and expires those past their date.
+    schedule_interval_seconds: float = 60.0
