@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -46,6 +46,7 @@ class Flows:
     CRITERIA = CRITERIA
     body = staticmethod(application_body)
     ratings = staticmethod(ratings)
+    supplier_headers: dict = field(default_factory=dict)
 
     async def known_supplier(self, status: str = "active") -> dict:
         """An active supplier (with credentials) once the accreditation service knows it as `status`."""
@@ -63,7 +64,11 @@ class Flows:
         return await eventually(fetch, timeout=15)
 
     async def headers_of(self, supplier: dict) -> dict:
-        return await self.stack.as_supplier(supplier["credentials"])
+        """The supplier's Authorization header (one token per supplier: issuing one is deliberately slow)."""
+        client_id = supplier["credentials"]["client_id"]
+        if client_id not in self.supplier_headers:
+            self.supplier_headers[client_id] = await self.stack.as_supplier(supplier["credentials"])
+        return self.supplier_headers[client_id]
 
     async def draft(self, supplier: dict, **overrides) -> dict:
         response = await self.stack.client.post(APPLICATIONS, json=application_body(**overrides),

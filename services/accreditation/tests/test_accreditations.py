@@ -78,16 +78,6 @@ async def test_accreditation_transitions_per_role(stack, flows, broker):
     assert events[3].get_data()["accreditation"]["renewed_on"] == today.isoformat()
 
 
-async def test_revoking_a_suspended_accreditation(stack, flows):
-    _, accreditation = await flows.accredited()
-    assessor = await stack.as_role("assessor")
-    await flows.accreditation_action(accreditation["id"], "suspend", assessor, "show cause")
-    assert (await flows.accreditation_action(accreditation["id"], "revoke", assessor)).status_code == 422
-    revoked = (await flows.accreditation_action(accreditation["id"], "revoke", assessor, "no answer given")).json()
-    assert revoked["status"] == "revoked" and revoked["suspended_reason"] is None
-    assert revoked["status_reason"] == "no answer given"
-
-
 async def test_a_renewal_application_renews_instead_of_creating(stack, flows):
     supplier, accreditation = await flows.accredited()
     stack.clock.advance(days=1000)
@@ -151,6 +141,13 @@ async def test_the_register_is_public_and_filters(stack, flows):
     assert unknown_action.status_code == 422
     long_reason = await flows.accreditation_action(executive["id"], "suspend", await stack.as_role("admin"), "x" * 3000)
     assert long_reason.status_code == 422
+
+    assessor = await stack.as_role("assessor")
+    assert (await flows.accreditation_action(technical["id"], "revoke", assessor)).status_code == 422
+    revoked = (await flows.accreditation_action(technical["id"], "revoke", assessor, "no answer given")).json()
+    assert revoked["status"] == "revoked" and revoked["suspended_reason"] is None
+    assert revoked["status_reason"] == "no answer given"
+    assert await listed(status="revoked") == [technical["id"]]
 
 
 async def test_a_suspended_or_deregistered_supplier_takes_its_accreditations_with_it(stack, flows):

@@ -67,6 +67,7 @@ async def test_renewal_due_and_expiry_happen_by_themselves_exactly_once(stack, f
     assert types == ["granted", "flagged", "expired"]
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_the_scheduler_runs_by_itself(stack, flows):
     """The job the service starts: a replica with a short interval flags the accreditation without help."""
     _, accreditation = await flows.accredited()
