@@ -86,7 +86,8 @@ def _apply(api: SeedApi, name: str, token: str) -> dict[str, Any]:
         if "id" in outcome.body:
             return api.get(f"{APPLICATIONS}/{outcome.body['id']}", as_client="assessor")
         time.sleep(0.2)
-    raise AccreditationSeedError(f"the accreditation service did not accept {name}'s application: {outcome.body.get('detail')}")
+    raise AccreditationSeedError(f"the accreditation service did not accept {name}'s application: "
+                                 f"{outcome.body.get('detail')}")
 
 
 def _advance(api: SeedApi, application: dict[str, Any], token: str) -> dict[str, Any]:

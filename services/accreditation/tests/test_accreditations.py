@@ -1,13 +1,16 @@
 """Accreditations through the gateway: the transition table per role, renewal both ways, the public
 register and its filters, the supplier's own status driving suspension, and events on the wire."""
 
+import uuid
 from datetime import date
 
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from events.accreditation import ACCREDITATION_TOPIC
-from tests.kafka_tools import read_topic
+from events.suppliers import SUPPLIER_TOPIC
+from servicekit.testing import eventually
+from tests.kafka_tools import header, produce_raw, read_topic
 
 ACCREDITATIONS = "/api/v1/accreditations"
 
@@ -39,7 +42,8 @@ async def test_accreditation_transitions_per_role(stack, flows, broker):
     assert suspended.json()["status"] == "suspended" and suspended.json()["suspended_reason"] == "show_cause"
     assert suspended.json()["status_reason"] == "show cause: complaints about trainers"
     refused = await flows.accreditation_action(acc_id, "renew", assessor)
-    assert refused.status_code == 409 and refused.json()["allowed_actions"] == ["reinstate", "revoke", "surrender", "expire"]
+    assert refused.status_code == 409
+    assert refused.json()["allowed_actions"] == ["reinstate", "revoke", "surrender", "expire"]
     reinstated = (await flows.accreditation_action(acc_id, "reinstate", admin)).json()
     assert reinstated["status"] == "active" and reinstated["suspended_reason"] is None
 
@@ -150,7 +154,24 @@ async def test_the_register_is_public_and_filters(stack, flows):
     assert await listed(status="revoked") == [technical["id"]]
 
 
-async def test_a_suspended_or_deregistered_supplier_takes_its_accreditations_with_it(stack, flows):
+async def _replay_as_new_event(stack, broker, supplier_id: str, event_type: str) -> None:
+    """Put an old supplier event on the topic again with a fresh event id; wait until it is dropped as stale."""
+    records = await read_topic(broker.bootstrap_servers, SUPPLIER_TOPIC.name,
+                               until=lambda rs: any(header(r, "ce_type") == event_type and r.key == supplier_id.encode()
+                                                    for r in rs))
+    old = next(r for r in records if header(r, "ce_type") == event_type and r.key == supplier_id.encode())
+    metrics = stack.servers["accreditation"].app.state.metrics.consumed.labels(SUPPLIER_TOPIC.name, "stale")
+    before = metrics._value.get()
+    headers = [(k, v) for k, v in old.headers if k != "ce_id"] + [("ce_id", f"replay-{uuid.uuid4()}".encode())]
+    await produce_raw(broker.bootstrap_servers, SUPPLIER_TOPIC.name, old.value, key=old.key, headers=headers)
+
+    async def dropped():
+        return metrics._value.get() > before
+
+    await eventually(dropped, timeout=15)
+
+
+async def test_a_suspended_or_deregistered_supplier_takes_its_accreditations_with_it(stack, flows, broker):
     supplier, first = await flows.accredited()
     _, second = await flows.accredited(supplier)
     _, third = await flows.accredited(supplier)
@@ -177,6 +198,10 @@ async def test_a_suspended_or_deregistered_supplier_takes_its_accreditations_wit
     history = (await stack.client.get(f"{ACCREDITATIONS}/{first['id']}/history", headers=admin)).json()["data"]
     assert [(h["action"], h["actor"]) for h in history] == [("grant", "assessor"), ("suspend", "system"),
                                                             ("reinstate", "system")]
+
+    # The supplier's suspension delivered again, late and under a new id, is stale and changes nothing.
+    await _replay_as_new_event(stack, broker, supplier["id"], "nz.govt.marketplace.supplier.suspended.v1")
+    assert (await flows.accreditation(first["id"]))["status"] == "active"
 
     response = await stack.client.post(f"/api/v1/suppliers/{supplier['id']}/deregister",
                                        json={"reason": "left the market"}, headers=admin)

@@ -132,7 +132,8 @@ async def test_who_may_do_what_with_applications(stack, flows):
 async def test_an_approval_needs_every_criterion_rated_and_none_not_met(flows):
     supplier = await flows.known_supplier()
     application = await flows.under_assessment(supplier)
-    partial = await flows.act(application["id"], "approve", "assessor", {"ratings": flows.ratings()[:3]}, status=409)
+    partial = await flows.act(application["id"], "approve", "assessor", {"ratings": flows.ratings()[:3]},
+                              status=409)
     assert "not rated: accessibility, cultural_capability" in partial["detail"]
     failed = await flows.act(application["id"], "approve", "assessor",
                              {"ratings": flows.ratings(cultural_capability="not_met")}, status=409)

@@ -28,7 +28,8 @@ EVENTS: dict[str, type[AccreditationEvent]] = {
 # Who may read an accreditation's history (its reasons may be sensitive): its supplier and operators.
 HISTORY_READERS = ("assessor", "admin")
 
-CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda accreditation: {"accreditation": accreditation_state(accreditation)})
+CHANGES = ChangeRecorder(AGGREGATE,
+                         snapshot=lambda accreditation: {"accreditation": accreditation_state(accreditation)})
 
 
 def owns(identity: Identity, accreditation: Accreditation) -> bool:
@@ -69,10 +70,12 @@ async def apply_transition(session: AsyncSession, *, accreditation: Accreditatio
                            renewal=None) -> Accreditation:
     """Move the accreditation along its life cycle (actor None = the service itself), if the table allows it.
     `renewal` is the approved renewal application whose scope a renewal takes on."""
-    if actor is not None and action in SUPPLIER_ACTIONS and actor.has_role("supplier") and not owns(actor, accreditation):
+    if (actor is not None and action in SUPPLIER_ACTIONS and actor.has_role("supplier")
+            and not owns(actor, accreditation)):
         raise forbidden(f"only the supplier this accreditation belongs to may {action} it")
+    supplier_status = await suppliers.status_of(session, accreditation.supplier_id)
     move = ACCREDITATION_LIFECYCLE.check(action, accreditation, actor, reason=reason,
-                                         context={"supplier_status": await suppliers.status_of(session, accreditation.supplier_id)})
+                                         context={"supplier_status": supplier_status})
     from_state = accreditation.status
     today = now.date()
     if action == "renew":

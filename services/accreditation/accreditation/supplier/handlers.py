@@ -19,7 +19,8 @@ def supplier_handler(clock: Clock):
     async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
         """Insert or replace the supplier's row, and let its accreditations follow its status."""
         state = event.supplier
-        row = await session.get(SupplierProjection, state.id) or SupplierProjection(id=state.id, version=0, changed_at=event.occurred_at)
+        row = (await session.get(SupplierProjection, state.id)
+               or SupplierProjection(id=state.id, version=0, changed_at=event.occurred_at))
         row.legal_name = state.legal_name
         row.trading_name = state.trading_name
         row.status = state.status
