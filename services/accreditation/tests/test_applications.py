@@ -142,7 +142,8 @@ async def test_an_approval_needs_every_criterion_rated_and_none_not_met(flows):
                                  {"ratings": flows.ratings(cultural_capability="not_met")}, status=422)
     assert unreasoned["errors"][0]["field"] == "reason"
     declined = await flows.act(application["id"], "decline", "assessor",
-                               {"ratings": flows.ratings(cultural_capability="not_met"), "reason": "no cultural capability"})
+                               {"ratings": flows.ratings(cultural_capability="not_met"),
+                                "reason": "no cultural capability"})
     assert declined["status"] == "declined" and declined["accreditation_id"] is None
     assert declined["ratings"][4] == {"criterion": "cultural_capability", "rating": "not_met",
                                       "notes": "cultural_capability reviewed"}
