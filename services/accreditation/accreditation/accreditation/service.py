@@ -52,9 +52,9 @@ def check_history_reader(identity: Identity, accreditation: Accreditation) -> No
 
 
 async def grant(session: AsyncSession, *, application, actor: Identity, now: datetime) -> Accreditation:
-    """A new accreditation from an approved initial application, active for three years from today."""
+    """The accreditation an approved initial application names, active for three years from today."""
     today = now.date()
-    accreditation = Accreditation(supplier_id=application.supplier_id, application_id=application.id,
+    accreditation = Accreditation(id=application.accreditation_id, supplier_id=application.supplier_id, application_id=application.id,
                                   training_areas=list(application.training_areas),
                                   area_codes=area_codes(application.training_areas),
                                   audiences=list(application.audiences), status="active", granted_on=today,

@@ -3,6 +3,7 @@ also grants or renews the accreditation in the same transaction."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -139,10 +140,12 @@ async def apply_transition(session: AsyncSession, *, application: Application, a
     application.status = move.target
     application.version += 1
     application.updated_at = now
-    if action == "approve":
-        await _accredit(session, application, actor, now)
+    if action == "approve" and application.kind == "initial":
+        application.accreditation_id = str(uuid.uuid4())  # named now so the approval event carries it
     CHANGES.record(session, application, EVENTS[action], action=action, actor=actor.subject, at=now,
                    from_state=from_state, reason=reason)
+    if action == "approve":
+        await _accredit(session, application, actor, now)
     return application
 
 
@@ -159,12 +162,11 @@ def _record_exchange(application: Application, action: str, actor: Identity, now
 
 
 async def _accredit(session: AsyncSession, application: Application, actor: Identity, now: datetime) -> None:
-    """An approved initial application grants an accreditation; an approved renewal renews its own."""
-    if application.kind == "renewal":
-        accreditation = await accreditations.get(session, application.accreditation_id)
-        await accreditation_service.apply_transition(session, accreditation=accreditation, action="renew",
-                                                     actor=actor, now=now, reason=application.decision_reason,
-                                                     renewal=application)
+    """An approved initial application grants its accreditation; an approved renewal renews its own."""
+    if application.kind == "initial":
+        await accreditation_service.grant(session, application=application, actor=actor, now=now)
         return
-    accreditation = await accreditation_service.grant(session, application=application, actor=actor, now=now)
-    application.accreditation_id = accreditation.id
+    accreditation = await accreditations.get(session, application.accreditation_id)
+    await accreditation_service.apply_transition(session, accreditation=accreditation, action="renew",
+                                                 actor=actor, now=now, reason=application.decision_reason,
+                                                 renewal=application)
