@@ -47,14 +47,16 @@ PROVIDERS: dict[str, dict[str, Any]] = {
 }
 
 
-class AccreditationSeedError(RuntimeError):
-    """An accreditation request got an answer the seed cannot live with."""
+def _failed(message: str) -> Exception:
+    # Imported when needed: seed.py imports this module for its STEPS, and `make run` catches SeedError.
+    from deploy.local.seed import SeedError
+    return SeedError(message)
 
 
 def _expect(response: httpx.Response, status: int) -> None:
     if response.status_code != status:
-        raise AccreditationSeedError(f"{response.request.method} {response.request.url.path} answered "
-                                     f"{response.status_code}: {response.text[:500]}")
+        raise _failed(f"{response.request.method} {response.request.url.path} answered {response.status_code}: "
+                      f"{response.text[:500]}")
 
 
 def _application_body(name: str) -> dict[str, Any]:
@@ -86,8 +88,7 @@ def _apply(api: SeedApi, name: str, token: str) -> dict[str, Any]:
         if "id" in outcome.body:
             return api.get(f"{APPLICATIONS}/{outcome.body['id']}", as_client="assessor")
         time.sleep(0.2)
-    raise AccreditationSeedError(f"the accreditation service did not accept {name}'s application: "
-                                 f"{outcome.body.get('detail')}")
+    raise _failed(f"the accreditation service did not accept {name}'s application: {outcome.body.get('detail')}")
 
 
 def _advance(api: SeedApi, application: dict[str, Any], token: str) -> dict[str, Any]:
@@ -120,7 +121,7 @@ def accredit_providers(api: SeedApi) -> str:
             application = _advance(api, application or _apply(api, name, token), token)
             newly += 1
         if application["status"] != "approved":
-            raise AccreditationSeedError(f"{name}'s application ended {application['status']}")
+            raise _failed(f"{name}'s application ended {application['status']}")
         api.refs[f"accreditation:{name}"] = application["accreditation_id"]
     return f"{len(PROVIDERS)} accredited training providers ({newly} newly)"
 
