@@ -1,6 +1,8 @@
 """Applications through the gateway: the transition table per role, ownership, the approval rules,
 bad input, and events on the wire."""
 
+import asyncio
+
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
@@ -92,6 +94,8 @@ async def test_who_may_do_what_with_applications(stack, flows):
         headers = await stack.as_role(role)
         assert (await stack.client.post(APPLICATIONS, json=flows.body(), headers=headers)).status_code == 403
         assert (await stack.client.get(url, headers=headers)).status_code == 200
+        assert (await stack.client.patch(url, json={"audiences": ["all_staff"]},
+                                         headers=headers | {"If-Match": '"1"'})).status_code == 403
         assert (await stack.client.post(f"{url}/submit", headers=headers)).status_code == 403
 
     stranger = await flows.headers_of(other)
@@ -218,3 +222,16 @@ async def test_bad_applications_are_refused_with_problems(stack, flows):
         response = await stack.client.get(path, params=params, headers=assessor)
         assert response.status_code in (400, 404, 422), (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_two_approvals_at_once_grant_one_accreditation(stack, flows):
+    supplier = await flows.known_supplier()
+    application = await flows.under_assessment(supplier)
+    assessor = await stack.as_role("assessor")
+    decision = {"ratings": flows.ratings(), "reason": "approved twice at once"}
+    answers = await asyncio.gather(*(stack.client.post(f"{APPLICATIONS}/{application['id']}/approve", json=decision,
+                                                       headers=assessor) for _ in range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    approved = next(a for a in answers if a.status_code == 200).json()
+    granted = (await stack.client.get("/api/v1/accreditations", params={"supplier_id": supplier["id"]})).json()
+    assert [a["id"] for a in granted["data"]] == [approved["accreditation_id"]]
