@@ -47,9 +47,14 @@ class Lifecycle:
     def __post_init__(self) -> None:
         self.by_action = {t.action: t for t in self.transitions}
 
+    @property
+    def named(self) -> str:
+        """The aggregate with its indefinite article, for messages ("an offering", "a supplier")."""
+        return f"{'an' if self.aggregate[:1] in 'aeiou' else 'a'} {self.aggregate}"
+
     def allowed_from(self, state: str) -> list[str]:
-        """Actions the table allows from `state`, in table order."""
-        return [t.action for t in self.transitions if state in t.sources]
+        """Actions a caller may ask for from `state`, in table order (scheduled-only changes are not offered)."""
+        return [t.action for t in self.transitions if state in t.sources and t.roles != {SYSTEM}]
 
     def check(self, action: str, entity: Any, actor: Identity | None, *, reason: str | None = None,
               context: dict | None = None) -> Transition:
@@ -58,15 +63,15 @@ class Lifecycle:
         state = entity.status
         if state not in chosen.sources:
             raise conflict(
-                f"cannot {action} a {self.aggregate} that is {state}; allowed from {state}: "
+                f"cannot {action} {self.named} that is {state}; allowed from {state}: "
                 f"{', '.join(self.allowed_from(state)) or 'nothing (final state)'}",
                 current_state=state, allowed_actions=self.allowed_from(state))
         if actor is not None and actor.roles.isdisjoint(chosen.roles):
-            raise forbidden(f"only {' or '.join(sorted(chosen.roles - {SYSTEM}))} may {action} a {self.aggregate}")
+            raise forbidden(f"only {' or '.join(sorted(chosen.roles - {SYSTEM}))} may {action} {self.named}")
         if actor is None and SYSTEM not in chosen.roles:
             raise forbidden(f"{action} is not a scheduled change")
         if chosen.reason_required and not (reason and reason.strip()):
-            raise Problem(422, f"a reason is required to {action} a {self.aggregate}", kind="validation-error",
+            raise Problem(422, f"a reason is required to {action} {self.named}", kind="validation-error",
                           errors=[{"field": "reason", "message": "required"}])
         for guard in chosen.guards:
             if (refusal := guard(entity, actor, context or {})) is not None:
