@@ -113,6 +113,14 @@ class Training:
             await accreditation.announce("granted")
         return supplier, own, accreditation
 
+    body = staticmethod(course_body)
+
+    async def accredit(self, supplier_id: str, areas: list[str]) -> Accreditation:
+        """Another accreditation of the provider, granted now."""
+        accreditation = Accreditation(self.stack, supplier_id, areas)
+        await accreditation.announce("granted")
+        return accreditation
+
     async def draft(self, own: dict, **overrides) -> dict:
         response = await self.stack.client.post("/api/v1/courses", json=course_body(**overrides), headers=own)
         assert response.status_code == 201, response.text
@@ -124,10 +132,12 @@ class Training:
 
     async def published(self, own: dict, **overrides) -> dict:
         """A draft published once the accreditation has reached the training service."""
-        course = await self.draft(own, **overrides)
+        return await self.published_draft((await self.draft(own, **overrides))["id"], own)
 
+    async def published_draft(self, course_id: str, own: dict) -> dict:
+        """The course published, retried while the accreditation events are still on their way (409)."""
         async def publish():
-            response = await self.act(course["id"], "publish", own)
+            response = await self.act(course_id, "publish", own)
             assert response.status_code in (200, 409), response.text
             return response.json() if response.status_code == 200 else None
 
