@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.db import SessionDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
-from servicekit.problems import not_found
+from servicekit.problems import forbidden, not_found
 from training.course import service as courses
 from training.registration import repository as registrations_repository
 from training.registration import service as registrations
@@ -63,7 +63,7 @@ async def list_registrations(session_id: str, session: SessionDep, identity: Ide
     elif identity.has_role("buyer"):
         registered_by = identity.subject
     else:
-        return Page[RegistrationPublic](data=[])
+        raise forbidden("only the course's provider, staff or a buyer may list its registrations")
     rows, next_cursor = await registrations_repository.page(session, session_id=found.id, registered_by=registered_by,
                                                             cursor=cursor, limit=limit)
     return Page[RegistrationPublic](data=[await registrations.public_view(session, r) for r in rows],
