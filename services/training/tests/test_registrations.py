@@ -9,7 +9,8 @@ PROBLEM = "application/problem+json"
 
 
 def person(i: int, **overrides) -> dict:
-    return {"name": f"Staff member {i}", "email": f"staff{i}@agency.govt.nz", "agency": "Ministry of Testing"} | overrides
+    body = {"name": f"Staff member {i}", "email": f"staff{i}@agency.govt.nz", "agency": "Ministry of Testing"}
+    return body | overrides
 
 
 def problem(response, status: int) -> dict:

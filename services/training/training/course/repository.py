@@ -58,7 +58,8 @@ def _conditions(filters: CourseFilters, now: datetime) -> list:
     if filters.audience:
         conditions.append(Course.audience_tags.contains(f"|{filters.audience}|", autoescape=True))
     if filters.has_nzqa_credits is not None:
-        conditions.append(Course.nzqa_credits.is_not(None) if filters.has_nzqa_credits else Course.nzqa_credits.is_(None))
+        carries = Course.nzqa_credits.is_not(None)
+        conditions.append(carries if filters.has_nzqa_credits else ~carries)
     if filters.min_nzqa_credits is not None:
         conditions.append(Course.nzqa_credits >= filters.min_nzqa_credits)
     if filters.upcoming_sessions is not None:

@@ -65,4 +65,5 @@ class SessionPublic(SessionState):
 
     @classmethod
     def of(cls, session: CourseSession) -> SessionPublic:
-        return cls.model_validate({**session.model_dump(), "places_left": max(session.capacity - session.registered, 0)})
+        places_left = max(session.capacity - session.registered, 0)
+        return cls.model_validate({**session.model_dump(), "places_left": places_left})
