@@ -58,7 +58,7 @@ async def test_fifty_at_once_for_ten_places_ten_are_registered_and_forty_waitlis
     assert len([r for r in mine["data"] if r["session_id"] == session["id"]]) == 51
 
 
-async def test_who_may_register_see_and_cancel(stack, training):
+async def test_who_may_register_see_and_cancel_and_bad_registrations(stack, training):
     _, own, accreditation = await training.provider()
     _, other, _ = await training.provider()
     course = await training.published(own)
@@ -82,6 +82,17 @@ async def test_who_may_register_see_and_cancel(stack, training):
     problem(await stack.client.get("/api/v1/sessions/registrations", headers=own), 403)
     problem(await stack.client.post(f"{url}/{registration['id']}/cancel", headers=own), 403)
     problem(await stack.client.get(f"{url}/no-such-registration", headers=buyer), 404)
+
+    # Bad registrations are problems and take no place.
+    for body in (person(1, email="not-an-email"), person(1, name=""), {"name": "A", "email": "a@b.nz"},
+                 person(1, agency="x" * 201), person(1, colour="blue"), person(1, note="")):
+        problem(await stack.client.post(url, json=body, headers=buyer), 422)
+    problem(await stack.client.post(url, content=b"[", headers=buyer | {"content-type": "application/json"}), 422)
+    problem(await stack.client.post("/api/v1/sessions/no-such-session/registrations", json=person(1),
+                                    headers=buyer), 404)
+    problem(await stack.client.get("/api/v1/sessions/registrations", params={"cursor": "x"}, headers=buyer), 400)
+    counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
+    assert (counts["registered"], counts["waitlisted"]) == (1, 0)
 
     await accreditation.announce("suspended")
     await training.status_becomes(course["id"], "suspended")
@@ -128,20 +139,3 @@ async def test_sessions_are_scheduled_by_the_provider_with_valid_times_and_place
 
     assert (await training.act(course["id"], "withdraw", own)).status_code == 200
     problem(await stack.client.post(url, json=good, headers=own), 409)
-
-
-async def test_bad_registrations_are_problems_and_write_nothing(stack, training):
-    _, own, _ = await training.provider()
-    course = await training.published(own)
-    session = await training.session(course["id"], own, capacity=3)
-    url = f"/api/v1/sessions/{session['id']}/registrations"
-    buyer = await stack.as_role("buyer")
-    for body in (person(1, email="not-an-email"), person(1, name=""), {"name": "A", "email": "a@b.nz"},
-                 person(1, agency="x" * 201), person(1, colour="blue"), person(1, note="")):
-        problem(await stack.client.post(url, json=body, headers=buyer), 422)
-    problem(await stack.client.post(url, content=b"[", headers=buyer | {"content-type": "application/json"}), 422)
-    problem(await stack.client.post("/api/v1/sessions/no-such-session/registrations", json=person(1),
-                                    headers=buyer), 404)
-    problem(await stack.client.get("/api/v1/sessions/registrations", params={"cursor": "x"}, headers=buyer), 400)
-    counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
-    assert (counts["registered"], counts["waitlisted"]) == (0, 0)
