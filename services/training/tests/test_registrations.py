@@ -93,6 +93,12 @@ async def test_who_may_register_see_and_cancel_and_bad_registrations(stack, trai
     problem(await stack.client.get("/api/v1/sessions/registrations", params={"cursor": "x"}, headers=buyer), 400)
     counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
     assert (counts["registered"], counts["waitlisted"]) == (1, 0)
+    keyed = buyer | {"Idempotency-Key": "registration-3"}
+    first = await stack.client.post(url, json=person(3), headers=keyed)
+    again = await stack.client.post(url, json=person(3), headers=keyed)
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
+    assert (counts["registered"], counts["waitlisted"], counts["places_left"]) == (2, 0, 0)
 
     await accreditation.announce("suspended")
     await training.status_becomes(course["id"], "suspended")

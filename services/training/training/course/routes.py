@@ -120,14 +120,16 @@ async def course_history(course_id: str, session: SessionDep, identity: Identity
 @router.post("/{course_id}/sessions", status_code=201, response_model=SessionPublic, dependencies=[Supplier],
              responses={409: {"description": "the course is suspended or withdrawn"}})
 async def schedule_session(course_id: str, session_in: SessionCreate, session: SessionDep, identity: IdentityDep,
-                           clock: ClockDep, request: Request, response: Response):
+                           clock: ClockDep, idempotency: IdempotencyDep) -> Response:
     """The provider schedules a session of its draft or published course: start before end, in the future,
-    online or at a location, capacity 1 or more."""
+    online or at a location, capacity 1 or more (Idempotency-Key honoured)."""
+    if replay := await idempotency.replay():
+        return replay
     course = await service.get_visible(session, course_id, identity)
     scheduled = await sessions.schedule(session, course=course, session_in=session_in, actor=identity,
                                         now=clock.now())
-    response.headers["Location"] = f"/api/v1/sessions/{scheduled.id}"
-    return SessionPublic.of(scheduled)
+    return idempotency.respond(201, SessionPublic.of(scheduled),
+                               headers={"Location": f"/api/v1/sessions/{scheduled.id}"})
 
 
 @router.get("/{course_id}/sessions", response_model=Page[SessionPublic])

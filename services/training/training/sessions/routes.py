@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.db import SessionDep
+from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import forbidden, not_found
 from training.course import service as courses
@@ -42,14 +43,16 @@ async def get_session(session_id: str, session: SessionDep, identity: IdentityDe
              dependencies=[Buyer], responses={409: {"description": "the course is not published, the session has "
                                                                    "started, or the person is already registered"}})
 async def register(session_id: str, registration_in: RegistrationCreate, session: SessionDep, identity: IdentityDep,
-                   clock: ClockDep, response: Response):
+                   clock: ClockDep, idempotency: IdempotencyDep) -> Response:
     """A buyer registers a staff member's interest: `registered` while places are left, else `waitlisted`
-    with a position (never past capacity, however many register at once)."""
+    with a position (never past capacity, however many register at once; Idempotency-Key honoured)."""
+    if replay := await idempotency.replay():
+        return replay
     found, course = await service.get_visible(session, session_id, identity)
     registration = await registrations.register(session, course_session=found, course=course,
                                                 registration_in=registration_in, actor=identity, now=clock.now())
-    response.headers["Location"] = f"/api/v1/sessions/{session_id}/registrations/{registration.id}"
-    return await registrations.public_view(session, registration)
+    return idempotency.respond(201, await registrations.public_view(session, registration), headers={
+        "Location": f"/api/v1/sessions/{session_id}/registrations/{registration.id}"})
 
 
 @router.get("/{session_id}/registrations", response_model=Page[RegistrationPublic], dependencies=[SignedIn])
