@@ -51,11 +51,27 @@ async def test_fifty_at_once_for_ten_places_ten_are_registered_and_forty_waitlis
     counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
     assert (counts["registered"], counts["waitlisted"]) == (10, 38)
 
+    # Cancellations and new registrations at once: the counters stay equal to the registrations themselves.
+    still_registered = registered[1:6]
+    back_of_the_line = [w for w in waitlisted if w["waitlist_position"] > 35]  # beyond reach of 5 promotions
+    mixed = await asyncio.gather(
+        *(stack.client.post(f"{url}/{r['id']}/cancel", headers=buyer) for r in still_registered),
+        *(stack.client.post(f"{url}/{w['id']}/cancel", headers=buyer) for w in back_of_the_line),
+        *(stack.client.post(url, json=person(100 + i), headers=buyer) for i in range(10)))
+    assert {a.status_code for a in mixed} <= {200, 201}, [a.text for a in mixed if a.status_code >= 300][:3]
+    listed = (await stack.client.get(url, params={"limit": 200}, headers=own)).json()["data"]
+    by_status = {status: [r for r in listed if r["status"] == status] for status in ("registered", "waitlisted")}
+    counts = (await stack.client.get(f"/api/v1/sessions/{session['id']}", headers=buyer)).json()
+    assert counts["registered"] == len(by_status["registered"]) == 10
+    assert counts["waitlisted"] == len(by_status["waitlisted"]) == 38 - 5 - 5 + 10  # promoted, left, joined
+    assert sorted(r["waitlist_position"] for r in by_status["waitlisted"]) == list(range(1, 39))
+
     # Cancelled, the person may register again: at the back of the line.
-    again = await stack.client.post(url, json=person(0), headers=buyer)
+    again = await stack.client.post(url, json={k: registered[0][k] for k in ("name", "email", "agency")},
+                                    headers=buyer)
     assert again.status_code == 201 and again.json()["waitlist_position"] == 39
     mine = (await stack.client.get("/api/v1/sessions/registrations", params={"limit": 200}, headers=buyer)).json()
-    assert len([r for r in mine["data"] if r["session_id"] == session["id"]]) == 51
+    assert len([r for r in mine["data"] if r["session_id"] == session["id"]]) == 50 + 10 + 1
 
 
 async def test_who_may_register_see_and_cancel_and_bad_registrations(stack, training):

@@ -52,6 +52,8 @@ async def cancel(session: AsyncSession, *, registration: Registration, course: C
     """Cancel a registration (its buyer or an admin); a freed place goes to the first on the waitlist."""
     if not (registration.registered_by == actor.subject and actor.has_role("buyer") or actor.has_role("admin")):
         raise forbidden("only the buyer who made this registration or an admin may cancel it")
+    await sessions.hold(session, registration.session_id)
+    await session.refresh(registration)  # as it is now that no other change of the session can run
     if registration.status == "cancelled":
         raise conflict("the registration is already cancelled", current_state="cancelled")
     was = registration.status
@@ -66,8 +68,8 @@ async def cancel(session: AsyncSession, *, registration: Registration, course: C
 
 
 async def _promote_first_in_line(session: AsyncSession, session_id: str, now: datetime) -> None:
-    # The counter UPDATE above holds the session's row (PostgreSQL) or the write lock (SQLite), so no
-    # registration or other cancellation of this session runs between here and the commit.
+    # The session is held (see `cancel`), so no registration or other cancellation of it runs between
+    # here and the commit.
     first = await repository.first_waitlisted(session, session_id)
     if first is not None and await repository.change_status(session, first, to="registered", now=now):
         await sessions.release(session, session_id, registered=1, waitlisted=-1)

@@ -63,6 +63,14 @@ async def join_waitlist(session: AsyncSession, session_id: str) -> int:
         .execution_options(synchronize_session=False))).scalar_one()
 
 
+async def hold(session: AsyncSession, session_id: str) -> None:
+    """Hold the session's row until commit (PostgreSQL row lock; SQLite's write lock), so changes of its
+    registrations that read before they write run one at a time, always taking this lock first."""
+    await session.execute(update(CourseSession).where(CourseSession.id == session_id)
+                          .values(registered=CourseSession.registered)
+                          .execution_options(synchronize_session=False))
+
+
 async def release(session: AsyncSession, session_id: str, *, registered: int = 0, waitlisted: int = 0) -> None:
     """Move the counters by the given (signed) amounts."""
     await session.execute(
