@@ -176,6 +176,7 @@ async def test_bad_course_input_is_a_problem_never_a_500(stack, training):
         "language": course_body(language="fr"),
         "course_code": course_body(course_code="has spaces"),
         "colour": course_body(colour="blue"),
+        "prerequisites": course_body(prerequisites=["nul \x00 inside"]),  # PostgreSQL cannot store one
     }
     for field, body in bad_bodies.items():
         refused = problem(await stack.client.post(URL, json=body, headers=own), 422)
@@ -187,6 +188,9 @@ async def test_bad_course_input_is_a_problem_never_a_500(stack, training):
     course = await training.draft(own)
     problem(await stack.client.post(f"{URL}/{course['id']}/promote", headers=own), 422)
     problem(await stack.client.post(f"{URL}/{course['id']}/withdraw", json={"reason": "x" * 2001}, headers=own), 422)
+    problem(await stack.client.post(f"{URL}/{course['id']}/withdraw", json={"reason": "\x00"}, headers=own), 422)
+    problem(await stack.client.get(URL, params={"q": "a\x00b"}), 422)
+    problem(await stack.client.get(f"{URL}/a%00b"), 422)
     problem(await stack.client.get(f"{URL}/{course['id']}/history", params={"cursor": "garbage"}, headers=own), 400)
     assert (await training.course(course["id"]))["version"] == 1  # nothing was written
 

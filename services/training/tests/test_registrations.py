@@ -101,7 +101,8 @@ async def test_who_may_register_see_and_cancel_and_bad_registrations(stack, trai
 
     # Bad registrations are problems and take no place.
     for body in (person(1, email="not-an-email"), person(1, name=""), {"name": "A", "email": "a@b.nz"},
-                 person(1, agency="x" * 201), person(1, colour="blue"), person(1, note="")):
+                 person(1, agency="x" * 201), person(1, colour="blue"), person(1, note=""),
+                 person(1, agency="nul \x00 inside")):
         problem(await stack.client.post(url, json=body, headers=buyer), 422)
     problem(await stack.client.post(url, content=b"[", headers=buyer | {"content-type": "application/json"}), 422)
     problem(await stack.client.post("/api/v1/sessions/no-such-session/registrations", json=person(1),

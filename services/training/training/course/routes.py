@@ -14,7 +14,6 @@ from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
-from servicekit.models import Reason
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import validation_problem
 from training.course import repository, service
@@ -23,6 +22,7 @@ from training.course.repository import CourseFilters
 from training.sessions import repository as sessions_repository
 from training.sessions import service as sessions
 from training.sessions.models import SessionCreate, SessionPublic
+from training.text import NO_NUL, Id, ReasonBody
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -40,7 +40,7 @@ async def _answer(session, response: Response, course) -> CoursePublic:
 
 def course_filters(
     status: CourseStatus | None = None,
-    provider_id: Annotated[str | None, Query(max_length=36)] = None,
+    provider_id: Annotated[str | None, Query(max_length=36, pattern=NO_NUL)] = None,
     free: Annotated[bool | None, Query(description="true: price 0 only; false: paid only")] = None,
     min_price: Price = None,
     max_price: Price = None,
@@ -54,7 +54,7 @@ def course_filters(
     min_nzqa_credits: Annotated[int | None, Query(ge=1, le=1000)] = None,
     upcoming_sessions: Annotated[bool | None, Query(
         description="true: has a session starting after now; false: has none")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="words that must all appear in the name, "
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="words that must all appear in the name, "
                                                                "course code or description")] = None,
 ) -> CourseFilters:
     if min_price is not None and max_price is not None and min_price > max_price:
@@ -91,14 +91,14 @@ async def list_courses(session: SessionDep, identity: IdentityDep, clock: ClockD
 
 
 @router.get("/{course_id}", response_model=CoursePublic)
-async def get_course(course_id: str, session: SessionDep, identity: IdentityDep, response: Response):
+async def get_course(course_id: Id, session: SessionDep, identity: IdentityDep, response: Response):
     """One course with its sessions and its ETag (drafts only for their provider and staff)."""
     return await _answer(session, response, await service.get_visible(session, course_id, identity))
 
 
 @router.patch("/{course_id}", response_model=CoursePublic, dependencies=[SignedIn],
               responses={409: {"description": "only drafts and published courses can be changed"}})
-async def update_course(course_id: str, changes: CourseUpdate, request: Request, response: Response,
+async def update_course(course_id: Id, changes: CourseUpdate, request: Request, response: Response,
                         session: SessionDep, identity: IdentityDep, clock: ClockDep):
     """Change a draft or published course (its provider only; If-Match required)."""
     course = await service.get_visible(session, course_id, identity)
@@ -109,7 +109,7 @@ async def update_course(course_id: str, changes: CourseUpdate, request: Request,
 
 
 @router.get("/{course_id}/history", response_model=Page[HistoryEntry], dependencies=[SignedIn])
-async def course_history(course_id: str, session: SessionDep, identity: IdentityDep,
+async def course_history(course_id: Id, session: SessionDep, identity: IdentityDep,
                          cursor: CursorQuery = None, limit: LimitQuery = 50):
     """Every change of the course, oldest first."""
     await service.get_visible(session, course_id, identity)
@@ -119,7 +119,7 @@ async def course_history(course_id: str, session: SessionDep, identity: Identity
 
 @router.post("/{course_id}/sessions", status_code=201, response_model=SessionPublic, dependencies=[Supplier],
              responses={409: {"description": "the course is suspended or withdrawn"}})
-async def schedule_session(course_id: str, session_in: SessionCreate, session: SessionDep, identity: IdentityDep,
+async def schedule_session(course_id: Id, session_in: SessionCreate, session: SessionDep, identity: IdentityDep,
                            clock: ClockDep, idempotency: IdempotencyDep) -> Response:
     """The provider schedules a session of its draft or published course: start before end, in the future,
     online or at a location, capacity 1 or more (Idempotency-Key honoured)."""
@@ -133,7 +133,7 @@ async def schedule_session(course_id: str, session_in: SessionCreate, session: S
 
 
 @router.get("/{course_id}/sessions", response_model=Page[SessionPublic])
-async def list_sessions(course_id: str, session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
+async def list_sessions(course_id: Id, session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
                         limit: LimitQuery = 50):
     """Sessions of the course, soonest first, with how full each is."""
     await service.get_visible(session, course_id, identity)
@@ -142,8 +142,8 @@ async def list_sessions(course_id: str, session: SessionDep, identity: IdentityD
 
 
 @router.post("/{course_id}/{action}", response_model=CoursePublic, responses=CONFLICT, dependencies=[SignedIn])
-async def transition_course(course_id: str, action: Action, session: SessionDep, identity: IdentityDep,
-                            clock: ClockDep, response: Response, body: Reason | None = None):
+async def transition_course(course_id: Id, action: Action, session: SessionDep, identity: IdentityDep,
+                            clock: ClockDep, response: Response, body: ReasonBody | None = None):
     """publish, withdraw (reason optional): the course's own provider. Publishing needs an accreditation in
     force covering the course's training area."""
     course = await service.get_visible(session, course_id, identity)

@@ -16,6 +16,7 @@ from training.registration import service as registrations
 from training.registration.models import RegistrationCreate, RegistrationPublic
 from training.sessions import service
 from training.sessions.models import SessionPublic
+from training.text import Id
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -33,7 +34,7 @@ async def my_registrations(session: SessionDep, identity: IdentityDep, cursor: C
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
-async def get_session(session_id: str, session: SessionDep, identity: IdentityDep):
+async def get_session(session_id: Id, session: SessionDep, identity: IdentityDep):
     """One session: capacity, registered, waitlisted and places left."""
     found, _ = await service.get_visible(session, session_id, identity)
     return SessionPublic.of(found)
@@ -42,7 +43,7 @@ async def get_session(session_id: str, session: SessionDep, identity: IdentityDe
 @router.post("/{session_id}/registrations", status_code=201, response_model=RegistrationPublic,
              dependencies=[Buyer], responses={409: {"description": "the course is not published, the session has "
                                                                    "started, or the person is already registered"}})
-async def register(session_id: str, registration_in: RegistrationCreate, session: SessionDep, identity: IdentityDep,
+async def register(session_id: Id, registration_in: RegistrationCreate, session: SessionDep, identity: IdentityDep,
                    clock: ClockDep, idempotency: IdempotencyDep) -> Response:
     """A buyer registers a staff member's interest: `registered` while places are left, else `waitlisted`
     with a position (never past capacity, however many register at once; Idempotency-Key honoured)."""
@@ -56,7 +57,7 @@ async def register(session_id: str, registration_in: RegistrationCreate, session
 
 
 @router.get("/{session_id}/registrations", response_model=Page[RegistrationPublic], dependencies=[SignedIn])
-async def list_registrations(session_id: str, session: SessionDep, identity: IdentityDep,
+async def list_registrations(session_id: Id, session: SessionDep, identity: IdentityDep,
                              cursor: CursorQuery = None, limit: LimitQuery = 50):
     """Registrations of the session, oldest first: all of them for its provider and staff, a buyer's own
     for a buyer."""
@@ -73,7 +74,7 @@ async def list_registrations(session_id: str, session: SessionDep, identity: Ide
                                     next_cursor=next_cursor)
 
 
-async def _registration(session, session_id: str, registration_id: str, identity):
+async def _registration(session, session_id: Id, registration_id: Id, identity):
     _, course = await service.get_visible(session, session_id, identity)
     registration = await registrations_repository.get(session, registration_id)
     if registration is None or registration.session_id != session_id:
@@ -83,7 +84,7 @@ async def _registration(session, session_id: str, registration_id: str, identity
 
 @router.get("/{session_id}/registrations/{registration_id}", response_model=RegistrationPublic,
             dependencies=[SignedIn])
-async def get_registration(session_id: str, registration_id: str, session: SessionDep, identity: IdentityDep):
+async def get_registration(session_id: Id, registration_id: Id, session: SessionDep, identity: IdentityDep):
     """One registration (its buyer, the course's provider, staff), with its waitlist position."""
     registration, course = await _registration(session, session_id, registration_id, identity)
     registrations.check_may_see(registration, course, identity)
@@ -92,7 +93,7 @@ async def get_registration(session_id: str, registration_id: str, session: Sessi
 
 @router.post("/{session_id}/registrations/{registration_id}/cancel", response_model=RegistrationPublic,
              dependencies=[SignedIn], responses={409: {"description": "already cancelled"}})
-async def cancel_registration(session_id: str, registration_id: str, session: SessionDep, identity: IdentityDep,
+async def cancel_registration(session_id: Id, registration_id: Id, session: SessionDep, identity: IdentityDep,
                               clock: ClockDep):
     """Cancel a registration (its buyer or an admin); a freed place goes to the first on the waitlist."""
     registration, course = await _registration(session, session_id, registration_id, identity)
