@@ -6,19 +6,23 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from training.settings import TrainingSettings
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
+from training.course.routes import router as course_router
+from training.sessions.routes import router as session_router
+from training.settings import TrainingSettings
+from training.subscriptions import SUBSCRIPTIONS
 
 
 def build(settings: TrainingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """The training app; its routes arrive with the training work."""
+    """The training app for these settings."""
     return create_app(ServiceDefinition(
         title="Training service",
         description="Training courses, sessions and registrations of interest.",
         settings=settings or TrainingSettings(),
-        routers=[],
+        routers=[course_router, session_router],
         migrations_dir=Path(__file__).parent / "migrations",
+        subscriptions=SUBSCRIPTIONS,
     ), clock=clock)
 
 

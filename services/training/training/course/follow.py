@@ -1,0 +1,46 @@
+"""Courses following their provider's accreditations, applied by the service itself when an
+accreditation event arrives (in the consumer's transaction, with the projection already updated).
+
+- accreditation suspended: its published courses are suspended (cause `accreditation`);
+- revoked, expired, surrendered, or no longer covering the area: its courses are withdrawn;
+- in force again (reinstated, renewed): courses suspended for that reason are published again.
+A course whose own accreditation lapses but that another accreditation in force covers moves to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from training.course import repository, service
+from training.course.models import Course
+from training.providers import repository as providers
+from training.providers import service as accreditations
+
+
+async def follow_accreditations(session: AsyncSession, provider_id: str, *, now: datetime) -> None:
+    """Let each of the provider's published or accreditation-suspended courses follow its accreditations."""
+    for course in await repository.accreditation_bound(session, provider_id):
+        await _follow(session, course, now)
+
+
+async def _follow(session: AsyncSession, course: Course, now: datetime) -> None:
+    today = now.date()
+    covering = await accreditations.covering(session, course.provider_id, course.training_area, today,
+                                             preferred=course.accreditation_id)
+    if covering is not None:
+        if course.status == "suspended":
+            await service.apply_transition(session, course=course, action="reinstate", actor=None, now=now)
+        elif covering.id != course.accreditation_id:
+            await service.rebind(session, course=course, accreditation_id=covering.id, now=now)
+        return
+    own = await providers.get_accreditation(session, course.accreditation_id) if course.accreditation_id else None
+    if own is not None and own.status == "suspended":
+        if course.status == "published":
+            await service.apply_transition(session, course=course, action="suspend", actor=None, now=now,
+                                           reason=f"accreditation {own.id} is suspended")
+        return
+    why = (f"accreditation {own.id} is {own.status}" if own is not None and own.status in accreditations.ENDED
+           else f"no accreditation in force covers the training area {course.training_area}")
+    await service.apply_transition(session, course=course, action="withdraw", actor=None, now=now, reason=why)

@@ -1,0 +1,191 @@
+"""Courses: the table, what a provider sends, and what callers see."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field as ColumnField
+from sqlmodel import SQLModel
+
+from events.accreditation import Audience, TrainingArea
+from events.training import (CourseChangeCause, CourseLevel, CourseState, CourseStatus, DeliveryMode, Language,
+                             Nzqa, Pacing, SessionState)
+from training.text import Body
+from servicekit.tables import utc_column
+from training.sessions.models import SessionPublic
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(min_length=1, max_length=10000)]
+CourseCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Hours = Annotated[float, Field(gt=0, le=10000, allow_inf_nan=False)]
+Price = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, description="NZD; 0 means free")]
+Audiences = Annotated[list[Audience], Field(min_length=1, max_length=5)]
+Prerequisites = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=20)]
+
+
+class NzqaIn(Body):
+    """NZQA credits and level, when the course carries them."""
+
+    credits: Annotated[int, Field(ge=1, le=1000)]
+    level: Annotated[int, Field(ge=1, le=10)]
+
+
+def _distinct(values: list | None, field: str) -> None:
+    if values and len(set(values)) != len(values):
+        raise ValueError(f"{field} must not repeat a value")
+
+
+class CourseCreate(Body):
+    """A draft course, as its provider starts it."""
+
+    name: Name
+    description: Description
+    course_code: CourseCode
+    training_area: TrainingArea
+    audiences: Audiences
+    level: CourseLevel
+    mode: DeliveryMode
+    pacing: Pacing
+    workload_hours: Hours
+    language: Language
+    price_nzd: Price
+    nzqa: NzqaIn | None = None
+    prerequisites: Prerequisites = []
+
+    @model_validator(mode="after")
+    def _distinct_audiences(self):
+        _distinct(self.audiences, "audiences")
+        return self
+
+
+class CourseUpdate(Body):
+    """What a provider changes of its course; `nzqa` may be set to null (the course carries no credits)."""
+
+    name: Name | None = None
+    description: Description | None = None
+    course_code: CourseCode | None = None
+    training_area: TrainingArea | None = None
+    audiences: Audiences | None = None
+    level: CourseLevel | None = None
+    mode: DeliveryMode | None = None
+    pacing: Pacing | None = None
+    workload_hours: Hours | None = None
+    language: Language | None = None
+    price_nzd: Price | None = None
+    nzqa: NzqaIn | None = None
+    prerequisites: Prerequisites | None = None
+
+    @model_validator(mode="after")
+    def _distinct_audiences(self):
+        _distinct(self.audiences, "audiences")
+        return self
+
+
+class Course(SQLModel, table=True):
+    """A course as the training service keeps it. `audience_tags` and `search_text` are derived columns
+    that let the list filter by audience and search text the same way on SQLite and PostgreSQL."""
+
+    __tablename__ = "training_courses"
+
+    id: str = ColumnField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    provider_id: str = ColumnField(max_length=36, index=True)
+    accreditation_id: str | None = ColumnField(default=None, max_length=36, index=True)
+    name: str = ColumnField(max_length=200)
+    description: str = ColumnField(sa_column=Column(Text, nullable=False))
+    course_code: str = ColumnField(max_length=40)
+    training_area: str = ColumnField(max_length=40)
+    audiences: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    audience_tags: str = ColumnField(max_length=200)
+    level: str = ColumnField(max_length=20)
+    mode: str = ColumnField(max_length=20)
+    pacing: str = ColumnField(max_length=20)
+    workload_hours: float
+    language: str = ColumnField(max_length=5)
+    price_nzd: float
+    nzqa_credits: int | None = None
+    nzqa_level: int | None = None
+    prerequisites: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    search_text: str = ColumnField(sa_column=Column(Text, nullable=False))
+    status: str = ColumnField(max_length=20, index=True)
+    status_cause: str | None = ColumnField(default=None, max_length=20)
+    status_reason: str | None = ColumnField(default=None, sa_column=Column(Text))
+    version: int = 1
+    created_at: datetime = ColumnField(sa_column=utc_column())
+    updated_at: datetime = ColumnField(sa_column=utc_column())
+
+    @property
+    def nzqa(self) -> dict | None:
+        if self.nzqa_credits is None:
+            return None
+        return {"credits": self.nzqa_credits, "level": self.nzqa_level}
+
+    def set_fields(self, fields: dict) -> None:
+        """Set request fields, keeping the derived columns in step."""
+        for name, value in fields.items():
+            if name == "nzqa":
+                self.nzqa_credits = value["credits"] if value else None
+                self.nzqa_level = value["level"] if value else None
+            else:
+                setattr(self, name, value)
+        self.audience_tags = audience_tags(self.audiences)
+        self.search_text = normalise(f"{self.name} {self.course_code} {self.description}")
+
+
+def audience_tags(audiences: list[str]) -> str:
+    """`|a|b|`: one audience matches as `LIKE '%|a|%'` on every database."""
+    return "|" + "|".join(audiences) + "|"
+
+
+def normalise(text: str) -> str:
+    """Text folded for search: case and macrons or other accents dropped, whitespace collapsed
+    ("Māori" matches "maori")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+class CoursePublic(BaseModel):
+    """A course as callers see it; `status_cause` says who suspended or withdrew it, `status_reason` why."""
+
+    id: str
+    provider_id: str
+    provider_name: str | None = Field(default=None, description="As the training service knows the supplier")
+    accreditation_id: str | None
+    name: str
+    description: str
+    course_code: str
+    training_area: TrainingArea
+    audiences: list[Audience]
+    level: CourseLevel
+    mode: DeliveryMode
+    pacing: Pacing
+    workload_hours: float
+    language: Language
+    price_nzd: float
+    free: bool
+    nzqa: Nzqa | None
+    prerequisites: list[str]
+    sessions: list[SessionPublic]
+    status: CourseStatus
+    status_cause: CourseChangeCause | None
+    status_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def course_state(course: Course, sessions: list) -> CourseState:
+    """The public snapshot carried by every course event."""
+    return CourseState(
+        id=course.id, provider_id=course.provider_id, accreditation_id=course.accreditation_id, name=course.name,
+        description=course.description, course_code=course.course_code, training_area=course.training_area,
+        audiences=course.audiences, level=course.level, mode=course.mode, pacing=course.pacing,
+        workload_hours=course.workload_hours, language=course.language, price_nzd=course.price_nzd,
+        nzqa=course.nzqa, prerequisites=course.prerequisites,
+        sessions=[SessionState.model_validate(s, from_attributes=True) for s in sessions],
+        status=course.status, status_cause=course.status_cause)

@@ -1,0 +1,79 @@
+"""Queries over sessions, including the place counters registrations move.
+
+The counters change only through single UPDATE statements that test and change in one step: on
+PostgreSQL the row lock makes a concurrent UPDATE wait and test again against the committed row;
+on SQLite the first write of a transaction takes the database's one write lock, held until commit.
+Either way two registrations can never both take the last place."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from training.sessions.models import CourseSession
+from servicekit.pagination import paginate
+
+ORDER = [CourseSession.starts_at, CourseSession.id]
+
+
+async def get(session: AsyncSession, session_id: str) -> CourseSession | None:
+    return await session.get(CourseSession, session_id)
+
+
+async def of_course(session: AsyncSession, course_id: str) -> list[CourseSession]:
+    """Every session of the course, soonest first."""
+    statement = select(CourseSession).where(CourseSession.course_id == course_id).order_by(*ORDER)
+    return list((await session.execute(statement)).scalars().all())
+
+
+async def of_courses(session: AsyncSession, course_ids: list[str]) -> dict[str, list[CourseSession]]:
+    """Sessions of several courses in one query, soonest first, by course id."""
+    found: dict[str, list[CourseSession]] = defaultdict(list)
+    if course_ids:
+        statement = select(CourseSession).where(CourseSession.course_id.in_(course_ids)).order_by(*ORDER)
+        for row in (await session.execute(statement)).scalars().all():
+            found[row.course_id].append(row)
+    return found
+
+
+async def page_of_course(session: AsyncSession, course_id: str, *, cursor: str | None,
+                         limit: int) -> tuple[list[CourseSession], str | None]:
+    statement = select(CourseSession).where(CourseSession.course_id == course_id)
+    return await paginate(session, statement, order=ORDER, cursor=cursor, limit=limit)
+
+
+async def take_place(session: AsyncSession, session_id: str) -> bool:
+    """Count one more registered attendee if a place is left; False when the session is full."""
+    result = await session.execute(
+        update(CourseSession)
+        .where(CourseSession.id == session_id, CourseSession.registered < CourseSession.capacity)
+        .values(registered=CourseSession.registered + 1)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def join_waitlist(session: AsyncSession, session_id: str) -> int:
+    """Count one more on the waitlist; returns the waitlist ticket (increasing, never reused)."""
+    return (await session.execute(
+        update(CourseSession).where(CourseSession.id == session_id)
+        .values(waitlisted=CourseSession.waitlisted + 1, waitlist_seq=CourseSession.waitlist_seq + 1)
+        .returning(CourseSession.waitlist_seq)
+        .execution_options(synchronize_session=False))).scalar_one()
+
+
+async def hold(session: AsyncSession, session_id: str) -> None:
+    """Hold the session's row until commit (PostgreSQL row lock; SQLite's write lock), so changes of its
+    registrations that read before they write run one at a time, always taking this lock first."""
+    await session.execute(update(CourseSession).where(CourseSession.id == session_id)
+                          .values(registered=CourseSession.registered)
+                          .execution_options(synchronize_session=False))
+
+
+async def release(session: AsyncSession, session_id: str, *, registered: int = 0, waitlisted: int = 0) -> None:
+    """Move the counters by the given (signed) amounts."""
+    await session.execute(
+        update(CourseSession).where(CourseSession.id == session_id)
+        .values(registered=CourseSession.registered + registered, waitlisted=CourseSession.waitlisted + waitlisted)
+        .execution_options(synchronize_session=False))
