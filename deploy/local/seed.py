@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from deploy.local.seed_accreditation import accredit_providers
+from deploy.local.seed_training import list_courses
 
 TOKEN_PATH = "/api/v1/auth/token"
 ROLES = ("admin", "assessor", "buyer", "partner")
@@ -66,6 +67,7 @@ class SeedApi:
         self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
         self.refs: dict[str, str] = {}  # what earlier steps made, e.g. "supplier:kauri" -> id
         self._tokens: dict[str, str] = {}
+        self._supplier_tokens: dict[str, str] = {}
 
     def close(self) -> None:
         self.http.close()
@@ -124,6 +126,15 @@ class SeedApi:
         """A plain POST (transitions), as a development client or with a given bearer token."""
         headers = {"Authorization": f"Bearer {token}"} if token else self.headers(as_client)
         return self._send("POST", path, headers=headers, json=json)
+
+    def supplier_token(self, supplier_id: str) -> str:
+        """A bearer token for a seeded supplier. Its secret was shown once at registration, so the operator
+        issues a fresh one, once per seed run."""
+        if supplier_id not in self._supplier_tokens:
+            credentials = self.post(f"/api/v1/suppliers/{supplier_id}/credentials/rotate").json()
+            self._supplier_tokens[supplier_id] = self.client_token(credentials["client_id"],
+                                                                   credentials["client_secret"])
+        return self._supplier_tokens[supplier_id]
 
     def client_token(self, client_id: str, client_secret: str) -> str:
         """A bearer token for any client, e.g. a supplier's own."""
@@ -407,6 +418,7 @@ STEPS: list[SeedStep] = [
     make_agreements,
     make_offerings,
     accredit_providers,
+    list_courses,
     # next: offerings, accreditation, courses, hub use cases (the categories need no step: the
     # catalogue seeds them itself at start from services/catalogue/catalogue/category/taxonomy.json)
 ]

@@ -66,12 +66,6 @@ def _application_body(name: str) -> dict[str, Any]:
         {"title": "Course outlines", "kind": "link", "link": f"https://{name}.example.nz/courses"}]}
 
 
-def _supplier_token(api: SeedApi, supplier_id: str) -> str:
-    # The supplier's secret was shown once at registration; the operator issues a fresh one here.
-    credentials = api.post(f"/api/v1/suppliers/{supplier_id}/credentials/rotate").json()
-    return api.client_token(credentials["client_id"], credentials["client_secret"])
-
-
 def _existing(api: SeedApi, supplier_id: str) -> dict[str, Any] | None:
     """The supplier's approved initial application, else its newest one still open, else None."""
     applications = api.list_all(APPLICATIONS, as_client="assessor",
@@ -117,7 +111,7 @@ def accredit_providers(api: SeedApi) -> str:
         supplier_id = api.refs[f"supplier:{name}"]
         application = _existing(api, supplier_id)
         if application is None or application["status"] != "approved":
-            token = _supplier_token(api, supplier_id)
+            token = api.supplier_token(supplier_id)
             application = _advance(api, application or _apply(api, name, token), token)
             newly += 1
         if application["status"] != "approved":
