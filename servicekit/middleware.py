@@ -21,6 +21,8 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 tracer = trace.get_tracer("servicekit.http")
 log = logging.getLogger("servicekit.problems")
+NUL_REFUSED = Problem(400, "the path or query contains a NUL character, which no field may hold",
+                      kind="bad-request")
 INTERNAL_ERROR = Problem(500, "the service failed to handle this request; it has been logged", kind="internal-error")
 
 
@@ -66,6 +68,10 @@ class ServiceRequestMiddleware:
                     await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
                     return
                 scope.setdefault("state", {})["identity"] = identity
+                if _carries_nul(scope):
+                    # PostgreSQL cannot store or compare a NUL; refused here once for every parameter.
+                    await problem_response(NUL_REFUSED, scope["path"])(scope, receive, send_with_request_id)
+                    return
                 try:
                     await self.app(scope, receive, send_with_request_id)
                 except Exception as exc:
@@ -83,3 +89,9 @@ class ServiceRequestMiddleware:
             self.metrics.request_seconds.labels(scope["method"], template, str(status_holder["status"])).observe(
                 time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+def _carries_nul(scope: Scope) -> bool:
+    """Whether the decoded path or the raw query string holds a NUL character."""
+    query = scope.get("query_string", b"")
+    return "\x00" in scope["path"] or b"\x00" in query or b"%00" in query

@@ -11,6 +11,7 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
+from servicekit.models import StrictModel
 from servicekit.tables import AUTO_ID, utc_column
 
 NoteStatus = Literal["active", "suspended"]
@@ -52,17 +53,13 @@ class SampleProjection(SQLModel, table=True):
     applied: int = 0
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteCreate(StrictModel):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     body: str | None = None
     priority: Annotated[int, Field(ge=0, le=1000)] = 0
 
 
-class NoteUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteUpdate(StrictModel):
     title: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     body: str | None = None
     status: NoteStatus | None = None

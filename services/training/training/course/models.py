@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 from events.accreditation import Audience, TrainingArea
 from events.training import (CourseChangeCause, CourseLevel, CourseState, CourseStatus, DeliveryMode, Language,
                              Nzqa, Pacing, SessionState)
-from training.text import Body
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 from training.sessions.models import SessionPublic
 
@@ -28,7 +28,7 @@ Audiences = Annotated[list[Audience], Field(min_length=1, max_length=5)]
 Prerequisites = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=20)]
 
 
-class NzqaIn(Body):
+class NzqaIn(StrictModel):
     """NZQA credits and level, when the course carries them."""
 
     credits: Annotated[int, Field(ge=1, le=1000)]
@@ -40,7 +40,7 @@ def _distinct(values: list | None, field: str) -> None:
         raise ValueError(f"{field} must not repeat a value")
 
 
-class CourseCreate(Body):
+class CourseCreate(StrictModel):
     """A draft course, as its provider starts it."""
 
     name: Name
@@ -63,7 +63,7 @@ class CourseCreate(Body):
         return self
 
 
-class CourseUpdate(Body):
+class CourseUpdate(StrictModel):
     """What a provider changes of its course; `nzqa` may be set to null (the course carries no credits)."""
 
     name: Name | None = None

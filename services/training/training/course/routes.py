@@ -22,7 +22,7 @@ from training.course.repository import CourseFilters
 from training.sessions import repository as sessions_repository
 from training.sessions import service as sessions
 from training.sessions.models import SessionCreate, SessionPublic
-from training.text import NO_NUL, Id, ReasonBody
+from training.text import Id, ReasonBody
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -40,7 +40,7 @@ async def _answer(session, response: Response, course) -> CoursePublic:
 
 def course_filters(
     status: CourseStatus | None = None,
-    provider_id: Annotated[str | None, Query(max_length=36, pattern=NO_NUL)] = None,
+    provider_id: Annotated[str | None, Query(max_length=36)] = None,
     free: Annotated[bool | None, Query(description="true: price 0 only; false: paid only")] = None,
     min_price: Price = None,
     max_price: Price = None,
@@ -54,7 +54,7 @@ def course_filters(
     min_nzqa_credits: Annotated[int | None, Query(ge=1, le=1000)] = None,
     upcoming_sessions: Annotated[bool | None, Query(
         description="true: has a session starting after now; false: has none")] = None,
-    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="words that must all appear in the name, "
+    q: Annotated[str | None, Query(max_length=200, description="words that must all appear in the name, "
                                                                "course code or description")] = None,
 ) -> CourseFilters:
     if min_price is not None and max_price is not None and min_price > max_price:

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
-from training.text import Body
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 
 RegistrationStatus = Literal["registered", "waitlisted", "cancelled"]
@@ -19,7 +19,7 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 ACTIVE = "status <> 'cancelled'"
 
 
-class RegistrationCreate(Body):
+class RegistrationCreate(StrictModel):
     """Who wants a place: the staff member and their agency."""
 
     name: Short

@@ -14,11 +14,11 @@ from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from events.training import SessionState
-from training.text import Body
+from servicekit.models import StrictModel
 from servicekit.tables import utc_column
 
 
-class SessionCreate(Body):
+class SessionCreate(StrictModel):
     """A session to schedule: start before end, online or at a location, at least one place."""
 
     starts_at: AwareDatetime
