@@ -1,8 +1,12 @@
 from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
 
+import uuid
+
 import pytest
 
-from servicekit.testing import RunningServer
+from hub.subscriptions import SOURCE_TOPICS
+from servicekit.testing import RunningServer, eventually
+from services.hub.tests import feed
 
 from services.hub.tests.fake_hub import FakeHub
 
@@ -23,4 +27,23 @@ async def synced(stack, fake_hub):
     await stack.servers["hub"].stop()
     await stack.start_service("hub", sync_url=fake_hub.url, sync_backoff_first_seconds=0.05,
                               sync_backoff_cap_seconds=0.4, sync_poll_seconds=0.5)
+    await consuming_every_topic(stack)
     return stack
+
+
+async def consuming_every_topic(stack) -> None:
+    """Wait until the hub's consumer holds partitions of every source topic (a topic that did not exist
+    yet is made by a no-op event: a draft never enters the registry), so timings start warm."""
+    supplier_id = str(uuid.uuid4())
+    await feed.produce_events(stack.bootstrap_servers, *(
+        build(str(uuid.uuid4()), supplier_id, 1, status=status) for build, status in [
+            (feed.offering, "draft"), (feed.accreditation, "suspended"), (feed.course, "draft"),
+            (feed.agreement, "offered")]), feed.supplier(supplier_id, 1, status="pending_verification"))
+    wanted = {topic.name for topic in SOURCE_TOPICS} - {"catalogue.category.v1"}
+
+    async def assigned():
+        runner = stack.servers["hub"].app.state.consumer
+        client = runner and runner._consumer
+        return client is not None and wanted <= {tp.topic for tp in client.assignment()}
+
+    await eventually(assigned, timeout=20)
