@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from hub.consumer import RegistryConsumer
 from hub.registry.routes import router as registry_router
+from hub.registry.service import apply_source_events
 from hub.settings import HubSettings
 from hub.subscriptions import SUBSCRIPTIONS
 from hub.sync import service as sync
@@ -22,7 +23,8 @@ async def consume(app: FastAPI) -> None:
     settings: HubSettings = app.state.settings
     if not settings.consumers_enabled:
         return await sync._idle()
-    runner = RegistryConsumer(group=settings.consumer_group, subscriptions=SUBSCRIPTIONS,
+    runner = RegistryConsumer(batch_handler=apply_source_events, group=settings.consumer_group,
+                              subscriptions=SUBSCRIPTIONS,
                               database=app.state.database, settings=settings, metrics=app.state.metrics)
     app.state.consumer = runner
     try:

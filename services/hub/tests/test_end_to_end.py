@@ -9,7 +9,7 @@ from events import accreditation as acc
 from events import training as trn
 from servicekit.testing import eventually
 from services.hub.tests import feed
-from services.hub.tests.flows import OFFERINGS, eligible_supplier, listed, published_offering
+from services.hub.tests.flows import OFFERINGS, eligible_supplier, entry, listed, published_offering
 
 STATUS = "/api/v1/registry/sync/status"
 
@@ -55,12 +55,20 @@ async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub
                                                  cls=acc.AccreditationRenewalDue))
     admin = await stack.as_role("admin")
 
+    async def changed_here_only():
+        here = await listed(stack)
+        return (f"course:{second_course}" in here and f"course:{course_id}" not in here
+                and (await entry(stack, f"accreditation:{accreditation_id}"))["status"] == "renewal_due"
+                and f"course:{second_course}" not in fake_hub.entries and f"course:{course_id}" in fake_hub.entries)
+
+    await eventually(changed_here_only, timeout=10)
+
     async def failing():
         status = (await stack.client.get(STATUS, headers=admin)).json()
-        return status["backlog"] >= 3 and status["retrying"] >= 1 and fake_hub.failed_requests >= 3 and status
+        return status["backlog"] >= 3 and status["retrying"] >= 3 and status
 
     status = await eventually(failing, timeout=10)
-    assert "503" in status["last_error"] and status["failures_total"] >= 1
+    assert "503" in status["last_error"] and status["failures_total"] >= 3 and fake_hub.failed_requests >= 3
     fake_hub.down = False
 
     async def in_step():

@@ -8,14 +8,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.hub import (RegistryEntryAdded, RegistryEntryChanged, RegistryEntryEvent, RegistryEntryRemoved,
                         RegistryEntryState)
+from hub.registry import batch
 from hub.registry.models import RegistryEntry
 from hub.sync import queue
 from servicekit.history import record_change
 from servicekit.outbox import emit
+from servicekit.tables import AuditEntry
 
 AGGREGATE = "registry_entry"
 EVENTS: dict[str, type[RegistryEntryEvent]] = {
@@ -32,6 +35,16 @@ def _search_text(document: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
+async def _last_recorded_version(session: AsyncSession, entry_id: str) -> int:
+    """0 for a new entry; for one whose row was lost (a rebuild brings it back), the version its history
+    reached, so versions keep rising for the hub and the audit."""
+    if (known := batch.cached(session, "history", entry_id)) is not None:
+        return known
+    last = await session.scalar(select(func.max(AuditEntry.version)).where(
+        AuditEntry.aggregate_type == AGGREGATE, AuditEntry.aggregate_id == entry_id))
+    return last or 0
+
+
 def _action(was_listed: bool, listed: bool) -> str | None:
     if listed:
         return "changed" if was_listed else "added"
@@ -45,12 +58,17 @@ async def write(session: AsyncSession, content: dict[str, Any], *, at: datetime,
     state = RegistryEntryState.model_validate(content)
     document = state.model_dump(mode="json")
     digest = digest_of(document)
-    entry = await session.get(RegistryEntry, document["id"])
-    if entry is not None and entry.digest == digest:
+    entry = await batch.load(session, RegistryEntry, document["id"])
+    # The stored row's own content is digested (not its digest column), so a rebuild also repairs a row
+    # changed behind the registry's back.
+    if entry is not None and digest_of(entry.state().model_dump(mode="json")) == digest:
+        if entry.digest != digest:
+            entry.digest = digest
         return entry, None
     was_listed = bool(entry and entry.listed)
     if entry is None:
-        entry = RegistryEntry(id=document["id"], version=0)
+        entry = RegistryEntry(id=document["id"], version=await _last_recorded_version(session, document["id"]))
+        batch.remember(session, RegistryEntry, entry.id, entry)
     for name, value in state.model_dump().items():
         setattr(entry, name, value)
     entry.category_keys = "".join(f"|{code}" for code in document["categories"]) + "|"

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.base import Event
-from hub.registry import entries, repository
+from hub.registry import batch, entries, repository
 from hub.registry.models import RegistryEntry, SourceRecord
 from hub.registry.projection import ENTRY_TYPES, Source, derive, merge, source_of
 from hub.usecase import service as use_cases
@@ -17,16 +17,33 @@ from servicekit.problems import not_found
 
 async def apply_source_event(session: AsyncSession, event: Event) -> None:
     """Handler of every source event the hub follows (stale and duplicate ones change nothing)."""
-    await store_source(session, source_of(event), at=event.occurred_at)
+    await apply_source_events(session, [event])
+
+
+async def apply_source_events(session: AsyncSession, events: list[Event]) -> None:
+    """Apply a batch: fold it per source in memory first (the merge is order-free), read what the
+    batch needs in a few queries, then store each source once."""
+    folded: dict[tuple[str, str], Source] = {}
+    for incoming in map(source_of, events):
+        key = (incoming.kind, incoming.id)
+        folded[key] = merge(folded.get(key), incoming) or folded[key]
+    await batch.prefetch(session, list(folded.values()))
+    try:
+        for source in folded.values():
+            await store_source(session, source, at=source.changed_at)
+    finally:
+        batch.forget(session)
 
 
 async def store_source(session: AsyncSession, incoming: Source, *, at: datetime, actor: str = "system") -> None:
     """Merge one source snapshot in and refresh the entries it feeds."""
-    record = await session.get(SourceRecord, (incoming.kind, incoming.id))
+    record = await batch.load(session, SourceRecord, (incoming.kind, incoming.id))
     merged = merge(record.as_source() if record else None, incoming)
     if merged is None:
         return
-    record = record or SourceRecord(kind=merged.kind, id=merged.id)
+    if record is None:
+        record = SourceRecord(kind=merged.kind, id=merged.id)
+        batch.remember(session, SourceRecord, (merged.kind, merged.id), record)
     record.take(merged)
     session.add(record)
     if merged.kind == "supplier":
@@ -40,7 +57,7 @@ async def store_source(session: AsyncSession, incoming: Source, *, at: datetime,
 async def refresh(session: AsyncSession, source: Source, *, at: datetime, actor: str = "system") -> None:
     """Derive the source's entry again and store it when it changed."""
     owner = source.state.get("supplier_id") or source.state.get("provider_id")
-    supplier = await session.get(SourceRecord, ("supplier", owner)) if owner else None
+    supplier = await batch.load(session, SourceRecord, ("supplier", owner)) if owner else None
     content = derive(source, supplier.state if supplier else None)
     if content is None:
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.registry import entries
+from hub.registry import batch, entries
 from hub.usecase import repository
 from hub.usecase.lifecycle import USE_CASE_LIFECYCLE, assessed
 from hub.usecase.models import LinkPublic, UseCase, UseCaseCreate, UseCasePublic, UseCaseUpdate
@@ -124,6 +124,9 @@ async def apply_transition(session: AsyncSession, *, use_case: UseCase, action: 
 
 async def follow_offering(session: AsyncSession, offering_id: str, *, at: datetime) -> None:
     """An offering entered or left the marketplace: the entries of the use cases linking it follow."""
+    linking = batch.cached(session, "links", offering_id)
+    if linking == []:
+        return
     for use_case in await repository.linking(session, offering_id):
         await write_entry(session, use_case, at=at)
 
