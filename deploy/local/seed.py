@@ -23,6 +23,8 @@ from typing import Any
 
 import httpx
 
+from deploy.local.seed_hub import make_use_cases
+
 TOKEN_PATH = "/api/v1/auth/token"
 ROLES = ("admin", "assessor", "buyer", "partner")
 
@@ -404,6 +406,7 @@ STEPS: list[SeedStep] = [
     verify_suppliers,
     make_agreements,
     make_offerings,
+    make_use_cases,
     # next: offerings, accreditation, courses, hub use cases (the categories need no step: the
     # catalogue seeds them itself at start from services/catalogue/catalogue/category/taxonomy.json)
 ]

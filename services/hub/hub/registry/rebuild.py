@@ -121,3 +121,24 @@ async def _retire_orphans(session: AsyncSession, rebuilt: set[str], *, at: datet
         if f"{SOURCE_KINDS[entry.type]}:{entry.source_id}" not in rebuilt:
             gone = entry.state().model_dump(mode="json") | {"listed": False, "status": "unknown"}
             await entries.write(session, gone, at=at, actor="rebuild")
+
+
+async def _main() -> None:
+    from hub.settings import HubSettings
+    from hub.subscriptions import SOURCE_TOPICS
+    from hub.sync import queue
+
+    settings = HubSettings()
+    database = Database(settings.database_url)
+    if settings.sync_url:  # changes the rebuild makes are queued; the running service pushes them
+        queue.enable(database)
+    try:
+        outcome = await rebuild(database, settings, [t.name for t in SOURCE_TOPICS])
+    finally:
+        await database.dispose()
+    print(f"registry rebuilt from {outcome.events} events: {outcome.sources} sources, "
+          f"{outcome.listed} entries listed, {outcome.changed} changed")
+
+
+if __name__ == "__main__":  # make rebuild-hub
+    asyncio.run(_main())
