@@ -3,8 +3,12 @@ to offerings that follow the offering out of the marketplace and back."""
 
 import uuid
 
+import orjson
+
 from events import catalogue as cat
+from events.hub import REGISTRY_TOPIC
 from servicekit.testing import eventually
+from tests.kafka_tools import header, read_topic
 from services.hub.tests import feed
 from services.hub.tests.flows import USE_CASES, entry, use_case_body
 
@@ -22,7 +26,8 @@ async def act(stack, use_case_id: str, action: str, role: str = "buyer", reason:
                                    json={"reason": reason} if reason else None)
 
 
-async def test_a_use_case_is_registered_walks_its_phases_and_leaves_the_registry_when_retired(stack):
+async def test_a_use_case_walks_its_phases_and_its_links_follow_their_offerings(stack):
+    await a_link_follows_its_offering_out_of_the_marketplace_and_back(stack)
     use_case = await registered(stack)
     assert use_case["phase"] == "idea" and use_case["entry_id"] == f"use_case:{use_case['id']}"
     shown = await entry(stack, use_case["entry_id"])
@@ -54,8 +59,21 @@ async def test_a_use_case_is_registered_walks_its_phases_and_leaves_the_registry
     assert [h["action"] for h in history.json()["data"]] == [
         "create", "design", "develop", "pilot", "update", "launch", "retire"]
 
+    # Every change of the entry went out on hub.registry.v1, in order, as CloudEvents.
+    def mine(records):
+        return [r for r in records if header(r, "ce_subject") == use_case["entry_id"]]
 
-async def test_bad_use_cases_are_refused_with_the_field_named(stack):
+    records = mine(await read_topic(stack.bootstrap_servers, REGISTRY_TOPIC.name, timeout=10,
+                                    until=lambda found: any(header(r, "ce_type").endswith("removed.v1")
+                                                            for r in mine(found))))
+    types = [header(r, "ce_type").split(".")[-2] for r in records]
+    assert types == ["added"] + ["changed"] * 5 + ["removed"]
+    assert [orjson.loads(r.value)["version"] for r in records] == list(range(1, 8))
+    assert orjson.loads(records[-1].value)["entry"]["listed"] is False
+    assert header(records[0], "ce_source") == "/services/hub"
+
+
+async def test_bad_use_cases_are_refused_and_only_buyers_and_admins_write(stack):
     buyer = await stack.as_role("buyer")
     cases = {
         "short_description": use_case_body(short_description="x" * 351),
@@ -78,8 +96,7 @@ async def test_bad_use_cases_are_refused_with_the_field_named(stack):
     listed = (await stack.client.get(USE_CASES, params={"agency": "Ministry of Social Development"})).json()
     assert listed["data"] == []  # nothing was half written
 
-
-async def test_who_may_register_and_change_use_cases(stack):
+    # Who may register and change use cases.
     body = use_case_body()
     assert (await stack.client.post(USE_CASES, json=body)).status_code == 401
     assert (await stack.client.post(USE_CASES, json=body, headers=await stack.as_role("partner"))).status_code == 403
@@ -100,7 +117,7 @@ async def test_who_may_register_and_change_use_cases(stack):
     assert (await act(stack, use_case["id"], "launch-rocket")).status_code == 422
 
 
-async def test_a_link_follows_its_offering_out_of_the_marketplace_and_back(stack):
+async def a_link_follows_its_offering_out_of_the_marketplace_and_back(stack):
     supplier_id, offering_id = str(uuid.uuid4()), str(uuid.uuid4())
     await feed.produce_events(stack.bootstrap_servers, feed.offering(offering_id, supplier_id, 1))
     await eventually(lambda: entry(stack, f"offering:{offering_id}"), timeout=10)
