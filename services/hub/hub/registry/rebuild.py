@@ -1,8 +1,9 @@
 """Rebuilding the registry from scratch: read every source topic from its first offset, fold the events
 into an empty in-memory registry (the same pure functions the consumer uses), then swap it in within
 one transaction. Entries whose content comes out the same are left untouched, so a rebuild of a
-healthy registry changes nothing; what differs is written, announced and queued for the hub like any
-other change. Entries whose source is gone from the topics leave the public registry (history stays).
+healthy registry changes nothing; what differs (a lost or damaged row) is written, announced and
+queued for the hub like any other change. The live consumer goes on meanwhile; what it stored after
+the replay read the topics is newer and is kept.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from aiokafka import TopicPartition
@@ -18,9 +20,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import EVENT_TYPES, Envelope, Event, MalformedEvent
-from hub.registry import entries
 from hub.registry.models import RegistryEntry, SourceRecord
-from hub.registry.projection import SOURCE_KINDS, Registry, Source
+from hub.registry.projection import Registry, Source
 from hub.registry.service import refresh
 from hub.usecase import service as use_cases
 from hub.usecase.models import UseCase
@@ -91,21 +92,21 @@ async def rebuild(database: Database, settings: ServiceSettings, topics: list[st
 
 
 async def swap(session: AsyncSession, registry: Registry, *, at: datetime) -> int:
-    """Make the stored sources those of `registry`, then write every entry again; returns how many changed."""
+    """Take the replayed sources in, then write every entry again; returns how many entries changed.
+
+    A replayed source replaces the stored one unless the live consumer has meanwhile stored a newer
+    version (events that arrived after the replay read the topics); a stored source the replay did not
+    see is kept for the same reason."""
     stored = {(r.kind, r.id): r for r in (await session.execute(select(SourceRecord))).scalars().all()}
     for key, source in registry.sources.items():
-        record = stored.pop(key, None) or SourceRecord(kind=source.kind, id=source.id)
-        record.take(source)
+        record = stored.get(key) or SourceRecord(kind=source.kind, id=source.id)
+        record.take(_newest(record.as_source() if key in stored else None, source))
         session.add(record)
-    for record in stored.values():
-        await session.delete(record)
     await session.flush()
     before = {e.id: e.version for e in (await session.execute(select(RegistryEntry))).scalars().all()}
-    rebuilt = set()
-    for source in registry.sources.values():
-        await refresh(session, source, at=at, actor="rebuild")
-        rebuilt.add(f"{source.kind}:{source.id}")
-    await _retire_orphans(session, rebuilt, at=at)
+    for key in registry.sources:
+        record = stored.get(key) or await session.get(SourceRecord, key)
+        await refresh(session, record.as_source(), at=at, actor="rebuild")
     for use_case in (await session.execute(select(UseCase))).scalars().all():
         await use_cases.write_entry(session, use_case, at=at, actor="rebuild")
     await session.flush()
@@ -113,14 +114,11 @@ async def swap(session: AsyncSession, registry: Registry, *, at: datetime) -> in
     return sum(1 for entry_id, version in after.items() if before.get(entry_id) != version)
 
 
-async def _retire_orphans(session: AsyncSession, rebuilt: set[str], *, at: datetime) -> None:
-    """Marketplace entries whose source no longer appears on any topic leave the public registry."""
-    orphans = (await session.execute(select(RegistryEntry).where(
-        RegistryEntry.type.in_(SOURCE_KINDS), RegistryEntry.listed.is_(True)))).scalars().all()
-    for entry in orphans:
-        if f"{SOURCE_KINDS[entry.type]}:{entry.source_id}" not in rebuilt:
-            gone = entry.state().model_dump(mode="json") | {"listed": False, "status": "unknown"}
-            await entries.write(session, gone, at=at, actor="rebuild")
+def _newest(stored: Source | None, replayed: Source) -> Source:
+    if stored is None or replayed.version >= stored.version:
+        return replayed
+    return replace(stored, first_live_at=min(filter(None, (stored.first_live_at, replayed.first_live_at)),
+                                             default=None))
 
 
 async def _main() -> None:

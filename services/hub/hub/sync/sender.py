@@ -1,9 +1,9 @@
 """Pushing the sync queue to the external hub.
 
 Each queue row is one entry; the sender sends the entry's state as it is when sent (PUT while
-listed, DELETE once it left), so a later change supersedes an earlier one that has not gone yet. One
-sender works the queue, and a row is handed to the hub only once at a time, so an entry's pushes are
-never reordered. A row leaves the queue only when the hub acknowledged the version the row asked for
+listed, DELETE once it left), so a later change supersedes an earlier one that has not gone yet. A
+sender leases the rows it pushes, so a row is handed to the hub only once at a time and an entry's
+pushes are never reordered. A row leaves the queue only when the hub acknowledged the version the row asked for
 (or a newer one); a failure (hub down, 5xx) keeps the row and retries it with exponential backoff.
 """
 
@@ -76,14 +76,7 @@ class SyncSender:
 
     async def push_due(self) -> int:
         """Push one batch of due rows; returns how many rows were due."""
-        now = datetime.now(timezone.utc)
-        async with self.database.sessions() as session:
-            due = list((await session.execute(
-                select(SyncItem).where(SyncItem.next_attempt_at <= now)
-                .order_by(SyncItem.enqueued_at, SyncItem.entry_id).limit(self.settings.sync_batch_size)
-            )).scalars().all())
-            found = {e.id: e for e in (await session.execute(
-                select(RegistryEntry).where(RegistryEntry.id.in_([i.entry_id for i in due])))).scalars().all()}
+        due, found = await self._claim_due()
         if not due:
             return 0
         gate = asyncio.Semaphore(self.settings.sync_concurrency)
@@ -95,6 +88,25 @@ class SyncSender:
         outcomes = await asyncio.gather(*(push(item) for item in due))
         await self._record(outcomes)
         return len(due)
+
+    async def _claim_due(self) -> tuple[list[SyncItem], dict[str, RegistryEntry]]:
+        """The due rows, leased to this sender (SKIP LOCKED on PostgreSQL, so replicas share the queue
+        without two pushing one entry at once), and the entries they stand for, as they are now."""
+        now = datetime.now(timezone.utc)
+        statement = (select(SyncItem).where(SyncItem.next_attempt_at <= now)
+                     .order_by(SyncItem.enqueued_at, SyncItem.entry_id).limit(self.settings.sync_batch_size))
+        if not self.database.is_sqlite:
+            statement = statement.with_for_update(skip_locked=True)
+        # The lease outlasts any push (bounded by the client's timeout); a sender that dies mid-way
+        # leaves rows that fall due again when it runs out.
+        lease_until = now + timedelta(seconds=self.settings.sync_timeout_seconds * 3)
+        async with self.database.transaction() as session:
+            due = list((await session.execute(statement)).scalars().all())
+            for item in due:
+                item.next_attempt_at = lease_until
+            found = {e.id: e for e in (await session.execute(
+                select(RegistryEntry).where(RegistryEntry.id.in_([i.entry_id for i in due])))).scalars().all()}
+        return due, found
 
     async def _push(self, entry_id: str, entry: RegistryEntry | None) -> Outcome:
         version = entry.version if entry else 0
