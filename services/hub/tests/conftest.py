@@ -1,14 +1,30 @@
 from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
 
 import uuid
+from pathlib import Path
 
 import pytest
+
+import hub
+from hub.sync import queue
+from servicekit.db import Database
+from servicekit.migrations import upgrade_to_head
 
 from hub.subscriptions import SOURCE_TOPICS
 from servicekit.testing import RunningServer, eventually
 from services.hub.tests import feed
 
 from services.hub.tests.fake_hub import FakeHub
+
+
+@pytest.fixture
+async def database(database_urls):
+    """The hub's database alone, migrated, with sync queueing on (no service, no broker)."""
+    db = Database(await database_urls("hub"))
+    await upgrade_to_head(db, Path(hub.__file__).parent / "migrations")
+    queue.enable(db)
+    yield db
+    await db.dispose()
 
 
 @pytest.fixture

@@ -4,23 +4,18 @@ a failure keeps the row and backs off; signatures refuse tampering."""
 
 import asyncio
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-import hub
 from hub.registry import entries
 from hub.settings import HubSettings
-from hub.sync import queue
 from hub.sync.client import HubUnavailable
 from hub.sync.models import SyncItem, SyncState
 from hub.sync.sender import SyncSender
 from hub.sync.signature import sign, verify
 from servicekit.db import Database
-from servicekit.migrations import upgrade_to_head
 
-MIGRATIONS = Path(hub.__file__).parent / "migrations"
 AT = datetime(2026, 11, 27, tzinfo=timezone.utc)
 
 
@@ -50,15 +45,6 @@ class ScriptedHub:
         if self.fail:
             raise HubUnavailable("503")
         self.sent.append(("DELETE", entry_id, None))
-
-
-@pytest.fixture
-async def database(database_urls):
-    db = Database(await database_urls("hub"))
-    await upgrade_to_head(db, MIGRATIONS)
-    queue.enable(db)
-    yield db
-    await db.dispose()
 
 
 async def change(database: Database, document: dict) -> None:

@@ -53,8 +53,9 @@ async def list_page(session: AsyncSession, *, cursor: str | None, limit: int, **
                           cursor=cursor, limit=limit)
 
 
-async def listed_in_batches(database: Database, batch: int = EXPORT_BATCH) -> AsyncIterator[list[RegistryEntry]]:
+async def listed_in_batches(database: Database, batch: int | None = None) -> AsyncIterator[list[RegistryEntry]]:
     """Every listed entry, by id, a batch per short read transaction (for exports that stream)."""
+    batch = batch or EXPORT_BATCH
     after = ""
     while True:
         async with database.sessions() as session:
