@@ -5,6 +5,8 @@ registry; a reconciliation after the hub lost entries restores them."""
 
 import uuid
 
+import httpx
+
 from events import accreditation as acc
 from events import training as trn
 from servicekit.testing import eventually
@@ -79,6 +81,9 @@ async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub
     assert fake_hub.entries[f"accreditation:{accreditation_id}"]["status"] == "renewal_due"
     status = (await stack.client.get(STATUS, headers=admin)).json()
     assert status["backlog"] == 0 and status["consecutive_failures"] == 0 and status["last_success_at"]
+    async with httpx.AsyncClient() as direct:
+        metrics = await direct.get(stack.servers["hub"].url + "/metrics")
+    assert "hub_sync_failures_total" in metrics.text and "hub_sync_backlog 0.0" in metrics.text
 
     # The hub loses entries; reconciliation finds and restores them.
     fake_hub.lose(f"course:{second_course}", f"accreditation:{accreditation_id}")

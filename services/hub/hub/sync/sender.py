@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,12 +48,25 @@ async def sync_state(session: AsyncSession) -> SyncState:
     return state
 
 
+class SyncMetrics:
+    """The sync on /metrics: queue backlog, pushes and failed pushes."""
+
+    def __init__(self, registry: CollectorRegistry | None = None):
+        registry = registry or CollectorRegistry()
+        self.backlog = Gauge("hub_sync_backlog", "Registry entries waiting to be pushed to the hub", registry=registry)
+        self.pushed = Counter("hub_sync_pushed_total", "Pushes the hub acknowledged", registry=registry)
+        self.failures = Counter("hub_sync_failures_total", "Pushes that failed and will be retried",
+                                registry=registry)
+
+
 class SyncSender:
-    def __init__(self, database: Database, settings: HubSettings, client: HubClient, signal: asyncio.Event):
+    def __init__(self, database: Database, settings: HubSettings, client: HubClient, signal: asyncio.Event,
+                 metrics: SyncMetrics | None = None):
         self.database = database
         self.settings = settings
         self.client = client
         self.signal = signal
+        self.metrics = metrics or SyncMetrics()
 
     async def run(self) -> None:
         """Push until cancelled."""
@@ -149,6 +163,10 @@ class SyncSender:
                 state.last_failure_at = now
                 state.last_error = item.last_error
             failed = sum(1 for o in outcomes if o.error)
+            self.metrics.pushed.inc(len(outcomes) - failed)
+            self.metrics.failures.inc(failed)
+            await session.flush()
+            self.metrics.backlog.set(await session.scalar(select(func.count()).select_from(SyncItem)) or 0)
             if failed:
                 log.warning("hub sync: %d of %d pushes failed; retrying with backoff (%s)", failed, len(outcomes),
                             next(o.error for o in outcomes if o.error))

@@ -16,7 +16,7 @@ from hub.sync import queue
 from hub.sync.client import HubClient
 from hub.sync.models import ReconcileOutcome, SyncItem, SyncState, SyncStatus
 from hub.sync.reconcile import reconcile
-from hub.sync.sender import SyncSender
+from hub.sync.sender import SyncMetrics, SyncSender
 from servicekit.db import Database
 
 log = logging.getLogger("hub.sync")
@@ -43,8 +43,9 @@ async def start_sync(app: FastAPI) -> None:
         return
     signal = queue.enable(app.state.database)
     client = HubClient(settings.sync_url, settings.sync_secret, timeout=settings.sync_timeout_seconds)
+    metrics = SyncMetrics(app.state.metrics.registry)
     app.state.sync = Sync(app.state.database, settings, client,
-                          SyncSender(app.state.database, settings, client, signal))
+                          SyncSender(app.state.database, settings, client, signal, metrics))
 
 
 async def _idle() -> None:
