@@ -2,10 +2,13 @@
 exports and insights on a seeded registry; the rebuild from the topics gives the same registry; bad
 input gets problem+json."""
 
+import asyncio
 import csv
 import io
 import itertools
+import os
 import random
+import sys
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
@@ -195,6 +198,14 @@ async def the_rebuild_from_the_topics_gives_the_same_registry(stack):
     assert after == {i: normal(d) for i, d in before.items()}
     left = await stack.client.get(f"{ENTRIES}/offering:{seed['offering_ids'][1]}", headers=admin)
     assert left.json()["listed"] is False and left.json()["status"] == "withdrawn"
+
+    # `make rebuild-hub` runs the same rebuild from the command line.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub.registry.rebuild", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT, env={**os.environ, "HUB_DATABASE_URL": stack.database_urls["hub"],
+                                               "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers})
+    output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()
+    assert process.returncode == 0 and ", 0 changed" in output, output
 
 
 async def _absent(stack, entry_id: str) -> bool:
