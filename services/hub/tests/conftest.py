@@ -49,7 +49,8 @@ async def synced(stack, fake_hub):
 
 async def consuming_every_topic(stack) -> None:
     """Wait until the hub's consumer holds partitions of every source topic (a topic that did not exist
-    yet is made by a no-op event: a draft never enters the registry), so timings start warm."""
+    yet is made by a no-op event: a draft never enters the registry) and has applied everything on
+    them, so timings start warm."""
     supplier_id = str(uuid.uuid4())
     await feed.produce_events(stack.bootstrap_servers, *(
         build(str(uuid.uuid4()), supplier_id, 1, status=status) for build, status in [
@@ -57,9 +58,15 @@ async def consuming_every_topic(stack) -> None:
             (feed.agreement, "offered")]), feed.supplier(supplier_id, 1, status="pending_verification"))
     wanted = {topic.name for topic in SOURCE_TOPICS} - {"catalogue.category.v1"}
 
-    async def assigned():
+    async def caught_up():
         runner = stack.servers["hub"].app.state.consumer
         client = runner and runner._consumer
-        return client is not None and wanted <= {tp.topic for tp in client.assignment()}
+        if client is None or not wanted <= {tp.topic for tp in client.assignment()}:
+            return False
+        for partition in client.assignment():
+            end = client.highwater(partition)
+            if end is None or (await client.committed(partition) or 0) < end:
+                return False
+        return True
 
-    await eventually(assigned, timeout=20)
+    await eventually(caught_up, timeout=30, interval=0.1)
