@@ -124,8 +124,7 @@ async def apply_transition(session: AsyncSession, *, use_case: UseCase, action: 
 
 async def follow_offering(session: AsyncSession, offering_id: str, *, at: datetime) -> None:
     """An offering entered or left the marketplace: the entries of the use cases linking it follow."""
-    linking = batch.cached(session, "links", offering_id)
-    if linking == []:
+    if batch.cached(session, "links", offering_id) == []:  # the batch read its links: there are none
         return
     for use_case in await repository.linking(session, offering_id):
         await write_entry(session, use_case, at=at)
