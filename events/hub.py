@@ -20,6 +20,7 @@ REGISTRY_TOPIC = topic(
 )
 
 EntryType = Literal["offering", "accreditation", "course", "strategic_partnership", "use_case"]
+SourceType = Literal["offering", "accreditation", "course", "agreement", "use_case"]
 
 
 class RegistryEntryState(Contract):
@@ -27,6 +28,7 @@ class RegistryEntryState(Contract):
 
     id: str = Field(description="<type>:<source id>; also the aggregate id")
     type: EntryType
+    source_type: SourceType = Field(description="Kind of record the entry stands for")
     source_id: str = Field(description="Id of the record the entry stands for, in the service that owns it")
     source_version: int = Field(description="Version of that record the entry was built from")
     link: str = Field(description="Path of the source in the public API, e.g. /api/v1/offerings/<id>")

@@ -75,7 +75,8 @@ class RegistryConsumer(ConsumerRunner):
         for record, outcome in zip(records, outcomes):
             self.metrics.consumed.labels(record.topic, outcome).inc()
 
-    async def _apply_batch(self, session: AsyncSession, decoded: list[tuple[Envelope, Event, Subscription]]) -> list[str]:
+    async def _apply_batch(self, session: AsyncSession,
+                           decoded: list[tuple[Envelope, Event, Subscription]]) -> list[str]:
         """Inbox check and record for the whole batch in one query each, then the batch handler."""
         ids = [envelope.id for envelope, _, _ in decoded]
         seen = set((await session.execute(select(InboxRecord.event_id).where(

@@ -103,7 +103,8 @@ async def produce(bootstrap_servers: str, envelopes: list[Envelope]) -> None:
     await producer.start()
     try:
         for envelope in envelopes:
-            await producer.send_and_wait(EVENT_TYPES[envelope.type].TOPIC, envelope.value(), key=envelope.key, headers=envelope.headers())
+            await producer.send_and_wait(EVENT_TYPES[envelope.type].TOPIC, envelope.value(), key=envelope.key,
+                                         headers=envelope.headers())
     finally:
         await producer.stop()
 

@@ -43,9 +43,12 @@ async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub
         return entry_id not in await listed(stack) and entry_id not in fake_hub.entries
 
     await eventually(gone, timeout=5)
-    history = await stack.client.get(f"/api/v1/registry/entries/offering:{offering['id']}",
-                                     headers=await stack.as_role("admin"))
-    assert history.json()["listed"] is False and history.json()["status"] == "withdrawn"
+    url = f"/api/v1/registry/entries/offering:{offering['id']}"
+    admin = await stack.as_role("admin")
+    left = (await stack.client.get(url, headers=admin)).json()
+    assert left["listed"] is False and left["status"] == "withdrawn" and left["source_type"] == "offering"
+    history = (await stack.client.get(f"{url}/history", headers=admin)).json()["data"]
+    assert [(h["action"], h["to_state"]) for h in history] == [("added", "listed"), ("removed", "left")]
 
     # The hub goes down; the registry goes on changing.
     fake_hub.down = True
@@ -55,7 +58,6 @@ async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub
                               feed.course(second_course, supplier["id"], 1),
                               feed.accreditation(accreditation_id, supplier["id"], 2, status="renewal_due",
                                                  cls=acc.AccreditationRenewalDue))
-    admin = await stack.as_role("admin")
 
     async def changed_here_only():
         here = await listed(stack)

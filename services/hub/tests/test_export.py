@@ -12,8 +12,9 @@ AT = datetime(2026, 11, 27, tzinfo=timezone.utc)
 
 
 def content(number: int, *, listed: bool = True, name: str | None = None) -> dict:
-    return {"id": f"course:c-{number}", "type": "course", "source_id": f"c-{number}", "source_version": 1,
-            "link": f"/api/v1/courses/c-{number}", "name": name or f"Course {number}", "summary": "s",
+    return {"id": f"course:c-{number}", "type": "course", "source_type": "course", "source_id": f"c-{number}",
+            "source_version": 1, "link": f"/api/v1/courses/c-{number}", "name": name or f"Course {number}",
+            "summary": "s",
             "status": "published" if listed else "withdrawn", "listed": listed, "source_changed_at": AT,
             "categories": ["responsible_ai_assurance"], "category": "ai.training"}
 

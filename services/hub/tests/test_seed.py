@@ -30,4 +30,5 @@ async def test_the_seed_registers_use_cases_and_the_registry_shows_the_marketpla
                for e in entries)
     again = await asyncio.to_thread(seed, base_url, report=lambda line: None, steps=[make_use_cases])
     assert again == {}
-    assert len((await stack.client.get("/api/v1/registry/use-cases", params={"limit": 100})).json()["data"]) == len(use_cases)
+    after = (await stack.client.get("/api/v1/registry/use-cases", params={"limit": 100})).json()["data"]
+    assert len(after) == len(use_cases)

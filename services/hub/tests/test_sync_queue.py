@@ -5,7 +5,6 @@ a failure keeps the row and backs off; signatures refuse tampering."""
 import asyncio
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import select
 
 from hub.registry import entries
@@ -20,8 +19,8 @@ AT = datetime(2026, 11, 27, tzinfo=timezone.utc)
 
 
 def content(name: str, *, listed: bool = True) -> dict:
-    return {"id": "offering:o-1", "type": "offering", "source_id": "o-1", "source_version": 1,
-            "link": "/api/v1/offerings/o-1", "name": name, "summary": "s", "status": "published",
+    return {"id": "offering:o-1", "type": "offering", "source_type": "offering", "source_id": "o-1",
+            "source_version": 1, "link": "/api/v1/offerings/o-1", "name": name, "summary": "s", "status": "published",
             "listed": listed, "source_changed_at": AT}
 
 

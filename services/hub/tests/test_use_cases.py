@@ -91,7 +91,8 @@ async def test_bad_use_cases_are_refused_and_only_buyers_and_admins_write(stack)
         assert any(field.split(".")[0] in e["field"] for e in response.json()["errors"]), (field, response.json())
     production = use_case_body(phase="production")
     assert (await stack.client.post(USE_CASES, json=production, headers=buyer)).status_code == 422
-    broken = await stack.client.post(USE_CASES, content=b"{not json", headers={**buyer, "content-type": "application/json"})
+    broken = await stack.client.post(USE_CASES, content=b"{not json",
+                                     headers={**buyer, "content-type": "application/json"})
     assert broken.status_code == 422 and broken.headers["content-type"] == PROBLEM
     listed = (await stack.client.get(USE_CASES, params={"agency": "Ministry of Social Development"})).json()
     assert listed["data"] == []  # nothing was half written
@@ -103,7 +104,8 @@ async def test_bad_use_cases_are_refused_and_only_buyers_and_admins_write(stack)
     use_case = await registered(stack)
     url = f"{USE_CASES}/{use_case['id']}"
     partner = await stack.as_role("partner")
-    assert (await stack.client.patch(url, json={"name": "x"}, headers={**partner, "If-Match": '"1"'})).status_code == 403
+    refused = await stack.client.patch(url, json={"name": "x"}, headers={**partner, "If-Match": '"1"'})
+    assert refused.status_code == 403
     admin = await stack.as_role("admin")
     assert (await stack.client.patch(url, json={"name": "Renamed"}, headers=admin)).status_code == 428
     stale = await stack.client.patch(url, json={"name": "Renamed"}, headers={**admin, "If-Match": '"7"'})

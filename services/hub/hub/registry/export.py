@@ -12,7 +12,8 @@ from hub.registry.models import public
 from hub.registry.repository import listed_in_batches
 from servicekit.db import Database
 
-CSV_COLUMNS = ["id", "type", "name", "summary", "category", "categories", "supplier_id", "supplier_name", "agency",
+CSV_COLUMNS = ["id", "type", "source_type", "name", "summary", "category", "categories", "supplier_id",
+               "supplier_name", "agency",
                "risk_level", "phase", "status", "link", "source_id", "source_version", "first_listed_at",
                "source_changed_at", "version", "updated_at"]
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).

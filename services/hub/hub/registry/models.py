@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
@@ -39,6 +40,7 @@ class RegistryEntry(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=140)
     type: str = Field(max_length=30, index=True)
+    source_type: str = Field(max_length=20)
     source_id: str = Field(max_length=100)
     source_version: int
     link: str = Field(max_length=200)

@@ -107,7 +107,7 @@ def derive(source: Source, supplier: dict[str, Any] | None) -> dict[str, Any] | 
     state = source.state
     fields = _FIELDS[source.kind](state, supplier_name(supplier))
     return {
-        "id": f"{entry_type}:{source.id}", "type": entry_type, "source_id": source.id,
+        "id": f"{entry_type}:{source.id}", "type": entry_type, "source_type": source.kind, "source_id": source.id,
         "source_version": source.version, "link": LINKS[entry_type].format(source.id),
         "agency": None, "phase": None, "status": state["status"], "listed": is_live(source.kind, state),
         "first_listed_at": source.first_live_at, "source_changed_at": source.changed_at, **fields,

@@ -138,7 +138,7 @@ async def write_entry(session: AsyncSession, use_case: UseCase, *, at: datetime,
 async def entry_content(session: AsyncSession, use_case: UseCase) -> dict[str, Any]:
     """The registry entry of a use case; a retired one has left the public registry."""
     return {
-        "id": ENTRY_PREFIX + use_case.id, "type": "use_case", "source_id": use_case.id,
+        "id": ENTRY_PREFIX + use_case.id, "type": "use_case", "source_type": "use_case", "source_id": use_case.id,
         "source_version": use_case.version, "link": f"/api/v1/registry/use-cases/{use_case.id}",
         "name": use_case.name, "summary": use_case.short_description, "category": use_case.category,
         "categories": [use_case.category] if use_case.category else [], "supplier_id": None,

@@ -31,6 +31,7 @@ def upgrade() -> None:
         "hub_entries",
         sa.Column("id", sa.String(140), primary_key=True),
         sa.Column("type", sa.String(30), nullable=False, index=True),
+        sa.Column("source_type", sa.String(20), nullable=False),
         sa.Column("source_id", sa.String(100), nullable=False),
         sa.Column("source_version", sa.Integer, nullable=False),
         sa.Column("link", sa.String(200), nullable=False),
