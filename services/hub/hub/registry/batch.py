@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.registry.models import RegistryEntry, SourceRecord
 from hub.registry.projection import ENTRY_TYPES, Source
+from hub.usecase.models import UseCaseLink
 from servicekit.tables import AuditEntry
 
 CACHE = "hub_batch_cache"
@@ -68,8 +69,6 @@ async def prefetch(session: AsyncSession, sources: list[Source]) -> None:
 
 
 async def _prefetch_history_and_links(session: AsyncSession, cache: dict, entry_ids: set[str]) -> None:
-    from hub.usecase.models import UseCaseLink
-
     new = [e for e in entry_ids if cache[(RegistryEntry, e)] is None]
     for entry_id in new:
         cache[("history", entry_id)] = 0
