@@ -55,7 +55,13 @@ async def _idle() -> None:
 async def push_job(app: FastAPI) -> None:
     """Background job: push the queue while a hub is configured."""
     sync: Sync | None = app.state.sync
-    await (sync.sender.run() if sync else _idle())
+    if sync is None:
+        return await _idle()
+    try:
+        await sync.sender.run()
+    except asyncio.CancelledError:  # the service stops: let the hub's connections go
+        await sync.client.close()
+        raise
 
 
 async def reconcile_job(app: FastAPI) -> None:
