@@ -6,7 +6,7 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench env contracts check-contracts clean
+.PHONY: run test bench env contracts check-contracts rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -38,6 +38,11 @@ contracts: env
 check-contracts: env
 	$(PY) -m events.schemas --check
 	$(PY) -m events.asyncapi --check
+
+# Replays every source topic from the beginning into an empty registry and swaps it in (HUB_* settings;
+# the running service does the same on POST /api/v1/registry/rebuild).
+rebuild-hub: env
+	$(PY) -m hub.registry.rebuild
 
 clean:
 	rm -rf var

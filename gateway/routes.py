@@ -32,6 +32,7 @@ ROUTES: dict[str, str] = {
 ROUTE_TIMEOUTS: dict[str, float] = {
     "/api/v1/registry/export*": 120.0,
     "/api/v1/registry/*/export*": 120.0,
+    "/api/v1/registry/rebuild": 300.0,
 }
 
 

@@ -11,7 +11,7 @@ from servicekit.broker import EmbeddedBroker
 from servicekit.testing import eventually
 from tests.helpers import projected_supplier, supplier_body
 from tests.kafka_tools import header, produce_raw, read_topic
-from tests.stack import Stack
+from tests.stack import SERVICES, Stack
 
 
 def consumed(stack: Stack, outcome: str) -> float:
@@ -61,7 +61,7 @@ async def own_broker(tmp_path):
 @pytest.fixture
 async def stack_on_own_broker(own_broker, database_urls):
     running = Stack(bootstrap_servers=own_broker.bootstrap_servers,
-                    database_urls={name: await database_urls(name) for name in ("suppliers", "catalogue")})
+                    database_urls={name: await database_urls(name) for name in SERVICES})
     await running.start()
     yield running
     await running.stop()
@@ -177,7 +177,7 @@ async def test_bad_json_and_wrong_types_are_422_naming_the_field(stack):
 async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp_path):
     late_broker = EmbeddedBroker(log_file=tmp_path / "late-broker.log")
     stack = Stack(bootstrap_servers=late_broker.bootstrap_servers,
-                  database_urls={name: await database_urls(name) for name in ("suppliers", "catalogue")})
+                  database_urls={name: await database_urls(name) for name in SERVICES})
     await stack.start()
     try:
         response = await stack.client.post("/api/v1/suppliers", json=supplier_body())

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from deploy.local.seed_accreditation import accredit_providers
+from deploy.local.seed_hub import make_use_cases
 from deploy.local.seed_training import list_courses
 
 TOKEN_PATH = "/api/v1/auth/token"
@@ -419,8 +420,9 @@ STEPS: list[SeedStep] = [
     make_offerings,
     accredit_providers,
     list_courses,
-    # next: offerings, accreditation, courses, hub use cases (the categories need no step: the
-    # catalogue seeds them itself at start from services/catalogue/catalogue/category/taxonomy.json)
+    make_use_cases,
+    # (the categories need no step: the catalogue seeds them itself at start from
+    # services/catalogue/catalogue/category/taxonomy.json)
 ]
 
 

@@ -1,6 +1,10 @@
 """Settings of the hub service (`HUB_` prefix)."""
 
-from servicekit.settings import ServiceSettings, service_config
+from pydantic import model_validator
+
+from servicekit.settings import PLACEHOLDER_SECRETS, ServiceSettings, service_config
+
+DEV_SYNC_SECRET = "dev-hub-sync-secret-for-local-development-only"
 
 
 class HubSettings(ServiceSettings):
@@ -8,3 +12,20 @@ class HubSettings(ServiceSettings):
 
     service_name: str = "hub"
     port: int = 8105
+    # The external AI Hub registry; unset, nothing is pushed (and nothing queued).
+    sync_url: str | None = None
+    # Signs every push (HMAC-SHA256, header X-Hub-Signature); the hub holds the same secret.
+    sync_secret: str = DEV_SYNC_SECRET
+    sync_timeout_seconds: float = 5.0
+    sync_batch_size: int = 50
+    sync_concurrency: int = 8
+    sync_backoff_first_seconds: float = 0.2
+    sync_backoff_cap_seconds: float = 60.0
+    sync_poll_seconds: float = 2.0
+    reconcile_interval_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _sync_secret_set(self) -> "HubSettings":
+        if self.sync_url and not self.is_development and self.sync_secret in PLACEHOLDER_SECRETS | {DEV_SYNC_SECRET}:
+            raise ValueError("sync_secret is a placeholder; set HUB_SYNC_SECRET outside development")
+        return self

@@ -1,0 +1,56 @@
+"""The whole public registry as a dataset, streamed a batch at a time (JSON array or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+
+import orjson
+
+from hub.registry.models import public
+from hub.registry.repository import listed_in_batches
+from servicekit.db import Database
+
+CSV_COLUMNS = ["id", "type", "source_type", "name", "summary", "category", "categories", "supplier_id",
+               "supplier_name", "agency",
+               "risk_level", "phase", "status", "link", "source_id", "source_version", "first_listed_at",
+               "source_changed_at", "version", "updated_at"]
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def as_json(database: Database) -> AsyncIterator[bytes]:
+    """A JSON array of every listed entry."""
+    yield b"["
+    first = True
+    async for batch in listed_in_batches(database):
+        chunk = b",".join(orjson.dumps(public(entry).model_dump(mode="json")) for entry in batch)
+        yield chunk if first else b"," + chunk
+        first = False
+    yield b"]"
+
+
+def safe_cell(value) -> str:
+    """The cell text, quoted with a leading apostrophe when a spreadsheet would run it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+async def as_csv(database: Database) -> AsyncIterator[bytes]:
+    """A header row, then one row per listed entry."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield buffer.getvalue().encode()
+    async for batch in listed_in_batches(database):
+        buffer.seek(0)
+        buffer.truncate()
+        for entry in batch:
+            document = public(entry).model_dump(mode="json")
+            writer.writerow([safe_cell(document[column]) for column in CSV_COLUMNS])
+        yield buffer.getvalue().encode()

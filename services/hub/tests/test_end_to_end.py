@@ -1,0 +1,96 @@
+"""The issue's end-to-end over the real broker: an offering published for real, a provider accredited and
+a course published (their services' events produced here), all in the registry and at the fake external
+hub within 2 seconds; the offering withdrawn leaves both; the hub down for a while then holds exactly the
+registry; a reconciliation after the hub lost entries restores them."""
+
+import uuid
+
+import httpx
+
+from events import accreditation as acc
+from events import training as trn
+from servicekit.testing import eventually
+from services.hub.tests import feed
+from services.hub.tests.flows import OFFERINGS, eligible_supplier, entry, listed, published_offering
+
+STATUS = "/api/v1/registry/sync/status"
+
+
+async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub):
+    stack = synced
+    supplier = await eligible_supplier(stack)
+    offering = await published_offering(stack, supplier)
+    accreditation_id, course_id = str(uuid.uuid4()), str(uuid.uuid4())
+    await feed.produce_events(stack.bootstrap_servers,
+                              feed.accreditation(accreditation_id, supplier["id"], 1),
+                              feed.course(course_id, supplier["id"], 1))
+    wanted = {f"offering:{offering['id']}", f"accreditation:{accreditation_id}", f"course:{course_id}"}
+
+    async def everywhere():
+        return wanted <= set(await listed(stack)) and wanted <= set(fake_hub.entries)
+
+    await eventually(everywhere, timeout=2)
+    at_hub = fake_hub.entries[f"offering:{offering['id']}"]
+    assert at_hub["name"] == "Kōrero Translate" and at_hub["supplier_name"] == "Kauri AI"
+    assert at_hub["link"] == f"/api/v1/offerings/{offering['id']}"
+    assert fake_hub.refused_signatures == 0
+
+    own = await stack.as_supplier(supplier["credentials"])
+    assert (await stack.client.post(f"{OFFERINGS}/{offering['id']}/withdraw", headers=own)).status_code == 200
+
+    async def gone():
+        entry_id = f"offering:{offering['id']}"
+        return entry_id not in await listed(stack) and entry_id not in fake_hub.entries
+
+    await eventually(gone, timeout=5)
+    url = f"/api/v1/registry/entries/offering:{offering['id']}"
+    admin = await stack.as_role("admin")
+    left = (await stack.client.get(url, headers=admin)).json()
+    assert left["listed"] is False and left["status"] == "withdrawn" and left["source_type"] == "offering"
+    history = (await stack.client.get(f"{url}/history", headers=admin)).json()["data"]
+    assert [(h["action"], h["to_state"]) for h in history] == [("added", "listed"), ("removed", "left")]
+
+    # The hub goes down; the registry goes on changing.
+    fake_hub.down = True
+    second_course = str(uuid.uuid4())
+    await feed.produce_events(stack.bootstrap_servers,
+                              feed.course(course_id, supplier["id"], 2, status="withdrawn", cls=trn.CourseWithdrawn),
+                              feed.course(second_course, supplier["id"], 1),
+                              feed.accreditation(accreditation_id, supplier["id"], 2, status="renewal_due",
+                                                 cls=acc.AccreditationRenewalDue))
+
+    async def changed_here_only():
+        here = await listed(stack)
+        return (f"course:{second_course}" in here and f"course:{course_id}" not in here
+                and (await entry(stack, f"accreditation:{accreditation_id}"))["status"] == "renewal_due"
+                and f"course:{second_course}" not in fake_hub.entries and f"course:{course_id}" in fake_hub.entries)
+
+    await eventually(changed_here_only, timeout=10)
+
+    async def failing():
+        status = (await stack.client.get(STATUS, headers=admin)).json()
+        return status["backlog"] >= 3 and status["retrying"] >= 3 and status
+
+    status = await eventually(failing, timeout=10)
+    assert "503" in status["last_error"] and status["failures_total"] >= 3 and fake_hub.failed_requests >= 3
+    fake_hub.down = False
+
+    async def in_step():
+        return fake_hub.holdings() == await listed(stack)
+
+    await eventually(in_step, timeout=10)
+    assert f"course:{second_course}" in fake_hub.entries and f"course:{course_id}" not in fake_hub.entries
+    assert fake_hub.entries[f"accreditation:{accreditation_id}"]["status"] == "renewal_due"
+    status = (await stack.client.get(STATUS, headers=admin)).json()
+    assert status["backlog"] == 0 and status["consecutive_failures"] == 0 and status["last_success_at"]
+    async with httpx.AsyncClient() as direct:
+        metrics = await direct.get(stack.servers["hub"].url + "/metrics")
+    assert "hub_sync_failures_total" in metrics.text and "hub_sync_backlog 0.0" in metrics.text
+
+    # The hub loses entries; reconciliation finds and restores them.
+    fake_hub.lose(f"course:{second_course}", f"accreditation:{accreditation_id}")
+    fake_hub.entries["offering:" + str(uuid.uuid4())] = {"id": "stray", "version": 1, "digest": "x"}
+    response = await stack.client.post("/api/v1/registry/sync/reconcile", headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.json()["missing"] == 2 and response.json()["extra"] == 1
+    await eventually(in_step, timeout=5)
