@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from servicekit.testing import eventually
 from tests.accreditation_flows import Flows
+from tests.training_flows import MASTERCLASS, published_course
 
-MASTERCLASS = {
-    "name": "Leading with AI: an executive masterclass",
-    "description": "A one-day masterclass for tier 1-3 leaders on AI strategy, risk and assurance.",
-    "course_code": "EXEC-AI-101", "training_area": "executive_ai_leadership",
-    "audiences": ["executive_tier_1", "executive_tier_2"], "level": "introductory", "mode": "in_person",
-    "pacing": "scheduled", "workload_hours": 7, "language": "en", "price_nzd": 0,
-}
 PRACTITIONER_COURSE = MASTERCLASS | {
     "name": "Responsible AI in practice", "course_code": "PRAC-AI-201",
     "description": "Four weeks of hands-on work on model evaluation, bias testing and impact assessments.",
@@ -29,8 +23,8 @@ async def test_an_accredited_provider_lists_courses_that_follow_its_accreditatio
     assert accreditation["status"] == "active"
     own = await flows.headers_of(provider)
 
-    masterclass = await publish(stack, MASTERCLASS, own)
-    practitioner = await publish(stack, PRACTITIONER_COURSE, own)
+    masterclass = await published_course(stack, own, MASTERCLASS)
+    practitioner = await published_course(stack, own, PRACTITIONER_COURSE)
 
     buyer = await stack.as_role("buyer")
     found = await stack.client.get("/api/v1/courses", params={"free": "true", "audience": "executive_tier_1"},
@@ -52,19 +46,6 @@ async def test_an_accredited_provider_lists_courses_that_follow_its_accreditatio
     await act_on(stack, accreditation["id"], "revoke", assessor, reason="complaints upheld")
     withdrawn = await statuses_become(stack, [masterclass, practitioner], "withdrawn")
     assert {course["status_cause"] for course in withdrawn} == {"accreditation"}
-
-
-async def publish(stack, body: dict, own: dict) -> dict:
-    """Draft and publish a course, once the training service has heard of the accreditation."""
-    draft = await stack.client.post("/api/v1/courses", json=body, headers=own)
-    assert draft.status_code == 201, draft.text
-
-    async def published():
-        response = await stack.client.post(f"/api/v1/courses/{draft.json()['id']}/publish", headers=own)
-        assert response.status_code in (200, 409), response.text
-        return response.json() if response.status_code == 200 else None
-
-    return await eventually(published, timeout=15)
 
 
 async def act_on(stack, accreditation_id: str, action: str, headers: dict, reason: str | None = None) -> None:
