@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from servicekit.pagination import encode_cursor
 from tests.catalogue_helpers import URL, act, offering_body, published, sellable
 from tests.helpers import activated, supplier_body
 
@@ -163,3 +164,91 @@ async def test_pages_neither_repeat_nor_skip_while_offerings_change(stack, catal
         assert len(seen) == len(set(seen)), sort
         assert set(before) <= set(seen) <= set(before) | {late["id"]}, sort
         assert (await act(stack, gone, "reinstate", admin)).status_code == 200
+
+
+async def test_a_certificate_past_its_expiry_stops_counting_by_itself(stack, catalogue):
+    buyer = await stack.as_role("buyer")
+    soon = stack.clock.now().date() + timedelta(days=10)
+    expiring = await published(stack, catalogue["small"], name="Expiring Assurance",
+                               assurance_records=[certificate("nzism_certification_accreditation", soon)])
+    held = await search(stack, buyer, certification="nzism_certification_accreditation")
+    assert names(held) == ["Expiring Assurance"]
+    assert {"value": "nzism_certification_accreditation", "count": 1} in held["facets"]["certification"]
+
+    stack.clock.advance(days=10)  # the last day it is in date
+    assert names(await search(stack, buyer, certification="nzism_certification_accreditation")) == [
+        "Expiring Assurance"]
+    stack.clock.advance(days=1)
+    gone = await search(stack, buyer, certification="nzism_certification_accreditation")
+    assert gone["data"] == [] and gone["total"] == 0
+    facets = (await search(stack, buyer))["facets"]["certification"]
+    assert "nzism_certification_accreditation" not in {v["value"] for v in facets}
+    # Still published and findable otherwise: only the certificate stopped counting.
+    assert expiring["id"] in {o["id"] for o in (await search(stack, buyer, q="expiring"))["data"]}
+
+
+async def test_compare_offerings_side_by_side(stack, catalogue):
+    buyer = await stack.as_role("buyer")
+    ids = [catalogue["korero"]["id"], catalogue["forms"]["id"], catalogue["vision"]["id"]]
+    response = await stack.client.get(f"{URL}/compare", params={"ids": ",".join(ids)}, headers=buyer)
+    assert response.status_code == 200, response.text
+    comparison = response.json()
+    assert [o["id"] for o in comparison["offerings"]] == ids
+    fields = {line["field"]: line for line in comparison["fields"]}
+    assert fields["risk_tier"] == {"field": "risk_tier", "values": ["limited", "limited", "high"], "same": False}
+    assert fields["status"]["same"] is True
+    assert fields["supplier"]["values"] == ["Kauri AI"] * 3 and fields["supplier"]["same"] is True
+    assert fields["certifications_held"]["values"] == [["iso_iec_27001"], ["iso_iec_27001"], ["iso_iec_42001"]]
+    assert fields["data_residency"]["values"] == ["new_zealand", "new_zealand", "australia"]
+
+    async def refused(ids_param: str, headers=buyer) -> tuple[int, str]:
+        answer = await stack.client.get(f"{URL}/compare", params={"ids": ids_param}, headers=headers)
+        assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
+        return answer.status_code, answer.json()["detail"]
+
+    assert (await refused(ids[0]))[0] == 422
+    assert (await refused(",".join(ids * 2)))[0] == 422  # six, and repeated
+    status, detail = await refused(f"{ids[0]},{ids[0]}")
+    assert status == 422 and "repeated" in detail
+    assert (await refused(f"{ids[0]},"))[0] == 422
+    status, detail = await refused(f"{ids[0]},no-such-offering")
+    assert status == 404 and "no-such-offering" in detail
+    draft = (await stack.client.post(URL, json=offering_body(name="Hidden Draft"), headers=catalogue["small"])).json()
+    status, detail = await refused(f"{ids[0]},{draft['id']}")
+    assert status == 404 and draft["id"] in detail
+    own = await stack.client.get(f"{URL}/compare", params={"ids": f"{ids[0]},{draft['id']}"},
+                                 headers=catalogue["small"])
+    assert own.status_code == 200  # its supplier sees its own draft
+
+
+async def test_bad_search_input_is_a_problem_never_a_500(stack, catalogue):
+    buyer = await stack.as_role("buyer")
+
+    async def refused(**params) -> tuple[int, list[str]]:
+        answer = await stack.client.get(URL, params=params, headers=buyer)
+        assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
+        return answer.status_code, [e["field"] for e in answer.json().get("errors", [])]
+
+    assert await refused(category="ai.no-such-thing") == (422, ["category"])
+    assert await refused(category="engagement.implementation") == (422, ["category"])
+    assert await refused(engagement_type="ai.speech") == (422, ["engagement_type"])
+    assert (await refused(data_residency="mars"))[0] == 422
+    assert (await refused(certification="iso_9001"))[0] == 422
+    assert (await refused(risk_tier="extreme"))[0] == 422
+    assert (await refused(supplier_size="huge"))[0] == 422
+    assert (await refused(te_reo_maori_support="perhaps"))[0] == 422
+    assert (await refused(price_min="-1"))[0] == 422
+    assert await refused(price_min=100, price_max=10) == (422, ["price_min"])
+    assert await refused(q="!!! ???") == (422, ["q"])
+    assert (await refused(sort="popularity"))[0] == 422
+    assert await refused(sort="relevance") == (422, ["sort"])
+    assert await refused(colour="teal") == (422, ["query:colour"])
+    assert (await refused(limit=0))[0] == 422
+    assert (await refused(cursor="not-a-cursor"))[0] == 400
+
+    first = await search(stack, buyer, sort="name", limit=1)
+    assert (await refused(sort="created", cursor=first["next_cursor"]))[0] == 400
+    assert (await refused(sort="relevance", q="translation", cursor=first["next_cursor"]))[0] == 400
+    # A cursor made up with values of the wrong type is refused, not sent to the database.
+    assert (await refused(sort="name", cursor=encode_cursor(["name", 5, ["x"]])))[0] == 400
+    assert (await refused(sort="relevance", q="x", cursor=encode_cursor(["relevance", "high", "a", "b"])))[0] == 400

@@ -104,7 +104,8 @@ def parse_ids(ids: str) -> list[str]:
     return parts
 
 
-def _held(offering: Offering, today: date) -> list[str]:
+def held_certifications(offering: Offering, today: date) -> list[str]:
+    """Standards of the offering's assurance records that count today."""
     return sorted({r["standard"] for r in offering.assurance_records
                    if r["status"] == "active" and r["issued_on"] <= today.isoformat() <= r["expires_on"]})
 
@@ -142,7 +143,7 @@ async def compare(session: AsyncSession, ids: list[str], identity: Identity, tod
         supplier = await eligibility.get_supplier(session, offering.supplier_id)
         names[offering.supplier_id] = (supplier.trading_name or supplier.legal_name) if supplier else offering.supplier_id
     fields = [ComparedField(field=name, values=[read(o, names) for o in found]) for name, read in COMPARED.items()]
-    fields.append(ComparedField(field="certifications_held", values=[_held(o, today) for o in found]))
+    fields.append(ComparedField(field="certifications_held", values=[held_certifications(o, today) for o in found]))
     for line in fields:
         line.same = all(value == line.values[0] for value in line.values)
     return Comparison(offerings=[OfferingPublic.model_validate(o, from_attributes=True) for o in found],
