@@ -16,15 +16,6 @@ Sort = Literal["relevance", "name", "updated", "created"]
 FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier")
 
 
-class OfferingCategory(SQLModel, table=True):
-    """One category of an offering, as a row to filter and count by."""
-
-    __tablename__ = "catalogue_offering_categories"
-
-    offering_id: str = ColumnField(primary_key=True, max_length=36)
-    category_code: str = ColumnField(primary_key=True, max_length=80)
-
-
 class OfferingAssurance(SQLModel, table=True):
     """One assurance record of an offering, as a row: whether it counts is decided against the date of
     each query, so a record past its expiry stops counting by itself."""

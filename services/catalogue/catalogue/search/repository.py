@@ -1,21 +1,24 @@
-"""The search queries: one page of matching offerings in a stable order, and the facet counts of the
-whole result in one grouped query over the matched ids."""
+"""The search query: one page of matching offerings in a stable order and the facet counts of the whole
+result, in one statement over the matched set."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, distinct, func, literal_column, or_, select, union_all
+from sqlalchemy import String, and_, distinct, exists, func, literal_column, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.elements import UnaryExpression
 
 from catalogue.eligibility.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.search import text
-from catalogue.search.models import OfferingAssurance, OfferingCategory, SearchQuery
+from catalogue.search.models import OfferingAssurance, SearchQuery
 from servicekit.pagination import keyset_after
+
+
+CATEGORIES = (Offering.category_1, Offering.category_2, Offering.category_3)
 
 
 def held(today: date) -> ColumnElement[bool]:
@@ -50,14 +53,13 @@ def conditions(query: SearchQuery, search: text.TextSearch) -> list[ColumnElemen
         where.append(Offering.status == query.status)
     if query.supplier_id:
         where.append(Offering.supplier_id == query.supplier_id)
-    if query.terms:
-        where.append(search.matches(query.terms))
+    if (candidates := search.candidates(query)) is not None:
+        where.append(candidates)
     if query.categories:
-        where.append(Offering.id.in_(select(OfferingCategory.offering_id)
-                                     .where(OfferingCategory.category_code.in_(query.categories))))
-    if query.certifications:
-        where.append(Offering.id.in_(select(OfferingAssurance.offering_id)
-                                     .where(OfferingAssurance.standard.in_(query.certifications), held(query.today))))
+        where.append(or_(*(column.in_(query.categories) for column in CATEGORIES)))
+    if query.certifications:  # correlated: checked, by index, only for offerings the rest let through
+        where.append(exists().where(OfferingAssurance.offering_id == Offering.id, held(query.today),
+                                    OfferingAssurance.standard.in_(query.certifications)))
     if query.engagement_types:
         where.append(Offering.engagement_type.in_(query.engagement_types))
     if query.residencies:
@@ -74,68 +76,94 @@ def conditions(query: SearchQuery, search: text.TextSearch) -> list[ColumnElemen
     return where
 
 
-def ordering(sort: str, query: SearchQuery, search: text.TextSearch) -> list:
-    """The ORDER BY terms of a sort; the last is unique, so the order is total and a cursor exact."""
+SORT_COLUMNS = {"relevance": ("score", "name", "id"), "name": ("name", "id"), "updated": ("updated_at", "id"),
+                "created": ("created_at", "id")}
+DESCENDING = {"score", "updated_at", "created_at"}
+
+
+@dataclass
+class Found:
+    """A page of the result, the sort values of its last offering when more follow, and (when asked
+    for) the size of the whole result and its facet counts."""
+
+    offerings: list[Offering]
+    last: list[Any] | None
+    total: int | None = None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _matched(query: SearchQuery, sort: str, search: text.TextSearch):
+    """The matched set, once: ids with what the sort and the facets need (never the wide columns)."""
+    columns = [Offering.id, Offering.name, Offering.updated_at, Offering.created_at, Offering.engagement_type,
+               Offering.residency_region, Offering.risk_tier, *CATEGORIES]
     if sort == "relevance":
-        return [search.relevance(query.terms).desc(), Offering.name, Offering.id]
-    if sort == "name":
-        return [Offering.name, Offering.id]
-    if sort == "updated":
-        return [Offering.updated_at.desc(), Offering.id.desc()]
-    return [Offering.created_at.desc(), Offering.id.desc()]
+        columns.append(search.relevance(query.terms).label("score"))
+    return select(*columns).where(*conditions(query, search)).cte("matched").prefix_with("MATERIALIZED")
 
 
-async def page(session: AsyncSession, query: SearchQuery, *, sort: str, after: list[Any] | None,
-               limit: int) -> tuple[list[Offering], list[Any] | None]:
-    """Offerings of the result after the sort values `after`, and the sort values of the last one when
-    more follow."""
-    search = text.for_session(session)
-    order = ordering(sort, query, search)
-    score = order[0].element if sort == "relevance" else None
-    statement = select(Offering, score) if score is not None else select(Offering)
-    statement = statement.where(*conditions(query, search))
-    if after:
-        statement = statement.where(keyset_after(order, after))
-    rows = (await session.execute(statement.order_by(*order).limit(limit + 1))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    offerings = [row[0] for row in rows]
-    if not more:
-        return offerings, None
-    last = rows[-1]
-    if score is not None:
-        return offerings, [last[1], last[0].name, last[0].id]
-    return offerings, [getattr(last[0], (term.element if isinstance(term, UnaryExpression) else term).key)
-                       for term in order]
+def _ordering(matched, sort: str) -> list:
+    """ORDER BY terms over the matched set; the last (the id) is unique, so the order is total and a
+    cursor exact. Descending sorts break ties by descending id, ascending ones by ascending id."""
+    names = SORT_COLUMNS[sort]
+    descending_ties = sort in ("updated", "created")
+    return [matched.c[name].desc() if name in DESCENDING or (name == "id" and descending_ties) else matched.c[name]
+            for name in names]
 
 
 def _label(name: str):
-    return literal_column(f"'{name}'", String).label("facet")
+    return literal_column(f"'{name}'", String).label("kind")
 
 
-async def facets(session: AsyncSession, query: SearchQuery) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """How many offerings the whole result holds, and per facet how many hold each value. One query:
-    the matched ids once, grouped counts over them."""
-    matched = (select(Offering.id, Offering.engagement_type, Offering.residency_region, Offering.risk_tier)
-               .where(*conditions(query, text.for_session(session))).cte("matched"))
+def _facet_counts(matched, today: date) -> list:
     count = func.count().label("n")
-    parts = [
-        select(_label("total"), literal_column("''", String).label("value"), count).select_from(matched),
-        *(select(_label(facet), matched.c[column_name].label("value"), count).group_by(matched.c[column_name])
+    no_score = null().label("score")
+    return [
+        select(_label("total"), literal_column("''", String).label("value"), count, no_score).select_from(matched),
+        *(select(_label(facet), matched.c[column_name].label("value"), count, no_score)
+          .group_by(matched.c[column_name])
           for facet, column_name in (("engagement_type", "engagement_type"), ("data_residency", "residency_region"),
                                      ("risk_tier", "risk_tier"))),
-        select(_label("category"), OfferingCategory.category_code.label("value"), count)
-        .select_from(matched.join(OfferingCategory, OfferingCategory.offering_id == matched.c.id))
-        .group_by(OfferingCategory.category_code),
+        *(select(_label("category"), matched.c[column.key].label("value"), count, no_score)
+          .where(matched.c[column.key].is_not(None)).group_by(matched.c[column.key]) for column in CATEGORIES),
+        # IN rather than a join: the rows are looked up by offering, never scanned whole.
         select(_label("certification"), OfferingAssurance.standard.label("value"),
-               func.count(distinct(OfferingAssurance.offering_id)).label("n"))
-        .select_from(matched.join(OfferingAssurance, OfferingAssurance.offering_id == matched.c.id))
-        .where(held(query.today)).group_by(OfferingAssurance.standard),
+               func.count(distinct(OfferingAssurance.offering_id)).label("n"), no_score)
+        .where(OfferingAssurance.offering_id.in_(select(matched.c.id)), held(today))
+        .group_by(OfferingAssurance.standard),
     ]
-    total, counts = 0, {}
-    for facet, value, n in (await session.execute(union_all(*parts))).all():
-        if facet == "total":
-            total = n
-        else:
-            counts.setdefault(facet, []).append((value, n))
-    return total, counts
+
+
+async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: list[Any] | None, limit: int,
+               with_facets: bool) -> Found:
+    """One page of the result after the sort values `after`, with the facet counts of the whole result,
+    in one statement: the matched set is computed once and both the page and the counts read it. Only
+    the page's offerings are then read whole."""
+    matched = _matched(query, sort, text.for_session(session))
+    order = _ordering(matched, sort)
+    score = matched.c.score if sort == "relevance" else null()
+    page = select(_label("page"), matched.c.id.label("value"), func.row_number().over(order_by=order).label("n"),
+                  score.label("score"))
+    if after:
+        page = page.where(keyset_after(order, after))
+    page = page.order_by(*order).limit(limit + 1).subquery("page")
+    parts = [select(page)] + (_facet_counts(matched, query.today) if with_facets else [])
+    rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+    found = Found(offerings=[], last=None, total=0 if with_facets else None)
+    ranked = []
+    for kind, value, n, row_score in rows:
+        if kind == "page":
+            ranked.append((n, value, row_score))
+        elif kind == "total":
+            found.total = n
+        else:  # a category comes once per category column: add them up
+            found.counts.setdefault(kind, {}).setdefault(value, 0)
+            found.counts[kind][value] += n
+    ranked.sort()
+    more = len(ranked) > limit
+    ids = [offering_id for _, offering_id, _ in ranked[:limit]]
+    loaded = {o.id: o for o in (await session.execute(select(Offering).where(Offering.id.in_(ids)))).scalars()}
+    found.offerings = [loaded[i] for i in ids]
+    if more:
+        last, last_score = found.offerings[-1], ranked[limit - 1][2]
+        found.last = [last_score if name == "score" else getattr(last, name) for name in SORT_COLUMNS[sort]]
+    return found

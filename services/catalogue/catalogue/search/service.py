@@ -14,7 +14,6 @@ from catalogue.offering.models import Offering, OfferingPublic
 from catalogue.search import repository
 from catalogue.search.models import (FACETS, Comparison, ComparedField, FacetValue, Facets, SearchPage, SearchQuery,
                                      Sort)
-from catalogue.search.text import terms_of
 from servicekit.identity import Identity
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Problem, not_found, validation_problem
@@ -77,14 +76,13 @@ def choose_sort(sort: Sort | None, query: SearchQuery) -> str:
 async def search(session: AsyncSession, query: SearchQuery, *, sort: str, cursor: str | None, limit: int,
                  with_facets: bool) -> SearchPage:
     """One page of the result, with the facet counts of the whole result."""
-    found, last = await repository.page(session, query, sort=sort, after=_after(sort, cursor),
-                                        limit=limit)
-    page = SearchPage(data=[OfferingPublic.model_validate(o, from_attributes=True) for o in found],
-                      next_cursor=encode_cursor([sort, *last]) if last else None)
+    found = await repository.find(session, query, sort=sort, after=_after(sort, cursor), limit=limit,
+                                  with_facets=with_facets)
+    page = SearchPage(data=[OfferingPublic.model_validate(o, from_attributes=True) for o in found.offerings],
+                      next_cursor=encode_cursor([sort, *found.last]) if found.last else None, total=found.total)
     if with_facets:
-        page.total, counts = await repository.facets(session, query)
         page.facets = Facets(**{facet: [FacetValue(value=value, count=n) for value, n in
-                                        sorted(counts.get(facet, []), key=lambda pair: (-pair[1], pair[0]))]
+                                        sorted(found.counts.get(facet, {}).items(), key=lambda pair: (-pair[1], pair[0]))]
                                 for facet in FACETS})
     return page
 

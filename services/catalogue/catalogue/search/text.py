@@ -15,7 +15,8 @@ from sqlalchemy import Float, Integer, column, func, literal_column, select, tab
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from catalogue.offering.models import Offering
+from catalogue.search.models import SearchQuery
+
 
 MAX_TERMS = 12
 WORD = re.compile(r"\w+")
@@ -30,22 +31,43 @@ def terms_of(q: str) -> list[str]:
 class TextSearch(Protocol):
     """Which offerings match the words, and how well."""
 
-    def matches(self, terms: list[str]) -> ColumnElement[bool]:
-        """A condition on `catalogue_offerings` true for offerings holding every word (the last as a prefix)."""
+    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
+        """A condition on `catalogue_offerings` keeping offerings that hold every word (the last as a
+        prefix), None when nothing narrows. An index may apply some of the query's filters here too;
+        the search applies them all again, so this only has to be fast, never complete."""
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
         """A score per offering, higher is better; only meaningful where `matches` holds."""
 
 
 TEXT = table("catalogue_offering_text", column("rowid"))
-KEYS = table("catalogue_offering_text_keys", column("key"), column("offering_id"))
-# Weights of a match in each field: a word in the name counts most.
-FIELD_WEIGHTS = {"name": 4, "summary": 2, "description": 1}
+# Weights of the fields holding every word: the name counts most. The description, where most
+# matches are, is not scored: matching it alone is the baseline, and scoring it would mean a second
+# pass over the largest posting lists.
+FIELD_WEIGHTS = {"name": 2, "summary": 1}
+
+
+def tag(prefix: str, value: str) -> str:
+    """A filter value as one index token (the migration's _tag is the same rule, in SQL)."""
+    return prefix + re.sub(r"[.\-_]", "", value.lower()) + "x"
+
+
+def _indexed_filters(query: SearchQuery) -> list[list[str]]:
+    """The query's filters the full-text index holds as tokens: per filter, the tokens of its values."""
+    groups = [[tag(prefix, value) for value in values] for prefix, values in (
+        ("en", query.engagement_types), ("re", query.residencies), ("ri", query.risk_tiers), ("ca", query.categories),
+        ("cf", query.certifications))]  # a standard held by an active record, in date or not
+    if query.te_reo_maori_support is not None:
+        groups.append(["tryesx" if query.te_reo_maori_support else "trnox"])
+    return [group for group in groups if group]
+
 
 
 class Fts5Search:
-    """SQLite FTS5 (porter stemming, diacritics folded). Relevance is the weighted sum of the fields
-    that hold every word."""
+    """SQLite FTS5 (porter stemming, diacritics folded). The words are looked for in the name, summary and
+    description; the index's `facts` column holds the filter values as tokens, so words and filters are
+    intersected inside FTS5. Relevance is the weighted sum of the short fields (name, summary) that hold
+    every word."""
 
     @staticmethod
     def _expression(terms: list[str]) -> str:
@@ -53,35 +75,58 @@ class Fts5Search:
         quoted[-1] += "*"
         return " ".join(quoted)
 
-    def _matching_ids(self, expression: str):
-        return (select(KEYS.c.offering_id).select_from(KEYS.join(TEXT, TEXT.c.rowid == KEYS.c.key))
-                .where(literal_column("catalogue_offering_text").op("MATCH")(expression)))
+    # The offering's integer key in the full-text index (a SQLite-only column, kept by triggers).
+    KEY = literal_column("catalogue_offerings.search_key")
 
-    def matches(self, terms: list[str]) -> ColumnElement[bool]:
-        return Offering.id.in_(self._matching_ids(self._expression(terms)))
+    def _matching(self, expression: str) -> ColumnElement[bool]:
+        return self.KEY.in_(select(TEXT.c.rowid).where(literal_column("catalogue_offering_text").op("MATCH")(expression)))
+
+    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
+        filters = _indexed_filters(query)
+        if not query.terms and not filters:
+            return None  # browsing: reading the covering index in order beats a list of every offering
+        groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
+        groups += ["facts : (" + " OR ".join(f'"{token}"' for token in tokens) + ")" for tokens in filters]
+        return self._matching(" AND ".join(groups))
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
         expression = self._expression(terms)
-        score = sum(weight * type_coerce(Offering.id.in_(self._matching_ids(f"{field} : ({expression})")), Integer)
+        score = sum(weight * type_coerce(self._matching(f"{field} : ({expression})"), Integer)
                     for field, weight in FIELD_WEIGHTS.items())
         return type_coerce(score, Float)
 
 
+ENGLISH = literal_column("'english'::regconfig")
+SIMPLE = literal_column("'simple'::regconfig")
+
+
 class PostgresSearch:
-    """PostgreSQL full-text search over the `search_vector` column (name weight A, summary B,
-    description D; kept by a trigger); relevance is ts_rank."""
+    """PostgreSQL full-text search over the `search_vector` column, kept by a trigger: the words with
+    weights A (name), B (summary) and D (description), the filter values as tokens of weight C, so the
+    GIN index intersects words and filters. Relevance is ts_rank over the words."""
 
     VECTOR = literal_column("catalogue_offerings.search_vector")
 
     @staticmethod
-    def _query(terms: list[str]):
-        return func.to_tsquery("english", " & ".join(terms) + ":*")
+    def _words(terms: list[str]):
+        # Only the weights of the words: a word never matches a filter token.
+        return func.to_tsquery(ENGLISH, " & ".join(f"{term}:ABD" for term in terms[:-1])
+                               + (" & " if len(terms) > 1 else "") + f"{terms[-1]}:*ABD")
 
-    def matches(self, terms: list[str]) -> ColumnElement[bool]:
-        return self.VECTOR.op("@@")(self._query(terms))
+    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
+        filters = _indexed_filters(query)
+        facts = func.to_tsquery(SIMPLE, " & ".join("(" + " | ".join(f"{token}:C" for token in tokens) + ")"
+                                                     for tokens in filters)) if filters else None
+        if query.terms:
+            wanted = self._words(query.terms) if facts is None else self._words(query.terms).op("&&")(facts)
+        elif facts is not None:
+            wanted = facts
+        else:
+            return None
+        return self.VECTOR.op("@@")(wanted)
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
-        return func.ts_rank(self.VECTOR, self._query(terms), type_=Float)
+        return func.ts_rank(self.VECTOR, self._words(terms), type_=Float)
 
 
 def for_session(session: AsyncSession) -> TextSearch:

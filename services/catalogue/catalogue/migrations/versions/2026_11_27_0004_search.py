@@ -1,8 +1,8 @@
-"""What buyer search needs: filter columns, offering categories and assurance records as rows, full-text
+"""What buyer search needs: filter columns (categories among them), assurance records as rows, full-text
 indexes (FTS5 on SQLite, tsvector with a GIN index on PostgreSQL), and buyers' shortlists.
 
 The full-text index is kept by the database itself (triggers), so rows written in bulk are indexed
-too. Filter columns and the category and assurance rows are kept by the catalogue on every write
+too. Filter columns and the assurance rows are kept by the catalogue on every write
 (catalogue.offering.index); existing offerings are filled in here.
 
 Revision ID: 2026_11_27_0004
@@ -24,6 +24,10 @@ depends_on = None
 # the catalogue meets (te reo Māori macrons first). SQLite's tokenizer folds them itself.
 ACCENTED = "āēīōūĀĒĪŌŪáàâäãéèêëíìîïóòôöõúùûüçñýÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÇÑÝ"
 PLAIN = "".join(unicodedata.normalize("NFKD", c)[0] for c in ACCENTED)
+# Every column search filters, sorts or counts by (SQLite's covering index, led by the full-text key).
+FACTS = ("search_key", "status", "engagement_type", "residency_region", "risk_tier", "te_reo_maori_support",
+         "price_min_nzd", "price_max_nzd", "category_1", "category_2", "category_3", "supplier_id", "name",
+         "updated_at", "created_at", "id")
 
 
 def utc(name: str) -> sa.Column:
@@ -35,16 +39,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("residency_region", sa.String(20)))
         batch.add_column(sa.Column("price_min_nzd", sa.Float))
         batch.add_column(sa.Column("price_max_nzd", sa.Float))
+        # An offering has one to three categories: as columns they filter and count without a join.
+        for n in (1, 2, 3):
+            batch.add_column(sa.Column(f"category_{n}", sa.String(80)))
     op.create_index("ix_catalogue_offerings_status_name", "catalogue_offerings", ["status", "name", "id"])
     op.create_index("ix_catalogue_offerings_status_updated", "catalogue_offerings", ["status", "updated_at", "id"])
     op.create_index("ix_catalogue_offerings_status_created", "catalogue_offerings", ["status", "created_at", "id"])
-    op.create_table(
-        "catalogue_offering_categories",
-        sa.Column("offering_id", sa.String(36), primary_key=True),
-        sa.Column("category_code", sa.String(80), primary_key=True),
-    )
-    op.create_index("ix_catalogue_offering_categories_code", "catalogue_offering_categories",
-                    ["category_code", "offering_id"])
     op.create_table(
         "catalogue_offering_assurances",
         sa.Column("offering_id", sa.String(36), primary_key=True),
@@ -54,14 +54,19 @@ def upgrade() -> None:
         sa.Column("issued_on", sa.Date, nullable=False),
         sa.Column("expires_on", sa.Date, nullable=False),
     )
+    # Both covering: filtering finds offerings by standard, counting finds an offering's records.
     op.create_index("ix_catalogue_offering_assurances_standard", "catalogue_offering_assurances",
-                    ["standard", "expires_on", "offering_id"])
+                    ["standard", "status", "expires_on", "issued_on", "offering_id"])
+    op.create_index("ix_catalogue_offering_assurances_offering", "catalogue_offering_assurances",
+                    ["offering_id", "status", "expires_on", "issued_on", "standard"])
     _create_shortlists()
     if op.get_bind().dialect.name == "postgresql":
         _postgres_text_index()
+        _fill_existing()  # its updates fire the trigger: every existing offering gets its vector
     else:
         _sqlite_text_index()
-    _fill_existing()
+        _fill_existing()
+        _sqlite_fill_text()  # after the filter columns are filled: the facts come from them
 
 
 def _create_shortlists() -> None:
@@ -86,39 +91,78 @@ def _create_shortlists() -> None:
     )
 
 
+def _tag(prefix: str, column: str) -> str:
+    """SQL for one filter value (a column or expression) as a single index token;
+    catalogue.search.text.tag is the same rule."""
+    return f"coalesce('{prefix}' || replace(replace(replace(lower({column}), '.', ''), '-', ''), '_', '') || 'x', '')"
+
+
+def _facts(row: str) -> str:
+    """SQL for the `facts` column of the full-text index: the offering's filter values as tokens. The
+    standards of its active assurance records are among them: whether a record is in date is checked
+    against each query's day by the search itself."""
+    standard = _tag("cf", "json_extract(value, '$.standard')")
+    standards = (f"(SELECT group_concat({standard}, ' ') FROM json_each({row}.assurance_records) "
+                 f"WHERE json_extract(value, '$.status') = 'active')")
+    tags = [_tag("en", f"{row}.engagement_type"), _tag("re", f"{row}.residency_region"), _tag("ri", f"{row}.risk_tier"),
+            f"CASE WHEN {row}.te_reo_maori_support THEN 'tryesx' ELSE 'trnox' END",
+            *(_tag("ca", f"{row}.category_{n}") for n in (1, 2, 3)), f"coalesce({standards}, '')"]
+    return " || ' ' || ".join(tags)
+
+
 def _sqlite_text_index() -> None:
-    # FTS5 wants an integer rowid; offerings are keyed by uuid and a table's implicit rowid may change
-    # on VACUUM, so a small table hands out stable integer keys.
-    op.execute("CREATE TABLE catalogue_offering_text_keys ("
-               "key INTEGER PRIMARY KEY, offering_id VARCHAR(36) NOT NULL UNIQUE)")
+    # FTS5 wants an integer rowid; offerings are keyed by uuid, and a table's implicit rowid may change
+    # on VACUUM, so each offering gets a stable integer `search_key` when it is inserted. A covering
+    # index on it holds every filter and sort column: matching and counting never read the wide rows.
+    # Beside the text, the index holds the filter values as tokens (`facts`), so FTS5 intersects words
+    # and filters itself and only the offerings that pass both are looked up.
+    op.execute("ALTER TABLE catalogue_offerings ADD COLUMN search_key INTEGER")
+    op.execute("UPDATE catalogue_offerings SET search_key = rowid")
+    op.execute(f"CREATE INDEX ix_catalogue_offerings_search_facts ON catalogue_offerings ({', '.join(FACTS)})")
     op.execute("CREATE VIRTUAL TABLE catalogue_offering_text USING fts5("
-               "name, summary, description, tokenize = 'porter unicode61 remove_diacritics 2')")
-    op.execute("""
+               "name, summary, description, facts, tokenize = 'porter unicode61 remove_diacritics 2')")
+    op.execute(f"""
         CREATE TRIGGER catalogue_offering_text_insert AFTER INSERT ON catalogue_offerings BEGIN
-          INSERT INTO catalogue_offering_text_keys (offering_id) VALUES (new.id);
-          INSERT INTO catalogue_offering_text (rowid, name, summary, description)
-            VALUES ((SELECT key FROM catalogue_offering_text_keys WHERE offering_id = new.id),
-                    new.name, new.summary, new.description);
+          UPDATE catalogue_offerings SET search_key = (SELECT coalesce(max(search_key), 0) + 1 FROM catalogue_offerings)
+            WHERE id = new.id;
+          INSERT INTO catalogue_offering_text (rowid, name, summary, description, facts)
+            SELECT search_key, new.name, new.summary, new.description, {_facts("new")}
+            FROM catalogue_offerings WHERE id = new.id;
         END""")
-    op.execute("""
-        CREATE TRIGGER catalogue_offering_text_update AFTER UPDATE OF name, summary, description
+    op.execute(f"""
+        CREATE TRIGGER catalogue_offering_text_update AFTER UPDATE OF name, summary, description,
+          engagement_type, residency_region, risk_tier, te_reo_maori_support, category_1, category_2, category_3,
+          assurance_records
         ON catalogue_offerings BEGIN
-          UPDATE catalogue_offering_text SET name = new.name, summary = new.summary, description = new.description
-            WHERE rowid = (SELECT key FROM catalogue_offering_text_keys WHERE offering_id = new.id);
+          UPDATE catalogue_offering_text SET name = new.name, summary = new.summary, description = new.description,
+            facts = {_facts("new")}
+            WHERE rowid = new.search_key;
         END""")
     op.execute("""
         CREATE TRIGGER catalogue_offering_text_delete AFTER DELETE ON catalogue_offerings BEGIN
-          DELETE FROM catalogue_offering_text
-            WHERE rowid = (SELECT key FROM catalogue_offering_text_keys WHERE offering_id = old.id);
-          DELETE FROM catalogue_offering_text_keys WHERE offering_id = old.id;
+          DELETE FROM catalogue_offering_text WHERE rowid = old.search_key;
         END""")
-    op.execute("INSERT INTO catalogue_offering_text_keys (offering_id) SELECT id FROM catalogue_offerings")
-    op.execute("INSERT INTO catalogue_offering_text (rowid, name, summary, description) "
-               "SELECT k.key, o.name, o.summary, o.description FROM catalogue_offering_text_keys k "
-               "JOIN catalogue_offerings o ON o.id = k.offering_id")
+
+
+def _sqlite_fill_text() -> None:
+    op.execute(f"INSERT INTO catalogue_offering_text (rowid, name, summary, description, facts) "
+               f"SELECT search_key, name, summary, description, {_facts('catalogue_offerings')} FROM catalogue_offerings")
+
+
+def _postgres_facts() -> str:
+    """SQL for the offering's filter values as tokens (as SQLite's `facts`), in a trigger on NEW."""
+    standard = _tag("cf", "record->>'standard'")
+    standards = (f"(SELECT string_agg({standard}, ' ') FROM json_array_elements(NEW.assurance_records) AS record "
+                 f"WHERE record->>'status' = 'active')")
+    tags = [_tag("en", "NEW.engagement_type"), _tag("re", "NEW.residency_region"), _tag("ri", "NEW.risk_tier"),
+            "CASE WHEN NEW.te_reo_maori_support THEN 'tryesx' ELSE 'trnox' END",
+            *(_tag("ca", f"NEW.category_{n}") for n in (1, 2, 3)), f"coalesce({standards}, '')"]
+    return " || ' ' || ".join(tags)
 
 
 def _postgres_text_index() -> None:
+    # The words weigh A (name), B (summary) and D (description); the filter values are tokens of weight
+    # C, so the GIN index intersects words and filters and only offerings passing both are read.
     def part(column: str, weight: str) -> str:
         return f"setweight(to_tsvector('english', translate(NEW.{column}, '{ACCENTED}', '{PLAIN}')), '{weight}')"
 
@@ -126,22 +170,24 @@ def _postgres_text_index() -> None:
     op.execute(f"""
         CREATE FUNCTION catalogue_offering_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          NEW.search_vector := {part('name', 'A')} || {part('summary', 'B')} || {part('description', 'D')};
+          NEW.search_vector := {part('name', 'A')} || {part('summary', 'B')} || {part('description', 'D')}
+            || setweight(to_tsvector('simple', {_postgres_facts()}), 'C');
           RETURN NEW;
         END $$""")
     op.execute("CREATE TRIGGER catalogue_offering_search_vector BEFORE INSERT OR UPDATE OF name, summary, "
-               "description ON catalogue_offerings FOR EACH ROW EXECUTE FUNCTION catalogue_offering_search_vector()")
-    op.execute("UPDATE catalogue_offerings SET name = name")
+               "description, engagement_type, residency_region, risk_tier, te_reo_maori_support, category_1, "
+               "category_2, category_3, assurance_records ON catalogue_offerings FOR EACH ROW "
+               "EXECUTE FUNCTION catalogue_offering_search_vector()")
     op.execute("CREATE INDEX ix_catalogue_offerings_search ON catalogue_offerings USING gin (search_vector)")
 
 
 def _fill_existing() -> None:
-    """Filter columns and category and assurance rows for offerings written before this revision."""
+    """Filter columns and assurance rows for offerings written before this revision."""
     offerings = sa.table("catalogue_offerings", sa.column("id"), sa.column("categories", sa.JSON),
                          sa.column("pricing", sa.JSON), sa.column("data_residency", sa.JSON),
                          sa.column("assurance_records", sa.JSON), sa.column("residency_region"),
-                         sa.column("price_min_nzd"), sa.column("price_max_nzd"))
-    categories = sa.table("catalogue_offering_categories", sa.column("offering_id"), sa.column("category_code"))
+                         sa.column("price_min_nzd"), sa.column("price_max_nzd"), sa.column("category_1"),
+                         sa.column("category_2"), sa.column("category_3"))
     assurances = sa.table("catalogue_offering_assurances", sa.column("offering_id"), sa.column("position"),
                           sa.column("standard"), sa.column("status"), sa.column("issued_on", sa.Date),
                           sa.column("expires_on", sa.Date))
@@ -149,9 +195,8 @@ def _fill_existing() -> None:
     for row in bind.execute(sa.select(offerings)).mappings().all():
         bind.execute(offerings.update().where(offerings.c.id == row["id"]).values(
             residency_region=row["data_residency"]["region"], price_min_nzd=row["pricing"]["min_nzd"],
-            price_max_nzd=row["pricing"]["max_nzd"]))
-        for code in row["categories"]:
-            bind.execute(categories.insert().values(offering_id=row["id"], category_code=code))
+            price_max_nzd=row["pricing"]["max_nzd"],
+            **{f"category_{n}": code for n, code in enumerate(row["categories"][:3], start=1)}))
         for position, record in enumerate(row["assurance_records"]):
             bind.execute(assurances.insert().values(
                 offering_id=row["id"], position=position, standard=record["standard"], status=record["status"],
@@ -168,14 +213,17 @@ def downgrade() -> None:
         for trigger in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER catalogue_offering_text_{trigger}")
         op.execute("DROP TABLE catalogue_offering_text")
-        op.execute("DROP TABLE catalogue_offering_text_keys")
+        op.execute("DROP INDEX ix_catalogue_offerings_search_facts")
     op.drop_table("catalogue_shortlist_items")
     op.drop_table("catalogue_shortlists")
     op.drop_table("catalogue_offering_assurances")
-    op.drop_table("catalogue_offering_categories")
     for index in ("status_name", "status_updated", "status_created"):
         op.drop_index(f"ix_catalogue_offerings_{index}", table_name="catalogue_offerings")
     with op.batch_alter_table("catalogue_offerings") as batch:
+        if op.get_bind().dialect.name != "postgresql":
+            batch.drop_column("search_key")
+        for n in (1, 2, 3):
+            batch.drop_column(f"category_{n}")
         batch.drop_column("price_max_nzd")
         batch.drop_column("price_min_nzd")
         batch.drop_column("residency_region")
