@@ -226,14 +226,15 @@ def measure(backend: str, count: int, requests: int) -> dict:
         finally:
             if backend == "postgres":
                 asyncio.run(drop_postgres_database(url))
-    return {"backend": backend, "fill_seconds": fill_seconds, "first_total": first["total"],
+    return {"backend": backend, "fill_seconds": fill_seconds, "first_total": first["total"], "load": os.getloadavg()[0],
             "service": summary(timed["service"]), "gateway": summary(timed["gateway"])}
 
 
 def report(result: dict, count: int, requests: int) -> None:
     print(f"catalogue search, {count:,} published offerings on {result['backend']} "
           f"(bulk fill {result['fill_seconds']:.1f} s), {requests} requests one at a time, "
-          f"{len(QUERIES)} filtered full-text queries with facets (the first matches {result['first_total']:,}):")
+          f"{len(QUERIES)} filtered full-text queries with facets (the first matches {result['first_total']:,}), "
+          f"machine load average {result['load']:.1f} at the end:")
     for where, target in (("service", SERVICE_TARGET_MS), ("gateway", GATEWAY_TARGET_MS)):
         figures = result[where]
         verdict = "meets" if figures["p95"] <= target else "MISSES"
