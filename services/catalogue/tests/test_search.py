@@ -246,6 +246,14 @@ async def test_bad_search_input_is_a_problem_never_a_500(stack, catalogue):
     assert (await refused(limit=0))[0] == 422
     assert (await refused(cursor="not-a-cursor"))[0] == 400
 
+    # Query syntax of either full-text engine is read as words, never run as syntax.
+    for odd in ("NOT translation", "translation*", "name:translation", "te-reo", "o'brien", "the", "a_b",
+                '"unbalanced', "NEAR(translation scribe)", "{name} : x", "2024"):
+        answer = await stack.client.get(URL, params={"q": odd}, headers=buyer)
+        assert answer.status_code == 200, (odd, answer.text)
+    assert names(await search(stack, buyer, q="NEAR translation", sort="name")) == []  # "near" is a word here
+    assert names(await search(stack, buyer, q="name:translation")) == []  # so is "name"
+
     first = await search(stack, buyer, sort="name", limit=1)
     assert (await refused(sort="created", cursor=first["next_cursor"]))[0] == 400
     assert (await refused(sort="relevance", q="translation", cursor=first["next_cursor"]))[0] == 400

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Protocol
 
-from sqlalchemy import Float, Integer, column, func, literal_column, select, table, type_coerce
+from sqlalchemy import Float, Integer, and_, column, func, literal_column, select, table, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -19,7 +19,7 @@ from catalogue.search.models import SearchQuery
 
 
 MAX_TERMS = 12
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: both full-text parsers split at the rest
 
 
 def terms_of(q: str) -> list[str]:
@@ -117,13 +117,12 @@ class PostgresSearch:
         filters = _indexed_filters(query)
         facts = func.to_tsquery(SIMPLE, " & ".join("(" + " | ".join(f"{token}:C" for token in tokens) + ")"
                                                      for tokens in filters)) if filters else None
-        if query.terms:
-            wanted = self._words(query.terms) if facts is None else self._words(query.terms).op("&&")(facts)
-        elif facts is not None:
-            wanted = facts
-        else:
-            return None
-        return self.VECTOR.op("@@")(wanted)
+        if not query.terms:
+            return None if facts is None else self.VECTOR.op("@@")(facts)
+        words = self._words(query.terms)
+        # Words that are all stop words make an empty query, which PostgreSQL would drop from the
+        # conjunction with the filters (matching everything): they match nothing, as on their own.
+        return and_(func.numnode(words) > 0, self.VECTOR.op("@@")(words if facts is None else words.op("&&")(facts)))
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
         return func.ts_rank(self.VECTOR, self._words(terms), type_=Float)
