@@ -1,4 +1,6 @@
-"""Full-text matching over name, summary and description: one interface, one implementation per database.
+"""Full-text matching over name, summary and description: one interface, one implementation per database
+(SQLite FTS5, PostgreSQL tsvector). Each index also holds the offering's filter values as tokens, so it
+narrows by words and filters in one pass.
 
 Both score relevance from the offering and the query alone, never from statistics of the whole
 catalogue (as FTS5's bm25 does), so an offering's score does not move while others are published or
@@ -34,10 +36,11 @@ class TextSearch(Protocol):
     def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
         """A condition on `catalogue_offerings` keeping offerings that hold every word (the last as a
         prefix), None when nothing narrows. An index may apply some of the query's filters here too;
-        the search applies them all again, so this only has to be fast, never complete."""
+        the search applies them all again, so this may let through more than the query wants, never
+        less."""
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
-        """A score per offering, higher is better; only meaningful where `matches` holds."""
+        """A score per offering from its own text alone, higher is better."""
 
 
 TEXT = table("catalogue_offering_text", column("rowid"))
