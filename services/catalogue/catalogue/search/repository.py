@@ -18,7 +18,7 @@ from catalogue.search.models import OfferingAssurance, SearchQuery
 from servicekit.pagination import keyset_after
 
 
-CATEGORIES = (Offering.category_1, Offering.category_2, Offering.category_3)
+CATEGORIES = ("category_1", "category_2", "category_3")
 
 
 def held(today: date) -> ColumnElement[bool]:
@@ -27,52 +27,53 @@ def held(today: date) -> ColumnElement[bool]:
                 OfferingAssurance.expires_on >= today)
 
 
-def _visibility(query: SearchQuery) -> list[ColumnElement[bool]]:
+def _visibility(query: SearchQuery, row) -> list[ColumnElement[bool]]:
     if query.everything:
         return []
-    visible = Offering.status == "published"
+    visible = row.status == "published"
     if query.own_supplier_id:
-        visible = or_(visible, Offering.supplier_id == query.own_supplier_id)
+        visible = or_(visible, row.supplier_id == query.own_supplier_id)
     return [visible]
 
 
-def _supplier_facts(query: SearchQuery) -> list[ColumnElement[bool]]:
+def _supplier_facts(query: SearchQuery, row) -> list[ColumnElement[bool]]:
     """Filters on what the catalogue's projection knows of the supplier."""
     facts = []
     if query.supplier_sizes:
         facts.append(SupplierProjection.size.in_(query.supplier_sizes))
     if query.maori_business is not None:
         facts.append(SupplierProjection.maori_business == query.maori_business)
-    return [Offering.supplier_id.in_(select(SupplierProjection.id).where(*facts))] if facts else []
+    return [row.supplier_id.in_(select(SupplierProjection.id).where(*facts))] if facts else []
 
 
 def conditions(query: SearchQuery, search: text.TextSearch) -> list[ColumnElement[bool]]:
-    """Every condition of the query, visibility included."""
-    where = _visibility(query) + _supplier_facts(query)
+    """Every condition of the query over the searched table, visibility included."""
+    row = search.SOURCE.c
+    where = _visibility(query, row) + _supplier_facts(query, row)
     if query.status:
-        where.append(Offering.status == query.status)
+        where.append(row.status == query.status)
     if query.supplier_id:
-        where.append(Offering.supplier_id == query.supplier_id)
+        where.append(row.supplier_id == query.supplier_id)
     if (candidates := search.candidates(query)) is not None:
         where.append(candidates)
     if query.categories:
-        where.append(or_(*(column.in_(query.categories) for column in CATEGORIES)))
+        where.append(or_(*(row[name].in_(query.categories) for name in CATEGORIES)))
     if query.certifications:  # correlated: checked, by index, only for offerings the rest let through
-        where.append(exists().where(OfferingAssurance.offering_id == Offering.id, held(query.today),
+        where.append(exists().where(OfferingAssurance.offering_id == row.id, held(query.today),
                                     OfferingAssurance.standard.in_(query.certifications)))
     if query.engagement_types:
-        where.append(Offering.engagement_type.in_(query.engagement_types))
+        where.append(row.engagement_type.in_(query.engagement_types))
     if query.residencies:
-        where.append(Offering.residency_region.in_(query.residencies))
+        where.append(row.residency_region.in_(query.residencies))
     if query.te_reo_maori_support is not None:
-        where.append(Offering.te_reo_maori_support == query.te_reo_maori_support)
+        where.append(row.te_reo_maori_support == query.te_reo_maori_support)
     if query.risk_tiers:
-        where.append(Offering.risk_tier.in_(query.risk_tiers))
+        where.append(row.risk_tier.in_(query.risk_tiers))
     # Price ranges overlap: the offering's range reaches into the one asked for.
     if query.price_min is not None:
-        where.append(Offering.price_max_nzd >= query.price_min)
+        where.append(row.price_max_nzd >= query.price_min)
     if query.price_max is not None:
-        where.append(Offering.price_min_nzd <= query.price_max)
+        where.append(row.price_min_nzd <= query.price_max)
     return where
 
 
@@ -94,8 +95,9 @@ class Found:
 
 def _matched(query: SearchQuery, sort: str, search: text.TextSearch):
     """The matched set, once: ids with what the sort and the facets need (never the wide columns)."""
-    columns = [Offering.id, Offering.name, Offering.updated_at, Offering.created_at, Offering.engagement_type,
-               Offering.residency_region, Offering.risk_tier, *CATEGORIES]
+    row = search.SOURCE.c
+    columns = [row[name] for name in ("id", "name", "updated_at", "created_at", "engagement_type", "residency_region",
+                                      "risk_tier", *CATEGORIES)]
     if sort == "relevance":
         columns.append(search.relevance(query.terms).label("score"))
     return select(*columns).where(*conditions(query, search)).cte("matched").prefix_with("MATERIALIZED")
@@ -123,8 +125,8 @@ def _facet_counts(matched, today: date) -> list:
           .group_by(matched.c[column_name])
           for facet, column_name in (("engagement_type", "engagement_type"), ("data_residency", "residency_region"),
                                      ("risk_tier", "risk_tier"))),
-        *(select(_label("category"), matched.c[column.key].label("value"), count, no_score)
-          .where(matched.c[column.key].is_not(None)).group_by(matched.c[column.key]) for column in CATEGORIES),
+        *(select(_label("category"), matched.c[name].label("value"), count, no_score)
+          .where(matched.c[name].is_not(None)).group_by(matched.c[name]) for name in CATEGORIES),
         # IN rather than a join: the rows are looked up by offering, never scanned whole.
         select(_label("certification"), OfferingAssurance.standard.label("value"),
                func.count(distinct(OfferingAssurance.offering_id)).label("n"), no_score)

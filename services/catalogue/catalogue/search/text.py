@@ -13,11 +13,15 @@ import re
 import unicodedata
 from typing import Protocol
 
-from sqlalchemy import Float, Integer, and_, column, func, literal_column, select, table, type_coerce
+from sqlalchemy import (Boolean, Column, Float, Integer, MetaData, String, Table, and_, column, func, literal_column,
+                        select, table, type_coerce)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from catalogue.offering.models import Offering
 from catalogue.search.models import SearchQuery
+from servicekit.tables import UtcDateTime
 
 
 MAX_TERMS = 12
@@ -32,6 +36,9 @@ def terms_of(q: str) -> list[str]:
 
 class TextSearch(Protocol):
     """Which offerings match the words, and how well."""
+
+    # The table searched: it has the offering's id and every filter and sort column under their names.
+    SOURCE: Table
 
     def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
         """A condition on `catalogue_offerings` keeping offerings that hold every word (the last as a
@@ -78,6 +85,7 @@ class Fts5Search:
         quoted[-1] += "*"
         return " ".join(quoted)
 
+    SOURCE = Offering.__table__  # read through its covering index
     # The offering's integer key in the full-text index (a SQLite-only column, kept by triggers).
     KEY = literal_column("catalogue_offerings.search_key")
 
@@ -99,16 +107,26 @@ class Fts5Search:
         return type_coerce(score, Float)
 
 
+# PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migration).
+SEARCH_ROWS = Table(
+    "catalogue_offering_search", MetaData(),
+    Column("id", String(36), primary_key=True), Column("status", String(20)), Column("supplier_id", String(36)),
+    Column("engagement_type", String(80)), Column("residency_region", String(20)), Column("risk_tier", String(20)),
+    Column("te_reo_maori_support", Boolean), Column("price_min_nzd", Float), Column("price_max_nzd", Float),
+    Column("category_1", String(80)), Column("category_2", String(80)), Column("category_3", String(80)),
+    Column("name", String(200)), Column("updated_at", UtcDateTime(timezone=True)),
+    Column("created_at", UtcDateTime(timezone=True)), Column("search_vector", TSVECTOR))
 ENGLISH = literal_column("'english'::regconfig")
 SIMPLE = literal_column("'simple'::regconfig")
 
 
 class PostgresSearch:
-    """PostgreSQL full-text search over the `search_vector` column, kept by a trigger: the words with
+    """PostgreSQL full-text search over a narrow table kept by a trigger; its vector holds the words with
     weights A (name), B (summary) and D (description), the filter values as tokens of weight C, so the
     GIN index intersects words and filters. Relevance is ts_rank over the words."""
 
-    VECTOR = literal_column("catalogue_offerings.search_vector")
+    SOURCE = SEARCH_ROWS
+    VECTOR = SEARCH_ROWS.c.search_vector
 
     @staticmethod
     def _words(terms: list[str]):

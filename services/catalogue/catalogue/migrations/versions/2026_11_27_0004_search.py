@@ -14,6 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 revision = "2026_11_27_0004"
 down_revision = "2026_11_27_0003"
@@ -62,7 +63,7 @@ def upgrade() -> None:
     _create_shortlists()
     if op.get_bind().dialect.name == "postgresql":
         _postgres_text_index()
-        _fill_existing()  # its updates fire the trigger: every existing offering gets its vector
+        _fill_existing()  # its updates fire the trigger: every existing offering gets its search row
     else:
         _sqlite_text_index()
         _fill_existing()
@@ -160,25 +161,52 @@ def _postgres_facts() -> str:
     return " || ' ' || ".join(tags)
 
 
+# The columns of PostgreSQL's narrow search table, copied from the offering by a trigger.
+SEARCH_COLUMNS = ("id", "status", "supplier_id", "engagement_type", "residency_region", "risk_tier",
+                  "te_reo_maori_support", "price_min_nzd", "price_max_nzd", "category_1", "category_2", "category_3",
+                  "name", "updated_at", "created_at")
+
+
 def _postgres_text_index() -> None:
-    # The words weigh A (name), B (summary) and D (description); the filter values are tokens of weight
-    # C, so the GIN index intersects words and filters and only offerings passing both are read.
+    # A narrow table holds what search reads (filter and sort columns, and the vector): a bitmap scan
+    # then reads small rows, not offerings with their descriptions and JSON parts. The words weigh A
+    # (name), B (summary) and D (description); the filter values are tokens of weight C, so the GIN
+    # index intersects words and filters and only offerings passing both are read.
     def part(column: str, weight: str) -> str:
         return f"setweight(to_tsvector('english', translate(NEW.{column}, '{ACCENTED}', '{PLAIN}')), '{weight}')"
 
-    op.execute("ALTER TABLE catalogue_offerings ADD COLUMN search_vector tsvector")
+    op.create_table(
+        "catalogue_offering_search",
+        sa.Column("id", sa.String(36), sa.ForeignKey("catalogue_offerings.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("supplier_id", sa.String(36), nullable=False),
+        sa.Column("engagement_type", sa.String(80), nullable=False),
+        sa.Column("residency_region", sa.String(20)),
+        sa.Column("risk_tier", sa.String(20), nullable=False),
+        sa.Column("te_reo_maori_support", sa.Boolean, nullable=False),
+        sa.Column("price_min_nzd", sa.Float),
+        sa.Column("price_max_nzd", sa.Float),
+        *(sa.Column(f"category_{n}", sa.String(80)) for n in (1, 2, 3)),
+        sa.Column("name", sa.String(200), nullable=False),
+        utc("updated_at"),
+        utc("created_at"),
+        sa.Column("search_vector", TSVECTOR, nullable=False),
+    )
+    columns = ", ".join(SEARCH_COLUMNS)
+    values = ", ".join(f"NEW.{column}" for column in SEARCH_COLUMNS)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*SEARCH_COLUMNS[1:], "search_vector"))
     op.execute(f"""
-        CREATE FUNCTION catalogue_offering_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION catalogue_offering_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          NEW.search_vector := {part('name', 'A')} || {part('summary', 'B')} || {part('description', 'D')}
-            || setweight(to_tsvector('simple', {_postgres_facts()}), 'C');
-          RETURN NEW;
+          INSERT INTO catalogue_offering_search ({columns}, search_vector)
+          VALUES ({values}, {part('name', 'A')} || {part('summary', 'B')} || {part('description', 'D')}
+                  || setweight(to_tsvector('simple', {_postgres_facts()}), 'C'))
+          ON CONFLICT (id) DO UPDATE SET {updates};
+          RETURN NULL;
         END $$""")
-    op.execute("CREATE TRIGGER catalogue_offering_search_vector BEFORE INSERT OR UPDATE OF name, summary, "
-               "description, engagement_type, residency_region, risk_tier, te_reo_maori_support, category_1, "
-               "category_2, category_3, assurance_records ON catalogue_offerings FOR EACH ROW "
-               "EXECUTE FUNCTION catalogue_offering_search_vector()")
-    op.execute("CREATE INDEX ix_catalogue_offerings_search ON catalogue_offerings USING gin (search_vector)")
+    op.execute("CREATE TRIGGER catalogue_offering_search_row AFTER INSERT OR UPDATE ON catalogue_offerings "
+               "FOR EACH ROW EXECUTE FUNCTION catalogue_offering_search_row()")
+    op.execute("CREATE INDEX ix_catalogue_offering_search_vector ON catalogue_offering_search USING gin (search_vector)")
 
 
 def _fill_existing() -> None:
@@ -205,10 +233,9 @@ def _fill_existing() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_catalogue_offerings_search")
-        op.execute("DROP TRIGGER catalogue_offering_search_vector ON catalogue_offerings")
-        op.execute("DROP FUNCTION catalogue_offering_search_vector()")
-        op.execute("ALTER TABLE catalogue_offerings DROP COLUMN search_vector")
+        op.execute("DROP TRIGGER catalogue_offering_search_row ON catalogue_offerings")
+        op.execute("DROP FUNCTION catalogue_offering_search_row()")
+        op.drop_table("catalogue_offering_search")
     else:
         for trigger in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER catalogue_offering_text_{trigger}")
