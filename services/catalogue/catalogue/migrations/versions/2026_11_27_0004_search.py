@@ -1,7 +1,8 @@
 """What buyer search needs: filter columns (categories among them), assurance records as rows, full-text
-indexes (FTS5 on SQLite, tsvector with a GIN index on PostgreSQL), and buyers' shortlists.
+indexes (FTS5 and a covering index on SQLite; on PostgreSQL a narrow search table with a tsvector and
+a GIN index), and buyers' shortlists.
 
-The full-text index is kept by the database itself (triggers), so rows written in bulk are indexed
+The full-text indexes are kept by the database itself (triggers), so rows written in bulk are indexed
 too. Filter columns and the assurance rows are kept by the catalogue on every write
 (catalogue.offering.index); existing offerings are filled in here.
 
