@@ -104,3 +104,19 @@ async def paginate(session: AsyncSession, statement: Select, *, order: list, cur
     rows = rows[:limit]
     last = rows[-1]
     return rows, _encode([getattr(last, column.key) for column, _ in columns])
+
+
+# For lists that order by computed values (a relevance score) and so page on their own.
+def encode_cursor(values: list[Any]) -> str:
+    """A cursor holding the sort values of the last row served."""
+    return _encode(values)
+
+
+def decode_cursor(cursor: str, count: int) -> list[Any]:
+    """The `count` sort values a cursor holds; 400 when it is not one this service gave out."""
+    return _decode(cursor, count)
+
+
+def keyset_after(order: list, values: list[Any]) -> ColumnElement:
+    """A condition keeping the rows strictly after `values` in `order`."""
+    return _after([_column_and_direction(term) for term in order], values)

@@ -260,7 +260,7 @@ MARKETPLACE_SCOPES: dict[str, list[str]] = {
     "tui": ["ai.translation", "ai.speech", "ai.chatbots-and-search"],
     "moana": ["ai.predictive-analytics", "ai.workflow-automation"],
     "southern-cross": ["ai.generative-assistants", "ai.platforms-mlops", "ai.computer-vision"],
-    "pounamu": ["ai.training"],
+    "pounamu": ["ai.training"],  # its offerings are masterclasses and workshops sold to agencies
     "wattle": ["ai.computer-vision", "ai.document-processing"],
 }
 STRATEGIC = {"supplier": "southern-cross", "scope": ["ai.generative-assistants", "ai.platforms-mlops"],
@@ -305,7 +305,8 @@ def make_agreements(api: SeedApi) -> str:
 
 # --- offerings ------------------------------------------------------------------------------------
 
-# (name, summary, categories, engagement type, pricing model, min, max, risk tier, assurance standards)
+# (name, summary, categories, engagement type, pricing model, min, max, risk tier, assurance standards,
+#  optionally a dict of fields that differ from _offering_body's defaults). Every solution category has some.
 OFFERINGS: dict[str, list[tuple]] = {
     "kauri": [
         ("Kauri DocSense", "Reads, classifies and extracts data from agency forms and letters.",
@@ -317,6 +318,18 @@ OFFERINGS: dict[str, list[tuple]] = {
         ("Kauri Assure", "Independent assurance of agency AI systems against the NIST AI RMF.",
          ["ai.assurance-services"], "engagement.discovery-advisory", "daily_rate", 1400, 2200, "minimal",
          ["nist_ai_rmf"]),
+        ("Kauri Records Triage", "Sorts incoming correspondence and records into the right queue.",
+         ["ai.document-processing"], "engagement.implementation", "fixed_price", 25000,
+         90000, "limited", ["iso_iec_27001"], {"deployment": "hybrid"}),
+        ("Kauri Claims Insight", "Early warning of claims that need a closer look, explained for case officers.",
+         ["ai.predictive-analytics"], "engagement.managed-service", "per_transaction", 0.1, 0.6, "high",
+         ["algorithm_impact_assessment", "privacy_impact_assessment"]),
+        ("Kauri Bias Audit", "Testing of models for unfair outcomes across population groups.",
+         ["ai.assurance-services"], "engagement.discovery-advisory", "fixed_price", 15000, 60000, "minimal",
+         ["iso_iec_42001"]),
+        ("Kauri PIA Studio", "Privacy and algorithm impact assessments written with the agency's team.",
+         ["ai.assurance-services"], "engagement.discovery-advisory", "daily_rate", 1200, 1900, "minimal",
+         ["privacy_impact_assessment"]),
     ],
     "tui": [
         ("Tui Kōrero", "Te reo Māori and English speech recognition for contact centres.",
@@ -328,6 +341,19 @@ OFFERINGS: dict[str, list[tuple]] = {
         ("Tui Pātai", "A bilingual virtual agent for public enquiries.",
          ["ai.chatbots-and-search", "ai.speech"], "engagement.end-to-end-partnership", "fixed_price", 60000,
          250000, "limited", ["iso_iec_42001", "privacy_impact_assessment"]),
+        ("Tui Reo Translate", "Translation to and from te reo Māori, built with Māori language experts.",
+         ["ai.translation.te-reo-maori"], "engagement.licensing-saas", "per_user_per_month", 20, 45, "limited",
+         ["iso_iec_27001", "privacy_impact_assessment"],
+         {"maori_data": {"involves": "yes", "governance": "Governed under a data sovereignty agreement with iwi."}}),
+        ("Tui Captions", "Live captions in te reo Māori and English for hui and broadcasts.",
+         ["ai.speech.te-reo-maori"], "engagement.managed-service", "per_transaction", 0.5, 3, "minimal",
+         ["iso_iec_27001"]),
+        ("Tui Transcribe", "Transcription of interviews and hearings, with speaker labels.",
+         ["ai.speech"], "engagement.licensing-saas", "per_transaction", 0.2, 1.2, "limited",
+         ["iso_iec_27001", "nzism_certification_accreditation"]),
+        ("Tui Rapu", "Assisted search across an agency's policies and guidance, in both languages.",
+         ["ai.chatbots-and-search"], "engagement.implementation", "fixed_price", 30000, 120000, "limited",
+         ["iso_iec_42001"]),
     ],
     "moana": [
         ("Moana Forecast", "Demand forecasting for service delivery across the Pacific community.",
@@ -336,6 +362,15 @@ OFFERINGS: dict[str, list[tuple]] = {
         ("Moana Flow", "Workflow automation for case management teams.",
          ["ai.workflow-automation"], "engagement.licensing-saas", "per_user_per_month", 15, 35, "minimal",
          ["iso_iec_27001"]),
+        ("Moana Triage", "Prioritises referrals so urgent cases reach a person first.",
+         ["ai.predictive-analytics", "ai.workflow-automation"], "engagement.end-to-end-partnership", "fixed_price",
+         50000, 150000, "high", ["algorithm_impact_assessment"], {"deployment": "on_premises"}),
+        ("Moana Case Router", "Routes cases between teams and systems with a full audit trail.",
+         ["ai.workflow-automation"], "engagement.implementation", "daily_rate", 1000, 1500, "minimal",
+         ["iso_iec_27001"], {"te_reo_maori_support": True}),
+        ("Moana Pacific Insights", "Service demand insights for Pacific communities, co-designed with them.",
+         ["ai.predictive-analytics"], "engagement.discovery-advisory", "daily_rate", 900, 1400, "limited",
+         ["privacy_impact_assessment"]),
     ],
     "southern-cross": [
         ("SX Assistant", "A generative assistant hosted in New Zealand data centres.",
@@ -347,6 +382,23 @@ OFFERINGS: dict[str, list[tuple]] = {
         ("SX Vision", "Computer vision for asset inspection from drone and CCTV imagery.",
          ["ai.computer-vision"], "engagement.implementation", "per_transaction", 0.02, 0.2, "high",
          ["iso_iec_42001", "algorithm_impact_assessment"]),
+        ("SX Policy Copilot", "Drafts briefings and summaries from an agency's own documents.",
+         ["ai.generative-assistants"], "engagement.licensing-saas", "per_user_per_month", 25, 50, "limited",
+         ["iso_iec_27001", "iso_iec_42001", "nzism_certification_accreditation"]),
+        ("SX Eval Bench", "Evaluation of language models against agency test sets before go-live.",
+         ["ai.platforms-mlops"], "engagement.managed-service", "fixed_price", 20000,
+         80000, "minimal", ["iso_iec_27001", "nist_ai_rmf"]),
+    ],
+    "pounamu": [
+        ("Pounamu Executive AI Masterclass", "A one-day masterclass on AI for tier 1-3 public service leaders.",
+         ["ai.training"], "engagement.discovery-advisory", "fixed_price", 3500, 9000, "minimal",
+         ["iso_iec_42001"], {"te_reo_maori_support": True}),
+        ("Pounamu Practitioner Bootcamp", "Hands-on AI skills for analysts and developers, over six weeks.",
+         ["ai.training"], "engagement.implementation", "per_user_per_month", 400, 900, "minimal",
+         ["privacy_impact_assessment"]),
+        ("Pounamu Responsible AI Workshop", "Responsible and Treaty-aware AI in practice, for project teams.",
+         ["ai.training"], "engagement.discovery-advisory", "daily_rate", 2500, 4000, "minimal",
+         ["algorithm_impact_assessment"], {"te_reo_maori_support": True}),
     ],
     "wattle": [
         ("Wattle Inspect", "Defect detection on infrastructure imagery.",
@@ -354,20 +406,26 @@ OFFERINGS: dict[str, list[tuple]] = {
          ["iso_iec_27001"]),
         ("Wattle Capture", "Invoice and receipt capture for finance teams.",
          ["ai.document-processing"], "engagement.licensing-saas", "per_transaction", 0.02, 0.15, "minimal",
-         ["csa_star"]),
+         ["csa_star"], {"data_residency": {"region": "australia"}}),
+        ("Wattle Count", "Counts vehicles, people and animals from camera feeds, privately.",
+         ["ai.computer-vision"], "engagement.managed-service", "per_user_per_month", 80, 200, "limited",
+         ["iso_iec_27001"], {"data_residency": {"region": "australia"}, "deployment": "hybrid"}),
+        ("Wattle Forms", "Reads handwritten and printed forms into structured data.",
+         ["ai.document-processing"], "engagement.licensing-saas", "per_transaction", 0.05, 0.3, "limited",
+         ["iso_iec_27001"], {"data_residency": {"region": "other", "country": "SG"}}),
     ],
 }
 
 
 def _offering_body(entry: tuple) -> dict[str, Any]:
-    name, summary, categories, engagement, model, low, high, risk, standards = entry
+    name, summary, categories, engagement, model, low, high, risk, standards, *differences = entry
     return {
         "name": name, "summary": summary,
         "description": f"{summary} Delivered for New Zealand public sector agencies, with support in NZ hours.",
         "categories": categories, "engagement_type": engagement,
         "pricing": {"model": model, "min_nzd": low, "max_nzd": high},
         "deployment": "saas", "data_residency": {"region": "new_zealand"},
-        "te_reo_maori_support": any(c in ("ai.translation", "ai.speech") for c in categories),
+        "te_reo_maori_support": any(c.startswith(("ai.translation", "ai.speech")) for c in categories),
         "model_provenance": {"kind": "proprietary", "models": [f"{name} model"]},
         "risk_tier": risk, "human_oversight": "A trained officer reviews every decision that affects a person.",
         "maori_data": {"involves": "unsure", "governance": "Assessed with the agency's Māori data governance lead."},
@@ -375,7 +433,7 @@ def _offering_body(entry: tuple) -> dict[str, Any]:
                                "issuer": "Assurance NZ", "certificate_number": f"AN-{i + 1:04d}",
                                "scope": "The service as offered", "issued_on": "2026-03-01",
                                "expires_on": "2029-02-28"} for i, standard in enumerate(standards)],
-    }
+    } | (differences[0] if differences else {})
 
 
 def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> bool:

@@ -12,6 +12,8 @@ from catalogue.category.routes import router as category_router
 from catalogue.category.seed import seed_on_start
 from catalogue.eligibility.routes import router as eligibility_router
 from catalogue.offering.routes import router as offering_router
+from catalogue.search.routes import router as search_router
+from catalogue.shortlist.routes import router as shortlist_router
 from catalogue.settings import CatalogueSettings
 from catalogue.subscriptions import SUBSCRIPTIONS
 
@@ -22,7 +24,8 @@ def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = No
         title="Catalogue service",
         description="AI solution categories, offerings, supplier eligibility and buyer search.",
         settings=settings or CatalogueSettings(),
-        routers=[category_router, eligibility_router, offering_router],
+        # Search before offerings: /offerings/compare must not be taken for an offering id.
+        routers=[category_router, eligibility_router, search_router, offering_router, shortlist_router],
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=SUBSCRIPTIONS,
         on_start=[seed_on_start],

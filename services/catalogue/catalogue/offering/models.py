@@ -31,8 +31,6 @@ Short = Annotated[str, Field(min_length=1, max_length=200)]
 Amount = Annotated[float, Field(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 
 
-
-
 class PricingIn(StrictModel):
     """Price range in NZD excluding GST; the minimum may not exceed the maximum."""
 
@@ -174,6 +172,13 @@ class Offering(SQLModel, table=True):
     maori_data: dict = ColumnField(sa_column=Column(JSON, nullable=False))
     assurance_records: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = ColumnField(max_length=20, index=True)
+    # Kept from data_residency, pricing and categories for search (catalogue.search.index).
+    residency_region: str | None = ColumnField(default=None, max_length=20)
+    price_min_nzd: float | None = None
+    price_max_nzd: float | None = None
+    category_1: str | None = ColumnField(default=None, max_length=80)
+    category_2: str | None = ColumnField(default=None, max_length=80)
+    category_3: str | None = ColumnField(default=None, max_length=80)
     suspended_reason: str | None = ColumnField(default=None, max_length=20)
     status_reason: str | None = ColumnField(default=None, sa_column=Column(Text))
     version: int = 1

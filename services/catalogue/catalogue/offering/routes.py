@@ -1,15 +1,14 @@
 """HTTP routes of offerings: suppliers draft and submit, assessors publish or reject, admins suspend,
-reinstate and retire; published offerings are public."""
+reinstate and retire; published offerings are public (search and comparison: catalogue.search.routes)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from catalogue.offering import repository, service
+from catalogue.offering import service
 from catalogue.offering.models import OfferingCreate, OfferingPublic, OfferingUpdate
-from events.catalogue import OfferingStatus
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
@@ -45,19 +44,6 @@ async def create_offering(offering_in: OfferingCreate, session: SessionDep, iden
     offering = await service.create(session, offering_in=offering_in, actor=identity, now=clock.now())
     return idempotency.respond(201, _public(offering), headers={
         "Location": f"{request.url.path}/{offering.id}", "ETag": f'"{offering.version}"'})
-
-
-@router.get("", response_model=Page[OfferingPublic])
-async def list_offerings(session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
-                         limit: LimitQuery = 50, status: OfferingStatus | None = None,
-                         supplier_id: Annotated[str | None, Query(max_length=36)] = None):
-    """Offerings, newest first: published ones for everyone (no token needed), a supplier's own in any
-    state for that supplier, and every offering for assessors and admins."""
-    rows, next_cursor = await repository.list_page(
-        session, everything=service.sees_everything(identity),
-        own_supplier_id=identity.supplier_id if identity.has_role("supplier") else None,
-        status=status, supplier_id=supplier_id, cursor=cursor, limit=limit)
-    return Page[OfferingPublic](data=[_public(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{offering_id}", response_model=OfferingPublic)

@@ -11,6 +11,7 @@ from catalogue.eligibility import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
+from catalogue.search import index
 from events.catalogue import (OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
                               OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
                               OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
@@ -79,6 +80,7 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
     await _check_categories(session, offering_in.model_dump())
     offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
                         version=1, created_at=now, updated_at=now)
+    await index.refresh(session, offering, new=True)
     CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
                    from_state=None)
     return offering
@@ -103,6 +105,7 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     await _check_categories(session, requested)
     if not (changed := apply_changes(offering, requested, now)):
         return offering
+    await index.refresh(session, offering)
     CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
                    from_state=offering.status, changes=changed)
     return offering

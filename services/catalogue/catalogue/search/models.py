@@ -1,0 +1,94 @@
+"""Search: what the catalogue keeps for filters, the query a buyer sends, and the page it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Field as ColumnField
+from sqlmodel import SQLModel
+
+from catalogue.offering.models import OfferingPublic
+
+Sort = Literal["relevance", "name", "updated", "created"]
+FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier")
+
+
+class OfferingAssurance(SQLModel, table=True):
+    """One assurance record of an offering, as a row: whether it counts is decided against the date of
+    each query, so a record past its expiry stops counting by itself."""
+
+    __tablename__ = "catalogue_offering_assurances"
+
+    offering_id: str = ColumnField(primary_key=True, max_length=36)
+    position: int = ColumnField(primary_key=True)
+    standard: str = ColumnField(max_length=60)
+    status: str = ColumnField(max_length=20)
+    issued_on: date
+    expires_on: date
+
+
+@dataclass
+class SearchQuery:
+    """A checked search: every value known, categories expanded to include those below them."""
+
+    terms: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    engagement_types: list[str] = field(default_factory=list)
+    residencies: list[str] = field(default_factory=list)
+    te_reo_maori_support: bool | None = None
+    certifications: list[str] = field(default_factory=list)
+    risk_tiers: list[str] = field(default_factory=list)
+    price_min: float | None = None
+    price_max: float | None = None
+    supplier_sizes: list[str] = field(default_factory=list)
+    maori_business: bool | None = None
+    status: str | None = None
+    supplier_id: str | None = None
+    # Who is asking: assessors and admins see every state; others published offerings and, for a
+    # supplier, its own in any state.
+    everything: bool = False
+    own_supplier_id: str | None = None
+    today: date = field(default_factory=date.today)
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    """How many offerings of the result hold each value (categories as tagged, certifications held and
+    in date today)."""
+
+    category: list[FacetValue]
+    engagement_type: list[FacetValue]
+    data_residency: list[FacetValue]
+    certification: list[FacetValue]
+    risk_tier: list[FacetValue]
+
+
+class SearchPage(BaseModel):
+    """One page of results; `total` and `facets` cover the whole result, not just this page."""
+
+    data: list[OfferingPublic]
+    next_cursor: str | None = None
+    total: int | None = Field(default=None, description="Offerings in the whole result (null when facets=false)")
+    facets: Facets | None = None
+
+
+class ComparedField(BaseModel):
+    """One line of a comparison: a field's value for each offering, in the order asked for."""
+
+    field: str
+    values: list[Any]
+    same: bool = Field(default=False, description="Whether every offering has the same value")
+
+
+class Comparison(BaseModel):
+    """Offerings side by side: each in full, and the fields a buyer weighs lined up."""
+
+    offerings: list[OfferingPublic]
+    fields: list[ComparedField]
