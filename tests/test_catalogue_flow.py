@@ -5,8 +5,16 @@ it back by itself."""
 
 from datetime import timedelta
 
+import pytest
+
 from tests.catalogue_helpers import URL, act, offering_body, sellable, status_becomes
 from tests.helpers import SIGNATURE, offer_body, supplier_body
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and the catalogue that follows them."""
+    return ("suppliers", "catalogue")
 
 
 async def agreement_in_force(stack, supplier: dict, own: dict, **overrides) -> dict:

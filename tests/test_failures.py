@@ -14,6 +14,12 @@ from tests.kafka_tools import header, produce_raw, read_topic
 from tests.stack import SERVICES, Stack
 
 
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and the catalogue: the failures are those of one producer and one consumer."""
+    return ("suppliers", "catalogue")
+
+
 def consumed(stack: Stack, outcome: str) -> float:
     metrics = stack.servers["catalogue"].app.state.metrics
     return metrics.consumed.labels(SUPPLIER_TOPIC.name, outcome)._value.get()

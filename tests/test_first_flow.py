@@ -1,9 +1,16 @@
 """The first flow end to end: a supplier registers through the gateway and the catalogue learns of it."""
 
+import pytest
 from sqlalchemy import select
 
 from servicekit.tables import OutboxRecord
 from tests.helpers import nzbn, projected_supplier, supplier_body
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and the catalogue that follows them."""
+    return ("suppliers", "catalogue")
 
 
 async def test_registered_supplier_reaches_the_catalogue_projection(stack):

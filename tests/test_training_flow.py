@@ -3,6 +3,8 @@ its courses follow the accreditation by themselves as it is suspended, reinstate
 
 from __future__ import annotations
 
+import pytest
+
 from servicekit.testing import eventually
 from tests.accreditation_flows import Flows
 from tests.training_flows import MASTERCLASS, published_course
@@ -14,6 +16,12 @@ PRACTITIONER_COURSE = MASTERCLASS | {
     "mode": "online", "pacing": "self_paced", "workload_hours": 24, "price_nzd": 1450,
     "nzqa": {"credits": 10, "level": 6},
 }
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """The services a training provider's life touches."""
+    return ("suppliers", "accreditation", "training")
 
 
 async def test_an_accredited_provider_lists_courses_that_follow_its_accreditation(stack):

@@ -1,5 +1,7 @@
 """What the services put on the broker: CloudEvents the official SDK parses, in order, traced."""
 
+import pytest
+
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import select
@@ -8,6 +10,12 @@ from events.suppliers import SUPPLIER_TOPIC
 from servicekit.tables import OutboxRecord
 from tests.helpers import projected_supplier, supplier_body
 from tests.kafka_tools import read_topic
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and the catalogue that follows them."""
+    return ("suppliers", "catalogue")
 
 
 async def test_every_record_the_services_produce_parses_with_the_cloudevents_sdk(stack, broker):

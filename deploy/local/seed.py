@@ -276,9 +276,7 @@ def _agreement_body(api: SeedApi, supplier: str, type_: str, scope: list[str], *
 def _bring_into_force(api: SeedApi, agreement: dict[str, Any], supplier: str) -> bool:
     """Sign (as the supplier) and countersign an offered agreement; False when it already was."""
     if agreement["status"] == "offered":
-        # The supplier's secret was shown once at registration; the operator issues a fresh one here.
-        credentials = api.post(f"/api/v1/suppliers/{agreement['supplier_id']}/credentials/rotate").json()
-        token = api.client_token(credentials["client_id"], credentials["client_secret"])
+        token = api.supplier_token(agreement["supplier_id"])
         _expect(api.post(f"/api/v1/agreements/{agreement['id']}/sign", token=token,
                          json={"signatory_name": SUPPLIERS[supplier]["contacts"][0]["name"],
                                "signatory_role": SUPPLIERS[supplier]["contacts"][0]["role"]}), 200)
@@ -458,8 +456,7 @@ def make_offerings(api: SeedApi) -> str:
     published = total = 0
     for supplier, entries in OFFERINGS.items():
         supplier_id = api.refs[f"supplier:{supplier}"]
-        credentials = api.post(f"/api/v1/suppliers/{supplier_id}/credentials/rotate").json()
-        token = api.client_token(credentials["client_id"], credentials["client_secret"])
+        token = api.supplier_token(supplier_id)
         for entry in entries:
             created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
             current = api.get(f"/api/v1/offerings/{created['id']}")

@@ -11,3 +11,9 @@ from tests.conftest import stack  # noqa: F401  (the marketplace behind its gate
 @pytest.fixture
 def flows(stack) -> Flows:  # noqa: F811
     return Flows(stack)
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and the accreditation service that follows them."""
+    return ("suppliers", "accreditation")

@@ -169,3 +169,9 @@ class Training:
 @pytest.fixture
 def training(stack) -> Training:
     return Training(stack)
+
+
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """Suppliers and training; the tests announce accreditations themselves."""
+    return ("suppliers", "training")

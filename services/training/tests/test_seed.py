@@ -12,6 +12,12 @@ from deploy.local.seed_training import COURSES, list_courses
 STEPS = [register_suppliers, verify_suppliers, accredit_providers, list_courses]
 
 
+@pytest.fixture
+def stack_services() -> tuple[str, ...]:
+    """The seed accredits providers before they list courses."""
+    return ("suppliers", "accreditation", "training")
+
+
 @pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_the_seed_lists_courses_of_accredited_providers_and_can_run_again(stack):
     url = stack.servers["gateway"].url
