@@ -17,7 +17,8 @@ LOG_DIR = Path(__file__).parent / "var" / "test-logs"
 def broker():
     """One embedded broker for the whole run (tests use their own topics' consumer groups)."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    running = EmbeddedBroker(log_file=LOG_DIR / "broker.log")
+    # One broker per test worker process (pytest-xdist), each with its own log.
+    running = EmbeddedBroker(log_file=LOG_DIR / f"broker-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
     running.start()
     os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.bootstrap_servers
     yield running

@@ -1,4 +1,4 @@
-from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
+from tests.conftest import stack, stack_services  # noqa: F401  (the marketplace behind its gateway)
 
 import uuid
 from pathlib import Path
