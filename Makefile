@@ -23,8 +23,11 @@ env: $(VENV)/.synced
 run: env
 	$(PY) -m deploy.local.run
 
+# Tests wait on the broker and the databases more than they compute, so three worker processes keep two
+# cores busy; TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 3
 test: env
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # wrk is the load generator (from Debian's packages); without it the benchmark falls back to a Python one.
 bench: env
