@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.accreditation import AccreditationEvent
 from events.suppliers import SupplierEvent
+from servicekit.projection import keep_snapshot
 from training.course import follow
 from training.providers.models import AccreditationProjection, SupplierProjection
 
@@ -17,32 +18,13 @@ from training.providers.models import AccreditationProjection, SupplierProjectio
 async def apply_accreditation_event(session: AsyncSession, event: AccreditationEvent) -> None:
     """Insert or replace the accreditation's row, then suspend, withdraw or publish again its courses."""
     state = event.accreditation
-    row = await session.get(AccreditationProjection, state.id) or AccreditationProjection(
-        id=state.id, supplier_id=state.supplier_id, version=0, expires_on=state.expires_on,
-        changed_at=event.occurred_at, applied_at=event.occurred_at)
-    row.supplier_id = state.supplier_id
-    row.training_areas = list(state.training_areas)
-    row.audiences = list(state.audiences)
-    row.status = state.status
-    row.expires_on = state.expires_on
-    row.version = event.version
-    row.changed_at = event.occurred_at
-    row.applied_at = datetime.now(timezone.utc)
-    session.add(row)
-    await session.flush()
+    await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
+        "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
     await follow.follow_accreditations(session, state.supplier_id, now=datetime.now(timezone.utc))
 
 
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
     """Insert or replace the supplier's row with the snapshot the event carries."""
     state = event.supplier
-    row = await session.get(SupplierProjection, state.id) or SupplierProjection(
-        id=state.id, legal_name=state.legal_name, status=state.status, version=0,
-        changed_at=event.occurred_at, applied_at=event.occurred_at)
-    row.legal_name = state.legal_name
-    row.trading_name = state.trading_name
-    row.status = state.status
-    row.version = event.version
-    row.changed_at = event.occurred_at
-    row.applied_at = datetime.now(timezone.utc)
-    session.add(row)
+    await keep_snapshot(session, SupplierProjection, state.id, event,
+                        state.model_dump(include={"legal_name", "trading_name", "status"}))
