@@ -15,11 +15,12 @@ from catalogue.offering.routes import router as offering_router
 from catalogue.search.routes import router as search_router
 from catalogue.shortlist.routes import router as shortlist_router
 from catalogue.settings import CatalogueSettings
-from catalogue.subscriptions import SUBSCRIPTIONS
+from catalogue.subscriptions import subscriptions
 
 
 def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The catalogue app for these settings."""
+    clock = clock or Clock()
     return create_app(ServiceDefinition(
         title="Catalogue service",
         description="AI solution categories, offerings, supplier eligibility and buyer search.",
@@ -27,7 +28,7 @@ def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = No
         # Search before offerings: /offerings/compare must not be taken for an offering id.
         routers=[category_router, eligibility_router, search_router, offering_router, shortlist_router],
         migrations_dir=Path(__file__).parent / "migrations",
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(clock),
         on_start=[seed_on_start],
     ), clock=clock)
 

@@ -4,12 +4,16 @@ from events.suppliers import (AgreementActivated, AgreementExpired, AgreementOff
                               AgreementSigned, AgreementSuspended, AgreementTerminated, AgreementVaried,
                               SupplierDeregistered, SupplierReinstated, SupplierRegistered, SupplierSuspended,
                               SupplierUpdated, SupplierVerified)
-from servicekit.consumer import on
-from catalogue.eligibility.handlers import apply_agreement_event, apply_supplier_event
+from servicekit.clock import Clock
+from servicekit.consumer import Subscription, on
+from catalogue.eligibility.handlers import eligibility_handlers
 
-SUBSCRIPTIONS = [
-    *on(SupplierRegistered, SupplierVerified, SupplierUpdated, SupplierSuspended, SupplierReinstated,
-        SupplierDeregistered, handler=apply_supplier_event),
-    *on(AgreementOffered, AgreementSigned, AgreementActivated, AgreementVaried, AgreementSuspended,
-        AgreementReinstated, AgreementExpired, AgreementTerminated, handler=apply_agreement_event),
-]
+
+def subscriptions(clock: Clock) -> list[Subscription]:
+    apply_supplier_event, apply_agreement_event = eligibility_handlers(clock)
+    return [
+        *on(SupplierRegistered, SupplierVerified, SupplierUpdated, SupplierSuspended, SupplierReinstated,
+            SupplierDeregistered, handler=apply_supplier_event),
+        *on(AgreementOffered, AgreementSigned, AgreementActivated, AgreementVaried, AgreementSuspended,
+            AgreementReinstated, AgreementExpired, AgreementTerminated, handler=apply_agreement_event),
+    ]

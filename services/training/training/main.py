@@ -11,18 +11,19 @@ from servicekit.clock import Clock
 from training.course.routes import router as course_router
 from training.sessions.routes import router as session_router
 from training.settings import TrainingSettings
-from training.subscriptions import SUBSCRIPTIONS
+from training.subscriptions import subscriptions
 
 
 def build(settings: TrainingSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The training app for these settings."""
+    clock = clock or Clock()
     return create_app(ServiceDefinition(
         title="Training service",
         description="Training courses, sessions and registrations of interest.",
         settings=settings or TrainingSettings(),
         routers=[course_router, session_router],
         migrations_dir=Path(__file__).parent / "migrations",
-        subscriptions=SUBSCRIPTIONS,
+        subscriptions=subscriptions(clock),
     ), clock=clock)
 
 

@@ -5,13 +5,16 @@ from events.accreditation import (AccreditationExpired, AccreditationGranted, Ac
                                   AccreditationSurrendered, AccreditationSuspended)
 from events.suppliers import (SupplierDeregistered, SupplierReinstated, SupplierRegistered, SupplierSuspended,
                               SupplierUpdated, SupplierVerified)
-from servicekit.consumer import on
-from training.providers.handlers import apply_accreditation_event, apply_supplier_event
+from servicekit.clock import Clock
+from servicekit.consumer import Subscription, on
+from training.providers.handlers import accreditation_handler, apply_supplier_event
 
-SUBSCRIPTIONS = [
-    *on(AccreditationGranted, AccreditationRenewalDue, AccreditationRenewed, AccreditationSuspended,
-        AccreditationReinstated, AccreditationExpired, AccreditationRevoked, AccreditationSurrendered,
-        handler=apply_accreditation_event),
-    *on(SupplierRegistered, SupplierVerified, SupplierUpdated, SupplierSuspended, SupplierReinstated,
-        SupplierDeregistered, handler=apply_supplier_event),
-]
+
+def subscriptions(clock: Clock) -> list[Subscription]:
+    return [
+        *on(AccreditationGranted, AccreditationRenewalDue, AccreditationRenewed, AccreditationSuspended,
+            AccreditationReinstated, AccreditationExpired, AccreditationRevoked, AccreditationSurrendered,
+            handler=accreditation_handler(clock)),
+        *on(SupplierRegistered, SupplierVerified, SupplierUpdated, SupplierSuspended, SupplierReinstated,
+            SupplierDeregistered, handler=apply_supplier_event),
+    ]

@@ -4,23 +4,28 @@ follow its accreditations."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.accreditation import AccreditationEvent
 from events.suppliers import SupplierEvent
+from servicekit.clock import Clock
+from servicekit.consumer import Handler
 from servicekit.projection import keep_snapshot
 from training.course import follow
 from training.providers.models import AccreditationProjection, SupplierProjection
 
 
-async def apply_accreditation_event(session: AsyncSession, event: AccreditationEvent) -> None:
-    """Insert or replace the accreditation's row, then suspend, withdraw or publish again its courses."""
-    state = event.accreditation
-    await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
-        "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
-    await follow.follow_accreditations(session, state.supplier_id, now=datetime.now(timezone.utc))
+def accreditation_handler(clock: Clock) -> Handler:
+    """The handler of accreditation events, telling time by the service's clock."""
+
+    async def apply_accreditation_event(session: AsyncSession, event: AccreditationEvent) -> None:
+        """Insert or replace the accreditation's row, then suspend, withdraw or publish again its courses."""
+        state = event.accreditation
+        await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
+            "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
+        await follow.follow_accreditations(session, state.supplier_id, now=clock.now())
+
+    return apply_accreditation_event
 
 
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
