@@ -8,6 +8,7 @@ from events.training import COURSE_TOPIC
 from servicekit.tables import InboxRecord
 from servicekit.testing import eventually
 from tests.kafka_tools import header, read_topic
+from training.providers.models import AccreditationProjection
 
 
 async def test_suspension_suspends_published_courses_reinstatement_brings_them_back_revocation_withdraws(
@@ -86,6 +87,15 @@ async def test_a_course_moves_to_another_accreditation_that_still_covers_it(stac
     course = await training.published(own)
     assert course["accreditation_id"] == first.id
     second = await training.accredit(supplier["id"], ["executive_ai_leadership", "responsible_ai_assurance"])
+    # The two accreditations are keyed apart, so their events may arrive in either order: revoke the first
+    # only once the service knows the second (else the course is rightly withdrawn, and that is final).
+    database = stack.servers["training"].app.state.database
+
+    async def second_known():
+        async with database.transaction() as session:
+            return await session.get(AccreditationProjection, second.id) is not None
+
+    await eventually(second_known, timeout=15)
     await first.announce("revoked")
 
     async def moved():
