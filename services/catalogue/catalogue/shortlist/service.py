@@ -17,9 +17,8 @@ from catalogue.shortlist.models import (MAX_ITEMS, Shortlist, ShortlistCreate, S
                                         ShortlistItemPublic, ShortlistPublic)
 from servicekit.identity import Identity
 from servicekit.problems import conflict, not_found, validation_problem
+from servicekit.spreadsheet import safe_cell
 
-# A spreadsheet reads a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ("offering_id", "name", "supplier", "status", "categories", "engagement_type", "pricing_model",
                   "price_min_nzd", "price_max_nzd", "deployment", "data_residency", "te_reo_maori_support",
                   "risk_tier", "certifications_held", "notes", "added_at")
@@ -110,12 +109,6 @@ async def view(session: AsyncSession, shortlist: Shortlist) -> ShortlistPublic:
         for item, o in await _items_with_offerings(session, shortlist)]
     return ShortlistPublic(id=shortlist.id, name=shortlist.name, version=shortlist.version,
                            created_at=shortlist.created_at, updated_at=shortlist.updated_at, items=items)
-
-
-def safe_cell(value) -> str:
-    """The value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 async def export_csv(session: AsyncSession, shortlist: Shortlist, today: date) -> str:

@@ -11,13 +11,12 @@ import orjson
 from hub.registry.models import public
 from hub.registry.repository import listed_in_batches
 from servicekit.db import Database
+from servicekit.spreadsheet import safe_cell
 
 CSV_COLUMNS = ["id", "type", "source_type", "name", "summary", "category", "categories", "supplier_id",
                "supplier_name", "agency",
                "risk_level", "phase", "status", "link", "source_id", "source_version", "first_listed_at",
                "source_changed_at", "version", "updated_at"]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def as_json(database: Database) -> AsyncIterator[bytes]:
@@ -29,16 +28,6 @@ async def as_json(database: Database) -> AsyncIterator[bytes]:
         yield chunk if first else b"," + chunk
         first = False
     yield b"]"
-
-
-def safe_cell(value) -> str:
-    """The cell text, quoted with a leading apostrophe when a spreadsheet would run it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = ";".join(str(v) for v in value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 async def as_csv(database: Database) -> AsyncIterator[bytes]:
