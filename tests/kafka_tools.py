@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from events import EVENT_TYPES, TOPICS, Envelope, Event, source_for
 
 
 async def read_topic(bootstrap_servers: str, topic: str, *, until=lambda records: False,
@@ -53,3 +57,26 @@ def header(record, name: str) -> str | None:
         if key == name:
             return value.decode()
     return None
+
+
+def wrapped(event: Event) -> Envelope:
+    """The CloudEvent the producing service's outbox relay would put on the wire."""
+    return Envelope(type=event.TYPE, source=source_for(TOPICS[event.TOPIC].producer), subject=event.aggregate_id,
+                    data=orjson.loads(event.model_dump_json()), time=event.occurred_at)
+
+
+async def produce(bootstrap_servers: str, envelopes: list[Envelope]) -> None:
+    """Put the envelopes on their topics, in the order given (a duplicate keeps its ce_id)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=False, linger_ms=0)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(EVENT_TYPES[envelope.type].TOPIC, envelope.value(), key=envelope.key,
+                                         headers=envelope.headers())
+    finally:
+        await producer.stop()
+
+
+async def produce_events(bootstrap_servers: str, *events: Event) -> None:
+    """Put the events on their topics as their producing services' relays would, in the order given."""
+    await produce(bootstrap_servers, [wrapped(e) for e in events])

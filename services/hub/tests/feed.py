@@ -7,14 +7,12 @@ import random
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-import orjson
-from aiokafka import AIOKafkaProducer
-
-from events import EVENT_TYPES, TOPICS, Envelope, Event, source_for
+from events import Event
 from events import accreditation as acc
 from events import catalogue as cat
 from events import suppliers as sup
 from events import training as trn
+from tests.kafka_tools import produce, produce_events, wrapped  # noqa: F401  (the feed's way onto the wire)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
@@ -89,25 +87,3 @@ def history(rng: random.Random, *, suppliers: int = 2, sources: int = 6) -> list
             events.append(build(source_id, owner, version, status=status, at=next(clock)))
     events.sort(key=lambda e: e.occurred_at)
     return events
-
-
-def wrapped(event: Event) -> Envelope:
-    """The CloudEvent the producing service's outbox relay would put on the wire."""
-    return Envelope(type=event.TYPE, source=source_for(TOPICS[event.TOPIC].producer), subject=event.aggregate_id,
-                    data=orjson.loads(event.model_dump_json()), time=event.occurred_at)
-
-
-async def produce(bootstrap_servers: str, envelopes: list[Envelope]) -> None:
-    """Put the envelopes on their topics, in the order given (a duplicate keeps its ce_id)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=False, linger_ms=0)
-    await producer.start()
-    try:
-        for envelope in envelopes:
-            await producer.send_and_wait(EVENT_TYPES[envelope.type].TOPIC, envelope.value(), key=envelope.key,
-                                         headers=envelope.headers())
-    finally:
-        await producer.stop()
-
-
-async def produce_events(bootstrap_servers: str, *events: Event) -> None:
-    await produce(bootstrap_servers, [wrapped(e) for e in events])

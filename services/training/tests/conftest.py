@@ -12,15 +12,14 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from events import Envelope, source_for
 from events.accreditation import (AccreditationExpired, AccreditationGranted, AccreditationReinstated,
                                   AccreditationRenewalDue, AccreditationRenewed, AccreditationRevoked,
                                   AccreditationState, AccreditationSurrendered, AccreditationSuspended)
 from servicekit.testing import eventually
 from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
 from tests.helpers import active_supplier
+from tests.kafka_tools import produce_events
 
 # what happened -> (event type, status the accreditation then has)
 CHANGES = {
@@ -41,14 +40,7 @@ async def publish_accreditation(stack, state: AccreditationState, change: str, *
     event_type, _ = CHANGES[change]
     event = event_type(aggregate_id=state.id, version=version, occurred_at=stack.clock.now(), actor="assessor",
                        accreditation=state)
-    envelope = Envelope(type=event.TYPE, source=source_for("accreditation"), subject=state.id,
-                        data=event.model_dump(mode="json"), time=event.occurred_at)
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap_servers, enable_idempotence=False)
-    await producer.start()
-    try:
-        await producer.send_and_wait(event.TOPIC, envelope.value(), key=envelope.key, headers=envelope.headers())
-    finally:
-        await producer.stop()
+    await produce_events(stack.bootstrap_servers, event)
 
 
 class Accreditation:
