@@ -101,3 +101,22 @@ def test_the_signature_covers_time_method_path_and_body():
     assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":2}', headers, now=1_000_010)
     assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":1}', headers, now=1_000_000 + 3600)
     assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":1}', {}, now=1_000_000)
+
+
+async def test_a_change_committed_while_a_push_is_recorded_is_not_lost(database):
+    client = ScriptedHub()
+    sender = SyncSender(database, HubSettings(sync_url="http://hub.invalid"), client, asyncio.Event())
+    await change(database, content("first"))
+    [item], found = await sender._claim_due()
+    pushed = await sender._push(item.entry_id, found[item.entry_id])  # version 1 reaches the hub
+
+    async with database.transaction() as session:  # the registry changes meanwhile, its write not yet committed
+        await entries.write(session, content("second"), at=AT)
+        await session.flush()
+        recording = asyncio.create_task(sender._record([pushed]))
+        await asyncio.sleep(0.3)  # the sender is now waiting for this transaction to end
+    await recording
+
+    assert [(i.entry_id, i.entry_version) for i in await queued(database)] == [("offering:o-1", 2)]
+    await sender.push_due()
+    assert client.sent == [("PUT", "offering:o-1", 1), ("PUT", "offering:o-1", 2)]

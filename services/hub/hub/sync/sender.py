@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.registry.models import RegistryEntry, public
@@ -138,22 +138,30 @@ class SyncSender:
                       self.settings.sync_backoff_cap_seconds)
         return timedelta(seconds=seconds * random.uniform(0.8, 1.0))
 
+    @staticmethod
+    async def _settle(session: AsyncSession, outcome: Outcome, now: datetime) -> None:
+        """Drop the row of a pushed entry, unless the entry changed while the push was in flight: then its
+        newer state goes next, at once. The version is compared inside the DELETE, under the row's write lock,
+        because a change committed between reading the row and deleting it must not be lost."""
+        settled = await session.execute(delete(SyncItem).where(SyncItem.entry_id == outcome.entry_id,
+                                                               SyncItem.entry_version <= outcome.sent_version))
+        if settled.rowcount == 0:
+            await session.execute(update(SyncItem).where(SyncItem.entry_id == outcome.entry_id)
+                                  .values(attempts=0, next_attempt_at=now, last_error=None))
+
     async def _record(self, outcomes: list[Outcome]) -> None:
         now = datetime.now(timezone.utc)
         async with self.database.transaction() as session:
             state = await sync_state(session)
             for outcome in outcomes:
-                item = await session.get(SyncItem, outcome.entry_id)
-                if item is None:
-                    continue
                 if outcome.error is None:
                     state.pushed_total += 1
                     state.last_success_at = now
                     state.consecutive_failures = 0
-                    if item.entry_version <= outcome.sent_version:
-                        await session.delete(item)
-                    else:  # changed while in flight: the newer state goes next, at once
-                        item.attempts, item.next_attempt_at, item.last_error = 0, now, None
+                    await self._settle(session, outcome, now)
+                    continue
+                item = await session.get(SyncItem, outcome.entry_id)
+                if item is None:
                     continue
                 item.attempts += 1
                 item.last_error = outcome.error[:2000]
