@@ -83,6 +83,9 @@ async def test_words_filters_and_facets(stack, catalogue):
     assert names(await search(stack, buyer, q="Māori")) == ["Kōrero Translate"]
     assert names(await search(stack, buyer, q="transcripts")) == ["Scribe Speech"]
     assert (await search(stack, buyer, q="zebra"))["data"] == []
+    # Filter values sit in the same index as the words, but no word or word prefix reaches them.
+    for word in ("limited", "australia", "iso", "cf"):
+        assert (await search(stack, buyer, q=word))["data"] == [], word
 
     cases = [
         ({"category": "ai.translation"}, {"Kōrero Translate"}),  # te reo translation lies below translation

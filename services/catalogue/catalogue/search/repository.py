@@ -7,24 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, distinct, exists, func, literal_column, null, or_, select, union_all
+from sqlalchemy import Select, String, distinct, func, literal_column, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from catalogue.eligibility.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.search import text
-from catalogue.search.models import OfferingAssurance, SearchQuery
+from catalogue.search.models import SearchQuery
 from servicekit.pagination import keyset_after
 
 
 CATEGORIES = ("category_1", "category_2", "category_3")
-
-
-def held(today: date) -> ColumnElement[bool]:
-    """An assurance record that counts today: active, issued, and not past its expiry date."""
-    return and_(OfferingAssurance.status == "active", OfferingAssurance.issued_on <= today,
-                OfferingAssurance.expires_on >= today)
 
 
 def _visibility(query: SearchQuery, row) -> list[ColumnElement[bool]]:
@@ -58,9 +52,8 @@ def conditions(query: SearchQuery, search: text.TextSearch) -> list[ColumnElemen
         where.append(candidates)
     if query.categories:
         where.append(or_(*(row[name].in_(query.categories) for name in CATEGORIES)))
-    if query.certifications:  # correlated: checked, by index, only for offerings the rest let through
-        where.append(exists().where(OfferingAssurance.offering_id == row.id, held(query.today),
-                                    OfferingAssurance.standard.in_(query.certifications)))
+    if query.certifications:
+        where.append(search.holds(query.certifications, query.today))
     if query.engagement_types:
         where.append(row.engagement_type.in_(query.engagement_types))
     if query.residencies:
@@ -97,7 +90,7 @@ def _matched(query: SearchQuery, sort: str, search: text.TextSearch):
     """The matched set, once: ids with what the sort and the facets need (never the wide columns)."""
     row = search.SOURCE.c
     columns = [row[name] for name in ("id", "name", "updated_at", "created_at", "engagement_type", "residency_region",
-                                      "risk_tier", *CATEGORIES)]
+                                      "risk_tier", *CATEGORIES, *search.RECORD_COLUMNS)]
     if sort == "relevance":
         columns.append(search.relevance(query.terms).label("score"))
     return select(*columns).where(*conditions(query, search)).cte("matched").prefix_with("MATERIALIZED")
@@ -116,7 +109,7 @@ def _label(name: str):
     return literal_column(f"'{name}'", String).label("kind")
 
 
-def _facet_counts(matched, today: date) -> list:
+def _facet_counts(matched, search: text.TextSearch, today: date) -> list:
     count = func.count().label("n")
     no_score = null().label("score")
     return [
@@ -127,12 +120,14 @@ def _facet_counts(matched, today: date) -> list:
                                      ("risk_tier", "risk_tier"))),
         *(select(_label("category"), matched.c[name].label("value"), count, no_score)
           .where(matched.c[name].is_not(None)).group_by(matched.c[name]) for name in CATEGORIES),
-        # IN rather than a join: the rows are looked up by offering, never scanned whole.
-        select(_label("certification"), OfferingAssurance.standard.label("value"),
-               func.count(distinct(OfferingAssurance.offering_id)).label("n"), no_score)
-        .where(OfferingAssurance.offering_id.in_(select(matched.c.id)), held(today))
-        .group_by(OfferingAssurance.standard),
+        _certification_counts(search.held_standards(matched, today).subquery("held"), no_score),
     ]
+
+
+def _certification_counts(held, no_score) -> Select:
+    # An offering may hold a standard by more than one record: it counts once.
+    return (select(_label("certification"), held.c.standard.label("value"),
+                   func.count(distinct(held.c.offering_id)).label("n"), no_score).group_by(held.c.standard))
 
 
 async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: list[Any] | None, limit: int,
@@ -140,7 +135,8 @@ async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: l
     """One page of the result after the sort values `after`, with the facet counts of the whole result,
     in one statement: the matched set is computed once and both the page and the counts read it. Only
     the page's offerings are then read whole."""
-    matched = _matched(query, sort, text.for_session(session))
+    search = text.for_session(session)
+    matched = _matched(query, sort, search)
     order = _ordering(matched, sort)
     score = matched.c.score if sort == "relevance" else null()
     page = select(_label("page"), matched.c.id.label("value"), func.row_number().over(order_by=order).label("n"),
@@ -148,7 +144,7 @@ async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: l
     if after:
         page = page.where(keyset_after(order, after))
     page = page.order_by(*order).limit(limit + 1).subquery("page")
-    parts = [select(page)] + (_facet_counts(matched, query.today) if with_facets else [])
+    parts = [select(page)] + (_facet_counts(matched, search, query.today) if with_facets else [])
     rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
     found = Found(offerings=[], last=None, total=0 if with_facets else None)
     ranked = []

@@ -1,9 +1,10 @@
-"""Full-text matching over name, summary and description: one interface, one implementation per database
-(SQLite FTS5, PostgreSQL tsvector). Each index also holds the offering's filter values as tokens, so it
-narrows by words and filters in one pass.
+"""What search asks of the database, one interface with one implementation per database (SQLite FTS5,
+PostgreSQL tsvector): which offerings hold the words, how well, and which hold a certification today.
+Each full-text index also holds the offering's filter values as tokens, so it narrows by words and
+filters in one pass.
 
-Both score relevance from the offering and the query alone, never from statistics of the whole
-catalogue (as FTS5's bm25 does), so an offering's score does not move while others are published or
+Both score relevance the same way, from the offering and the query alone, never from statistics of the
+whole catalogue (as FTS5's bm25 does): an offering's score does not move while others are published or
 suspended, and a relevance cursor stays exact between pages.
 """
 
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from typing import Protocol
 
-from sqlalchemy import (Boolean, Column, Float, Integer, MetaData, String, Table, and_, column, func, literal_column,
-                        select, table, type_coerce)
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import (Boolean, Column, Date, Float, Integer, MetaData, String, Table, and_, cast, column,
+                        exists, func, literal, literal_column, select, table, type_coerce)
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from catalogue.offering.models import Offering
-from catalogue.search.models import SearchQuery
+from catalogue.search.models import OfferingAssurance, SearchQuery
 from servicekit.tables import UtcDateTime
 
 
@@ -49,6 +51,20 @@ class TextSearch(Protocol):
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
         """A score per offering from its own text alone, higher is better."""
 
+    # Columns of SOURCE the matched set carries for `held_standards`.
+    RECORD_COLUMNS: tuple[str, ...]
+
+    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+        """A condition on SOURCE: the offering holds one of the standards today."""
+
+    def held_standards(self, matched, today: date):
+        """(offering_id, standard) for each record of the matched offerings that counts today."""
+
+
+def counts_today(issued_on, expires_on, today: date) -> ColumnElement[bool]:
+    """An active assurance record counts from its issue date to its expiry date, both included."""
+    return and_(issued_on <= today, expires_on >= today)
+
 
 TEXT = table("catalogue_offering_text", column("rowid"))
 # Weights of the fields holding every word: the name counts most. The description, where most
@@ -62,15 +78,13 @@ def tag(prefix: str, value: str) -> str:
     return prefix + re.sub(r"[.\-_]", "", value.lower()) + "x"
 
 
-def _indexed_filters(query: SearchQuery) -> list[list[str]]:
-    """The query's filters the full-text index holds as tokens: per filter, the tokens of its values."""
-    groups = [[tag(prefix, value) for value in values] for prefix, values in (
-        ("en", query.engagement_types), ("re", query.residencies), ("ri", query.risk_tiers), ("ca", query.categories),
-        ("cf", query.certifications))]  # a standard held by an active record, in date or not
+def _indexed_filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
+    """The query's filters the full-text index holds as tokens: per filter, its kind and values."""
+    groups = [("en", query.engagement_types), ("re", query.residencies), ("ri", query.risk_tiers),
+              ("ca", query.categories), ("cf", query.certifications)]  # a standard of an active record, in date or not
     if query.te_reo_maori_support is not None:
-        groups.append(["tryesx" if query.te_reo_maori_support else "trnox"])
-    return [group for group in groups if group]
-
+        groups.append(("tr", ["yes" if query.te_reo_maori_support else "no"]))
+    return [(kind, values) for kind, values in groups if values]
 
 
 class Fts5Search:
@@ -97,7 +111,8 @@ class Fts5Search:
         if not query.terms and not filters:
             return None  # browsing: reading the covering index in order beats a list of every offering
         groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
-        groups += ["facts : (" + " OR ".join(f'"{token}"' for token in tokens) + ")" for tokens in filters]
+        groups += ["facts : (" + " OR ".join(f'"{tag(kind, value)}"' for value in values) + ")"
+                   for kind, values in filters]
         return self._matching(" AND ".join(groups))
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
@@ -106,8 +121,26 @@ class Fts5Search:
                     for field, weight in FIELD_WEIGHTS.items())
         return type_coerce(score, Float)
 
+    # The assurance records are rows of their own here, looked up by offering through an index.
+    RECORD_COLUMNS = ()
 
-# PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migration).
+    @staticmethod
+    def _held(today: date) -> ColumnElement[bool]:
+        return and_(OfferingAssurance.status == "active",
+                    counts_today(OfferingAssurance.issued_on, OfferingAssurance.expires_on, today))
+
+    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+        # Correlated: checked, by index, only for offerings the rest of the query lets through.
+        return exists().where(OfferingAssurance.offering_id == self.SOURCE.c.id, self._held(today),
+                              OfferingAssurance.standard.in_(standards))
+
+    def held_standards(self, matched, today: date):
+        # IN rather than a join: the rows are looked up by offering, never scanned whole.
+        return select(OfferingAssurance.offering_id, OfferingAssurance.standard).where(
+            OfferingAssurance.offering_id.in_(select(matched.c.id)), self._held(today))
+
+
+# PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migrations).
 SEARCH_ROWS = Table(
     "catalogue_offering_search", MetaData(),
     Column("id", String(36), primary_key=True), Column("status", String(20)), Column("supplier_id", String(36)),
@@ -115,29 +148,49 @@ SEARCH_ROWS = Table(
     Column("te_reo_maori_support", Boolean), Column("price_min_nzd", Float), Column("price_max_nzd", Float),
     Column("category_1", String(80)), Column("category_2", String(80)), Column("category_3", String(80)),
     Column("name", String(200)), Column("updated_at", UtcDateTime(timezone=True)),
-    Column("created_at", UtcDateTime(timezone=True)), Column("search_vector", TSVECTOR))
+    Column("created_at", UtcDateTime(timezone=True)), Column("search_vector", TSVECTOR),
+    # The offering's active assurance records, one array per part, in the same order.
+    Column("active_standards", ARRAY(String(60))), Column("active_issued_on", ARRAY(Date)),
+    Column("active_expires_on", ARRAY(Date)))
 ENGLISH = literal_column("'english'::regconfig")
-SIMPLE = literal_column("'simple'::regconfig")
+
+
+def fact(kind: str, value: str) -> str:
+    """A filter value as a lexeme of the vector (the migration builds the same in SQL); the parser never
+    makes a lexeme that starts with '~', so no word or word prefix can match one."""
+    return f"~{kind}~{value}"
+
+
+def _quoted(lexeme: str) -> str:
+    """A lexeme as tsquery text, taken whole whatever it holds."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 class PostgresSearch:
     """PostgreSQL full-text search over a narrow table kept by a trigger; its vector holds the words with
-    weights A (name), B (summary) and D (description), the filter values as tokens of weight C, so the
-    GIN index intersects words and filters. Relevance is ts_rank over the words."""
+    weights A (name), B (summary) and D (description) and the filter values as lexemes of their own,
+    so the GIN index intersects words and filters, and needs no second look at the row. Relevance is,
+    as on SQLite, the weighted sum of the short fields (name, summary) holding every word."""
 
     SOURCE = SEARCH_ROWS
     VECTOR = SEARCH_ROWS.c.search_vector
+    WEIGHTS = {"A": FIELD_WEIGHTS["name"], "B": FIELD_WEIGHTS["summary"]}
 
     @staticmethod
-    def _words(terms: list[str]):
-        # Only the weights of the words: a word never matches a filter token.
-        return func.to_tsquery(ENGLISH, " & ".join(f"{term}:ABD" for term in terms[:-1])
-                               + (" & " if len(terms) > 1 else "") + f"{terms[-1]}:*ABD")
+    def _words(terms: list[str], weight: str = ""):
+        """Every word in the vector, the last as a prefix; only in fields of `weight` when given."""
+        whole = f":{weight}" if weight else ""
+        return func.to_tsquery(ENGLISH, " & ".join([*(term + whole for term in terms[:-1]), f"{terms[-1]}:*{weight}"]))
+
+    @staticmethod
+    def _facts(filters: list[tuple[str, list[str]]]):
+        alternatives = ("(" + " | ".join(_quoted(fact(kind, value)) for value in values) + ")"
+                        for kind, values in filters)
+        return cast(literal(" & ".join(alternatives)), TSQUERY)
 
     def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
         filters = _indexed_filters(query)
-        facts = func.to_tsquery(SIMPLE, " & ".join("(" + " | ".join(f"{token}:C" for token in tokens) + ")"
-                                                     for tokens in filters)) if filters else None
+        facts = self._facts(filters) if filters else None
         if not query.terms:
             return None if facts is None else self.VECTOR.op("@@")(facts)
         words = self._words(query.terms)
@@ -146,7 +199,27 @@ class PostgresSearch:
         return and_(func.numnode(words) > 0, self.VECTOR.op("@@")(words if facts is None else words.op("&&")(facts)))
 
     def relevance(self, terms: list[str]) -> ColumnElement[float]:
-        return func.ts_rank(self.VECTOR, self._words(terms), type_=Float)
+        score = sum(weight * cast(self.VECTOR.op("@@")(self._words(terms, code)), Integer)
+                    for code, weight in self.WEIGHTS.items())
+        return type_coerce(score, Float)
+
+    RECORD_COLUMNS = ("active_standards", "active_issued_on", "active_expires_on")
+
+    RECORD_PARTS = (column("standard", String), column("issued_on", Date), column("expires_on", Date))
+
+    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+        records = (func.unnest(*(self.SOURCE.c[name] for name in self.RECORD_COLUMNS))
+                   .table_valued(*self.RECORD_PARTS, name="record").render_derived())
+        return exists(select(1).select_from(records).where(
+            records.c.standard.in_(standards), counts_today(records.c.issued_on, records.c.expires_on, today)))
+
+    def held_standards(self, matched, today: date):
+        # Unnested in the select list, in step: cheaper than a function scan per offering.
+        records = select(matched.c.id.label("offering_id"),
+                         *(func.unnest(matched.c[name]).label(part.name) for name, part in
+                           zip(self.RECORD_COLUMNS, self.RECORD_PARTS))).subquery("records")
+        return (select(records.c.offering_id, records.c.standard)
+                .where(counts_today(records.c.issued_on, records.c.expires_on, today)))
 
 
 def for_session(session: AsyncSession) -> TextSearch:
