@@ -33,3 +33,10 @@ async def active_children(session: AsyncSession, code: str) -> list[str]:
 async def existing_codes(session: AsyncSession) -> set[str]:
     """Every code in the taxonomy, whatever its status."""
     return set((await session.execute(select(Category.code))).scalars().all())
+
+
+async def axes_and_parents(session: AsyncSession) -> dict[str, tuple[str, str | None]]:
+    """Every code in the taxonomy with its axis and parent: what checking a search filter needs, without
+    loading whole categories."""
+    rows = await session.execute(select(Category.code, Category.axis, Category.parent))
+    return {code: (axis, parent) for code, axis, parent in rows}

@@ -86,14 +86,17 @@ class Found:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _matched(query: SearchQuery, sort: str, search: text.TextSearch):
-    """The matched set, once: ids with what the sort and the facets need (never the wide columns)."""
+def _matched(query: SearchQuery, sort: str, search: text.TextSearch, *, shared: bool):
+    """The matched set: ids with what the sort and the facets need (never the wide columns). When the
+    facets read it too (`shared`) it is computed once; otherwise the page reads the table directly, in
+    index order where there is one, and stops at the page's end."""
     row = search.SOURCE.c
     columns = [row[name] for name in ("id", "name", "updated_at", "created_at", "engagement_type", "residency_region",
                                       "risk_tier", *CATEGORIES, *search.RECORD_COLUMNS)]
     if sort == "relevance":
         columns.append(search.relevance(query.terms).label("score"))
-    return select(*columns).where(*conditions(query, search)).cte("matched").prefix_with("MATERIALIZED")
+    matched = select(*columns).where(*conditions(query, search))
+    return matched.cte("matched").prefix_with("MATERIALIZED") if shared else matched.subquery("matched")
 
 
 def _ordering(matched, sort: str) -> list:
@@ -136,7 +139,7 @@ async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: l
     in one statement: the matched set is computed once and both the page and the counts read it. Only
     the page's offerings are then read whole."""
     search = text.for_session(session)
-    matched = _matched(query, sort, search)
+    matched = _matched(query, sort, search, shared=with_facets)
     order = _ordering(matched, sort)
     score = matched.c.score if sort == "relevance" else null()
     page = select(_label("page"), matched.c.id.label("value"), func.row_number().over(order_by=order).label("n"),

@@ -31,26 +31,28 @@ def visibility(query: SearchQuery, identity: Identity) -> SearchQuery:
 async def check_codes(session: AsyncSession, query: SearchQuery, q: str | None) -> SearchQuery:
     """422 naming each unknown category or engagement type, or a query without a word; categories
     are widened to those below them (asking for translation finds te reo Māori translation)."""
-    taxonomy = {c.code: c for c in await categories.list_all(session)}
-    errors = [{"field": "category", "message": f"{code}: no solution category has this code"}
-              for code in query.categories if code not in taxonomy or taxonomy[code].axis != "solution"]
-    errors += [{"field": "engagement_type", "message": f"{code}: no engagement type has this code"}
-               for code in query.engagement_types if code not in taxonomy or taxonomy[code].axis != "engagement"]
+    errors = []
+    if query.categories or query.engagement_types:  # the taxonomy is read only when a filter names it
+        taxonomy = await categories.axes_and_parents(session)
+        errors += [{"field": "category", "message": f"{code}: no solution category has this code"}
+                   for code in query.categories if taxonomy.get(code, ("",))[0] != "solution"]
+        errors += [{"field": "engagement_type", "message": f"{code}: no engagement type has this code"}
+                   for code in query.engagement_types if taxonomy.get(code, ("",))[0] != "engagement"]
+        query.categories = _with_descendants(query.categories, taxonomy)
     if q is not None and not query.terms:
         errors.append({"field": "q", "message": "holds no word to search for"})
     if query.price_min is not None and query.price_max is not None and query.price_min > query.price_max:
         errors.append({"field": "price_min", "message": "must not exceed price_max"})
     if errors:
         raise validation_problem(errors)
-    query.categories = _with_descendants(query.categories, taxonomy)
     return query
 
 
-def _with_descendants(codes: list[str], taxonomy: dict) -> list[str]:
+def _with_descendants(codes: list[str], taxonomy: dict[str, tuple[str, str | None]]) -> list[str]:
     wanted = set(codes)
     grown = True
     while grown:
-        below = {code for code, category in taxonomy.items() if category.parent in wanted} - wanted
+        below = {code for code, (_, parent) in taxonomy.items() if parent in wanted} - wanted
         wanted |= below
         grown = bool(below)
     return sorted(wanted)

@@ -1,7 +1,8 @@
 """PostgreSQL search reads less per matched offering: the filter values in the vector become lexemes no
 word can reach (so words are matched without weights, and the GIN index needs no recheck), and the
 active assurance records are carried as arrays in the search row (so counting and filtering by held
-certification reads no other table). SQLite is unchanged.
+certification reads no other table). Indexes per sort let a page without facet counts stop at its end,
+as on SQLite, whose tables are unchanged.
 
 Revision ID: 2026_11_27_0005
 Revises: 2026_11_27_0004
@@ -27,6 +28,8 @@ SEARCH_COLUMNS = ("id", "status", "supplier_id", "engagement_type", "residency_r
 RECORD_ARRAYS = {"active_standards": ("standard", "varchar", sa.String(60)),
                  "active_issued_on": ("issued_on", "date", sa.Date),
                  "active_expires_on": ("expires_on", "date", sa.Date)}
+
+SORTS = ("name", "updated_at", "created_at")
 
 
 def _words() -> str:
@@ -72,6 +75,8 @@ def upgrade() -> None:
           RETURN NULL;
         END $$""")
     op.execute("UPDATE catalogue_offerings SET id = id")  # fires the trigger: every search row rebuilt
+    for sort in SORTS:
+        op.create_index(f"ix_catalogue_offering_search_status_{sort}", "catalogue_offering_search", ["status", sort, "id"])
 
 
 def _old_facts() -> str:
@@ -100,6 +105,8 @@ def downgrade() -> None:
           ON CONFLICT (id) DO UPDATE SET {updates};
           RETURN NULL;
         END $$""")
+    for sort in SORTS:
+        op.drop_index(f"ix_catalogue_offering_search_status_{sort}", table_name="catalogue_offering_search")
     for name in RECORD_ARRAYS:
         op.drop_column("catalogue_offering_search", name)
     op.execute("UPDATE catalogue_offerings SET id = id")
