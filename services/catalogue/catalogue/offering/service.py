@@ -80,7 +80,7 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
     await _check_categories(session, offering_in.model_dump())
     offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
                         version=1, created_at=now, updated_at=now)
-    await index.refresh(session, offering, new=True)
+    index.filter_columns(offering)
     CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
                    from_state=None)
     return offering
@@ -105,7 +105,7 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     await _check_categories(session, requested)
     if not (changed := apply_changes(offering, requested, now)):
         return offering
-    await index.refresh(session, offering)
+    index.filter_columns(offering)
     CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
                    from_state=offering.status, changes=changed)
     return offering

@@ -1,4 +1,4 @@
-"""Search: what the catalogue keeps for filters, the query a buyer sends, and the page it gets back."""
+"""Search: the query a buyer sends, and the page it gets back."""
 
 from __future__ import annotations
 
@@ -7,27 +7,11 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlmodel import Field as ColumnField
-from sqlmodel import SQLModel
 
 from catalogue.offering.models import OfferingPublic
 
 Sort = Literal["relevance", "name", "updated", "created"]
 FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier")
-
-
-class OfferingAssurance(SQLModel, table=True):
-    """One assurance record of an offering, as a row: whether it counts is decided against the date of
-    each query, so a record past its expiry stops counting by itself."""
-
-    __tablename__ = "catalogue_offering_assurances"
-
-    offering_id: str = ColumnField(primary_key=True, max_length=36)
-    position: int = ColumnField(primary_key=True)
-    standard: str = ColumnField(max_length=60)
-    status: str = ColumnField(max_length=20)
-    issued_on: date
-    expires_on: date
 
 
 @dataclass

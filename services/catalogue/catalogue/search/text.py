@@ -21,8 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from catalogue.offering.models import Offering
-from catalogue.search.models import OfferingAssurance, SearchQuery
+from catalogue.search.models import SearchQuery
 from servicekit.tables import UtcDateTime
 
 
@@ -67,6 +66,20 @@ def counts_today(issued_on, expires_on, today: date) -> ColumnElement[bool]:
 
 
 TEXT = table("catalogue_offering_text", column("rowid"))
+# SQLite's narrow copy of what search reads, and the offerings' active assurance records, keyed by the
+# full-text index's integer key and kept by triggers on the offerings (see the migrations).
+SQLITE_SEARCH_ROWS = Table(
+    "catalogue_offering_search", MetaData(),
+    Column("search_key", Integer, primary_key=True), Column("id", String(36)), Column("status", String(20)),
+    Column("supplier_id", String(36)), Column("engagement_type", String(80)), Column("residency_region", String(20)),
+    Column("risk_tier", String(20)), Column("te_reo_maori_support", Boolean), Column("price_min_nzd", Float),
+    Column("price_max_nzd", Float), Column("category_1", String(80)), Column("category_2", String(80)),
+    Column("category_3", String(80)), Column("name", String(200)), Column("updated_at", UtcDateTime(timezone=True)),
+    Column("created_at", UtcDateTime(timezone=True)))
+ACTIVE_RECORDS = Table(
+    "catalogue_offering_records", MetaData(),
+    Column("search_key", Integer, primary_key=True), Column("position", Integer, primary_key=True),
+    Column("standard", String(60)), Column("issued_on", Date), Column("expires_on", Date))
 # Weights of the fields holding every word: the name counts most. The description, where most
 # matches are, is not scored: matching it alone is the baseline, and scoring it would mean a second
 # pass over the largest posting lists.
@@ -99,9 +112,8 @@ class Fts5Search:
         quoted[-1] += "*"
         return " ".join(quoted)
 
-    SOURCE = Offering.__table__  # read through its covering index
-    # The offering's integer key in the full-text index (a SQLite-only column, kept by triggers).
-    KEY = literal_column("catalogue_offerings.search_key")
+    SOURCE = SQLITE_SEARCH_ROWS
+    KEY = SQLITE_SEARCH_ROWS.c.search_key
 
     def _matching(self, expression: str) -> ColumnElement[bool]:
         return self.KEY.in_(select(TEXT.c.rowid).where(literal_column("catalogue_offering_text").op("MATCH")(expression)))
@@ -109,7 +121,7 @@ class Fts5Search:
     def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
         filters = _indexed_filters(query)
         if not query.terms and not filters:
-            return None  # browsing: reading the covering index in order beats a list of every offering
+            return None  # browsing: reading the table in index order beats a list of every offering
         groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
         groups += ["facts : (" + " OR ".join(f'"{tag(kind, value)}"' for value in values) + ")"
                    for kind, values in filters]
@@ -121,23 +133,21 @@ class Fts5Search:
                     for field, weight in FIELD_WEIGHTS.items())
         return type_coerce(score, Float)
 
-    # The assurance records are rows of their own here, looked up by offering through an index.
-    RECORD_COLUMNS = ()
+    # The active assurance records are rows of their own here, found by the offering's key.
+    RECORD_COLUMNS = ("search_key",)
 
     @staticmethod
-    def _held(today: date) -> ColumnElement[bool]:
-        return and_(OfferingAssurance.status == "active",
-                    counts_today(OfferingAssurance.issued_on, OfferingAssurance.expires_on, today))
+    def _today(today: date) -> ColumnElement[bool]:
+        return counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on, today)
 
     def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
-        # Correlated: checked, by index, only for offerings the rest of the query lets through.
-        return exists().where(OfferingAssurance.offering_id == self.SOURCE.c.id, self._held(today),
-                              OfferingAssurance.standard.in_(standards))
+        # Correlated: checked, by key, only for offerings the rest of the query lets through.
+        return exists().where(ACTIVE_RECORDS.c.search_key == self.KEY, ACTIVE_RECORDS.c.standard.in_(standards),
+                              self._today(today))
 
     def held_standards(self, matched, today: date):
-        # IN rather than a join: the rows are looked up by offering, never scanned whole.
-        return select(OfferingAssurance.offering_id, OfferingAssurance.standard).where(
-            OfferingAssurance.offering_id.in_(select(matched.c.id)), self._held(today))
+        return (select(ACTIVE_RECORDS.c.search_key.label("offering_id"), ACTIVE_RECORDS.c.standard)
+                .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)), self._today(today)))
 
 
 # PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migrations).
