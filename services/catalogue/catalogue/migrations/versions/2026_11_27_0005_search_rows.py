@@ -202,9 +202,12 @@ def _sqlite_upgrade() -> None:
     existing = _sqlite_active_records("catalogue_offerings", "catalogue_offerings, ")
     op.execute(f"INSERT INTO catalogue_offering_records {existing}")
     op.execute("DROP INDEX ix_catalogue_offerings_search_facts")
+    # The covering index led by the key was what made the insert trigger's max(search_key) a lookup.
+    op.execute("CREATE UNIQUE INDEX ix_catalogue_offerings_search_key ON catalogue_offerings (search_key)")
 
 
 def _sqlite_downgrade() -> None:
+    op.execute("DROP INDEX ix_catalogue_offerings_search_key")
     op.execute(f"CREATE INDEX ix_catalogue_offerings_search_facts ON catalogue_offerings ({', '.join(COVERING)})")
     op.execute("DROP TRIGGER catalogue_offering_search_update")
     op.execute("DROP TRIGGER catalogue_offering_search_delete")
