@@ -81,14 +81,18 @@ def _coerce(column: ColumnElement, value: Any) -> Any:
 
 
 def _after(columns: list[tuple[ColumnElement, bool]], values: list[Any]) -> ColumnElement:
-    """Rows strictly after `values` in the ordering, as (a > x) or (a = x and b > y) ..."""
+    """Rows strictly after `values` (as the columns take them, or bound parameters) in the ordering, as
+    (a > x) or (a = x and b > y) ..."""
     clauses = []
     for i, (column, descending) in enumerate(columns):
-        value = _coerce(column, values[i])
-        beyond = column < value if descending else column > value
-        equal_before = [c == _coerce(c, v) for (c, _), v in zip(columns[:i], values[:i])]
+        beyond = column < values[i] if descending else column > values[i]
+        equal_before = [c == v for (c, _), v in zip(columns[:i], values[:i])]
         clauses.append(and_(*equal_before, beyond))
     return or_(*clauses)
+
+
+def _coerced(columns: list[tuple[ColumnElement, bool]], values: list[Any]) -> list[Any]:
+    return [_coerce(column, value) for (column, _), value in zip(columns, values)]
 
 
 async def paginate(session: AsyncSession, statement: Select, *, order: list, cursor: str | None,
@@ -96,7 +100,7 @@ async def paginate(session: AsyncSession, statement: Select, *, order: list, cur
     """Run `statement` ordered by `order`, starting after `cursor`; returns rows and the next cursor."""
     columns = [_column_and_direction(term) for term in order]
     if cursor:
-        statement = statement.where(_after(columns, _decode(cursor, len(columns))))
+        statement = statement.where(_after(columns, _coerced(columns, _decode(cursor, len(columns)))))
     statement = statement.order_by(*order).limit(limit + 1)
     rows = list((await session.execute(statement)).scalars().all())
     if len(rows) <= limit:
@@ -118,5 +122,11 @@ def decode_cursor(cursor: str, count: int) -> list[Any]:
 
 
 def keyset_after(order: list, values: list[Any]) -> ColumnElement:
-    """A condition keeping the rows strictly after `values` in `order`."""
+    """A condition keeping the rows strictly after `values` in `order`: values from `keyset_values`, or
+    bound parameters (a statement built once, given a cursor's values at each execution)."""
     return _after([_column_and_direction(term) for term in order], values)
+
+
+def keyset_values(order: list, values: list[Any]) -> list[Any]:
+    """A cursor's sort values as the columns of `order` take them; 400 when one does not fit."""
+    return _coerced([_column_and_direction(term) for term in order], values)

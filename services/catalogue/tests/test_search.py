@@ -267,3 +267,4 @@ async def test_bad_search_input_is_a_problem_never_a_500(stack, catalogue):
     # A cursor made up with values of the wrong type is refused, not sent to the database.
     assert (await refused(sort="name", cursor=encode_cursor(["name", 5, ["x"]])))[0] == 400
     assert (await refused(sort="relevance", q="x", cursor=encode_cursor(["relevance", "high", "a", "b"])))[0] == 400
+    assert (await refused(sort="created", cursor=encode_cursor(["created", "yesterday", "a"])))[0] == 400

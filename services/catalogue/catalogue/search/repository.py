@@ -4,10 +4,10 @@ result, in one statement over the matched set."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, distinct, func, literal_column, null, or_, select, union_all
+from sqlalchemy import Integer, Select, String, bindparam, distinct, func, literal_column, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -15,58 +15,83 @@ from catalogue.eligibility.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.search import text
 from catalogue.search.models import SearchQuery
-from servicekit.pagination import keyset_after
+from servicekit.pagination import keyset_after, keyset_values
 
 
 CATEGORIES = ("category_1", "category_2", "category_3")
+# The query's filters: which are set decides the statement's form; each value is bound under its own name.
+FILTERS = ("terms", "categories", "engagement_types", "residencies", "te_reo_maori_support", "certifications",
+           "risk_tiers", "price_min", "price_max", "supplier_sizes", "maori_business", "status", "supplier_id")
 
 
-def _visibility(query: SearchQuery, row) -> list[ColumnElement[bool]]:
-    if query.everything:
+def _many(name: str):
+    """A list value, bound as one parameter however long it is."""
+    return bindparam(name, expanding=True)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What decides the form of a search statement: the filters set, who is asking, the sort, and whether
+    a cursor and the facet counts come into it. The values are bound at each execution, so a statement is
+    built once per shape and then reused."""
+
+    filters: frozenset[str]
+    visibility: str  # "all", "published" or "published_or_own"
+    sort: str
+    paged: bool
+    facets: bool
+
+    @classmethod
+    def of(cls, query: SearchQuery, *, sort: str, paged: bool, facets: bool) -> Shape:
+        visibility = "all" if query.everything else "published_or_own" if query.own_supplier_id else "published"
+        return cls(frozenset(name for name in FILTERS if getattr(query, name) not in (None, [])), visibility, sort,
+                   paged, facets)
+
+
+def _visibility(visibility: str, row) -> list[ColumnElement[bool]]:
+    if visibility == "all":
         return []
     visible = row.status == "published"
-    if query.own_supplier_id:
-        visible = or_(visible, row.supplier_id == query.own_supplier_id)
+    if visibility == "published_or_own":
+        visible = or_(visible, row.supplier_id == bindparam("own_supplier_id"))
     return [visible]
 
 
-def _supplier_facts(query: SearchQuery, row) -> list[ColumnElement[bool]]:
+def _supplier_facts(filters: frozenset[str], row) -> list[ColumnElement[bool]]:
     """Filters on what the catalogue's projection knows of the supplier."""
     facts = []
-    if query.supplier_sizes:
-        facts.append(SupplierProjection.size.in_(query.supplier_sizes))
-    if query.maori_business is not None:
-        facts.append(SupplierProjection.maori_business == query.maori_business)
+    if "supplier_sizes" in filters:
+        facts.append(SupplierProjection.size.in_(_many("supplier_sizes")))
+    if "maori_business" in filters:
+        facts.append(SupplierProjection.maori_business == bindparam("maori_business"))
     return [row.supplier_id.in_(select(SupplierProjection.id).where(*facts))] if facts else []
 
 
-def conditions(query: SearchQuery, search: text.TextSearch) -> list[ColumnElement[bool]]:
-    """Every condition of the query over the searched table, visibility included."""
-    row = search.SOURCE.c
-    where = _visibility(query, row) + _supplier_facts(query, row)
-    if query.status:
-        where.append(row.status == query.status)
-    if query.supplier_id:
-        where.append(row.supplier_id == query.supplier_id)
-    if (candidates := search.candidates(query)) is not None:
+def conditions(shape: Shape, search: text.TextSearch) -> list[ColumnElement[bool]]:
+    """Every condition of a query of this shape over the searched table, visibility included."""
+    row, given = search.SOURCE.c, shape.filters
+    where = _visibility(shape.visibility, row) + _supplier_facts(given, row)
+    if "status" in given:
+        where.append(row.status == bindparam("status"))
+    if "supplier_id" in given:
+        where.append(row.supplier_id == bindparam("supplier_id"))
+    if (candidates := search.candidates(given)) is not None:
         where.append(candidates)
-    if query.categories:
-        where.append(or_(*(row[name].in_(query.categories) for name in CATEGORIES)))
-    if query.certifications:
-        where.append(search.holds(query.certifications, query.today))
-    if query.engagement_types:
-        where.append(row.engagement_type.in_(query.engagement_types))
-    if query.residencies:
-        where.append(row.residency_region.in_(query.residencies))
-    if query.te_reo_maori_support is not None:
-        where.append(row.te_reo_maori_support == query.te_reo_maori_support)
-    if query.risk_tiers:
-        where.append(row.risk_tier.in_(query.risk_tiers))
+    if "categories" in given:
+        where.append(or_(*(row[name].in_(_many("categories")) for name in CATEGORIES)))
+    if "certifications" in given:
+        where.append(search.holds(_many("certifications")))
+    for name, column in (("engagement_types", row.engagement_type), ("residencies", row.residency_region),
+                         ("risk_tiers", row.risk_tier)):
+        if name in given:
+            where.append(column.in_(_many(name)))
+    if "te_reo_maori_support" in given:
+        where.append(row.te_reo_maori_support == bindparam("te_reo_maori_support"))
     # Price ranges overlap: the offering's range reaches into the one asked for.
-    if query.price_min is not None:
-        where.append(row.price_max_nzd >= query.price_min)
-    if query.price_max is not None:
-        where.append(row.price_min_nzd <= query.price_max)
+    if "price_min" in given:
+        where.append(row.price_max_nzd >= bindparam("price_min"))
+    if "price_max" in given:
+        where.append(row.price_min_nzd <= bindparam("price_max"))
     return where
 
 
@@ -86,17 +111,17 @@ class Found:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _matched(query: SearchQuery, sort: str, search: text.TextSearch, *, shared: bool):
+def _matched(shape: Shape, search: text.TextSearch):
     """The matched set: ids with what the sort and the facets need (never the wide columns). When the
-    facets read it too (`shared`) it is computed once; otherwise the page reads the table directly, in
-    index order where there is one, and stops at the page's end."""
+    facets read it too it is computed once; otherwise the page reads the table directly, in index order
+    where there is one, and stops at the page's end."""
     row = search.SOURCE.c
     columns = [row[name] for name in ("id", "name", "updated_at", "created_at", "engagement_type", "residency_region",
                                       "risk_tier", *CATEGORIES, *search.RECORD_COLUMNS)]
-    if sort == "relevance":
-        columns.append(search.relevance(query.terms).label("score"))
-    matched = select(*columns).where(*conditions(query, search))
-    return matched.cte("matched").prefix_with("MATERIALIZED") if shared else matched.subquery("matched")
+    if shape.sort == "relevance":
+        columns.append(search.relevance().label("score"))
+    matched = select(*columns).where(*conditions(shape, search))
+    return matched.cte("matched").prefix_with("MATERIALIZED") if shape.facets else matched.subquery("matched")
 
 
 def _ordering(matched, sort: str) -> list:
@@ -112,7 +137,7 @@ def _label(name: str):
     return literal_column(f"'{name}'", String).label("kind")
 
 
-def _facet_counts(matched, search: text.TextSearch, today: date) -> list:
+def _facet_counts(matched, search: text.TextSearch) -> list:
     count = func.count().label("n")
     no_score = null().label("score")
     return [
@@ -123,7 +148,7 @@ def _facet_counts(matched, search: text.TextSearch, today: date) -> list:
                                      ("risk_tier", "risk_tier"))),
         *(select(_label("category"), matched.c[name].label("value"), count, no_score)
           .where(matched.c[name].is_not(None)).group_by(matched.c[name]) for name in CATEGORIES),
-        _certification_counts(search.held_standards(matched, today).subquery("held"), no_score),
+        _certification_counts(search.held_standards(matched).subquery("held"), no_score),
     ]
 
 
@@ -133,22 +158,40 @@ def _certification_counts(held, no_score) -> Select:
                    func.count(distinct(held.c.offering_id)).label("n"), no_score).group_by(held.c.standard))
 
 
+@lru_cache(maxsize=512)
+def _statement(search: text.TextSearch, shape: Shape) -> tuple[Select, list]:
+    """The page and (when asked for) the facet counts in one statement, and the page's order: the matched
+    set is computed once and both read it. Built once per shape: building it took longer than a simple
+    query runs."""
+    matched = _matched(shape, search)
+    order = _ordering(matched, shape.sort)
+    score = matched.c.score if shape.sort == "relevance" else null()
+    page = select(_label("page"), matched.c.id.label("value"), func.row_number().over(order_by=order).label("n"),
+                  score.label("score"))
+    if shape.paged:
+        page = page.where(keyset_after(order, [bindparam(f"after_{n}") for n in range(len(order))]))
+    page = page.order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("page")
+    parts = [select(page)] + (_facet_counts(matched, search) if shape.facets else [])
+    return (union_all(*parts) if len(parts) > 1 else parts[0]), order
+
+
+def _parameters(query: SearchQuery, search: text.TextSearch, after: list[Any], order: list,
+                limit: int) -> dict[str, Any]:
+    """The values of the query, by the names the statement binds them under (those it does not use are
+    ignored)."""
+    values = {name: getattr(query, name) for name in FILTERS if name != "terms"}
+    values |= {"own_supplier_id": query.own_supplier_id, "today": query.today, "limit": limit + 1}
+    values |= {f"after_{n}": value for n, value in enumerate(keyset_values(order, after))}
+    return values | search.values(query)
+
+
 async def find(session: AsyncSession, query: SearchQuery, *, sort: str, after: list[Any] | None, limit: int,
                with_facets: bool) -> Found:
     """One page of the result after the sort values `after`, with the facet counts of the whole result,
-    in one statement: the matched set is computed once and both the page and the counts read it. Only
-    the page's offerings are then read whole."""
+    in one statement; only the page's offerings are then read whole."""
     search = text.for_session(session)
-    matched = _matched(query, sort, search, shared=with_facets)
-    order = _ordering(matched, sort)
-    score = matched.c.score if sort == "relevance" else null()
-    page = select(_label("page"), matched.c.id.label("value"), func.row_number().over(order_by=order).label("n"),
-                  score.label("score"))
-    if after:
-        page = page.where(keyset_after(order, after))
-    page = page.order_by(*order).limit(limit + 1).subquery("page")
-    parts = [select(page)] + (_facet_counts(matched, search, query.today) if with_facets else [])
-    rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).all()
+    statement, order = _statement(search, Shape.of(query, sort=sort, paged=bool(after), facets=with_facets))
+    rows = (await session.execute(statement, _parameters(query, search, after or [], order, limit))).all()
     found = Found(offerings=[], last=None, total=0 if with_facets else None)
     ranked = []
     for kind, value, n, row_score in rows:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import (Boolean, Column, Date, Float, Integer, MetaData, String, Table, and_, cast, column,
-                        exists, func, literal, literal_column, select, table, type_coerce)
+from sqlalchemy import (Boolean, Column, Date, Float, Integer, MetaData, String, Table, and_, bindparam, cast, column,
+                        exists, func, literal_column, select, table, type_coerce)
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
@@ -36,33 +35,45 @@ def terms_of(q: str) -> list[str]:
 
 
 class TextSearch(Protocol):
-    """Which offerings match the words, and how well."""
+    """Which offerings match the words, and how well. Conditions and scores bind their values as
+    parameters (the statement is reused for every query of its shape); `values` gives them."""
 
     # The table searched: it has the offering's id and every filter and sort column under their names.
     SOURCE: Table
 
-    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
-        """A condition on `catalogue_offerings` keeping offerings that hold every word (the last as a
-        prefix), None when nothing narrows. An index may apply some of the query's filters here too;
-        the search applies them all again, so this may let through more than the query wants, never
-        less."""
+    def candidates(self, filters: frozenset[str]) -> ColumnElement[bool] | None:
+        """A condition on SOURCE keeping offerings that hold every word (the last as a prefix), None when
+        nothing narrows; `filters` are the query's filters that are set. An index may apply some of
+        them here too; the search applies them all again, so this may let through more than the query
+        wants, never less."""
 
-    def relevance(self, terms: list[str]) -> ColumnElement[float]:
+    def relevance(self) -> ColumnElement[float]:
         """A score per offering from its own text alone, higher is better."""
+
+    def values(self, query: SearchQuery) -> dict[str, Any]:
+        """The values `candidates` and `relevance` bind, for this query."""
 
     # Columns of SOURCE the matched set carries for `held_standards`.
     RECORD_COLUMNS: tuple[str, ...]
 
-    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+    def holds(self, standards) -> ColumnElement[bool]:
         """A condition on SOURCE: the offering holds one of the standards today."""
 
-    def held_standards(self, matched, today: date):
+    def held_standards(self, matched):
         """(offering_id, standard) for each record of the matched offerings that counts today."""
 
 
-def counts_today(issued_on, expires_on, today: date) -> ColumnElement[bool]:
+# The query's day, bound by name wherever an assurance record is checked.
+TODAY = bindparam("today", type_=Date)
+# Filters the full-text indexes hold as tokens, by the kind each token is tagged with.
+INDEXED = {"engagement_types": "en", "residencies": "re", "risk_tiers": "ri", "categories": "ca",
+           "certifications": "cf",  # a standard of an active record, in date or not
+           "te_reo_maori_support": "tr"}
+
+
+def counts_today(issued_on, expires_on) -> ColumnElement[bool]:
     """An active assurance record counts from its issue date to its expiry date, both included."""
-    return and_(issued_on <= today, expires_on >= today)
+    return and_(issued_on <= TODAY, expires_on >= TODAY)
 
 
 TEXT = table("catalogue_offering_text", column("rowid"))
@@ -92,12 +103,20 @@ def tag(prefix: str, value: str) -> str:
 
 
 def _indexed_filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
-    """The query's filters the full-text index holds as tokens: per filter, its kind and values."""
-    groups = [("en", query.engagement_types), ("re", query.residencies), ("ri", query.risk_tiers),
-              ("ca", query.categories), ("cf", query.certifications)]  # a standard of an active record, in date or not
-    if query.te_reo_maori_support is not None:
-        groups.append(("tr", ["yes" if query.te_reo_maori_support else "no"]))
-    return [(kind, values) for kind, values in groups if values]
+    """The query's filters the full-text index holds as tokens: per filter set, its kind and values."""
+    groups = []
+    for name, kind in INDEXED.items():
+        value = getattr(query, name)
+        if name == "te_reo_maori_support" and value is not None:
+            groups.append((kind, ["yes" if value else "no"]))
+        elif value and name != "te_reo_maori_support":
+            groups.append((kind, value))
+    return groups
+
+
+def _narrows(filters: frozenset[str]) -> bool:
+    """Whether the full-text index narrows a query with these filters set."""
+    return "terms" in filters or bool(filters & INDEXED.keys())
 
 
 class Fts5Search:
@@ -115,39 +134,41 @@ class Fts5Search:
     SOURCE = SQLITE_SEARCH_ROWS
     KEY = SQLITE_SEARCH_ROWS.c.search_key
 
-    def _matching(self, expression: str) -> ColumnElement[bool]:
-        return self.KEY.in_(select(TEXT.c.rowid).where(literal_column("catalogue_offering_text").op("MATCH")(expression)))
+    def _matching(self, expression) -> ColumnElement[bool]:
+        match = literal_column("catalogue_offering_text").op("MATCH")(expression)
+        return self.KEY.in_(select(TEXT.c.rowid).where(match))
 
-    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
-        filters = _indexed_filters(query)
-        if not query.terms and not filters:
+    def candidates(self, filters: frozenset[str]) -> ColumnElement[bool] | None:
+        if not _narrows(filters):
             return None  # browsing: reading the table in index order beats a list of every offering
-        groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
-        groups += ["facts : (" + " OR ".join(f'"{tag(kind, value)}"' for value in values) + ")"
-                   for kind, values in filters]
-        return self._matching(" AND ".join(groups))
+        return self._matching(bindparam("text_match", type_=String))
 
-    def relevance(self, terms: list[str]) -> ColumnElement[float]:
-        expression = self._expression(terms)
-        score = sum(weight * type_coerce(self._matching(f"{field} : ({expression})"), Integer)
+    def relevance(self) -> ColumnElement[float]:
+        score = sum(weight * type_coerce(self._matching(bindparam(f"{field}_match", type_=String)), Integer)
                     for field, weight in FIELD_WEIGHTS.items())
         return type_coerce(score, Float)
+
+    def values(self, query: SearchQuery) -> dict[str, Any]:
+        groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
+        groups += ["facts : (" + " OR ".join(f'"{tag(kind, value)}"' for value in values) + ")"
+                   for kind, values in _indexed_filters(query)]
+        values = {"text_match": " AND ".join(groups)}
+        if query.terms:
+            values |= {f"{field}_match": f"{field} : ({self._expression(query.terms)})" for field in FIELD_WEIGHTS}
+        return values
 
     # The active assurance records are rows of their own here, found by the offering's key.
     RECORD_COLUMNS = ("search_key",)
 
-    @staticmethod
-    def _today(today: date) -> ColumnElement[bool]:
-        return counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on, today)
-
-    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+    def holds(self, standards) -> ColumnElement[bool]:
         # Correlated: checked, by key, only for offerings the rest of the query lets through.
         return exists().where(ACTIVE_RECORDS.c.search_key == self.KEY, ACTIVE_RECORDS.c.standard.in_(standards),
-                              self._today(today))
+                              counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on))
 
-    def held_standards(self, matched, today: date):
+    def held_standards(self, matched):
         return (select(ACTIVE_RECORDS.c.search_key.label("offering_id"), ACTIVE_RECORDS.c.standard)
-                .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)), self._today(today)))
+                .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)),
+                       counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on)))
 
 
 # PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migrations).
@@ -187,51 +208,63 @@ class PostgresSearch:
     WEIGHTS = {"A": FIELD_WEIGHTS["name"], "B": FIELD_WEIGHTS["summary"]}
 
     @staticmethod
-    def _words(terms: list[str], weight: str = ""):
+    def _words(terms: list[str], weight: str = "") -> str:
         """Every word in the vector, the last as a prefix; only in fields of `weight` when given."""
         whole = f":{weight}" if weight else ""
-        return func.to_tsquery(ENGLISH, " & ".join([*(term + whole for term in terms[:-1]), f"{terms[-1]}:*{weight}"]))
+        return " & ".join([*(term + whole for term in terms[:-1]), f"{terms[-1]}:*{weight}"])
 
     @staticmethod
-    def _facts(filters: list[tuple[str, list[str]]]):
-        alternatives = ("(" + " | ".join(_quoted(fact(kind, value)) for value in values) + ")"
-                        for kind, values in filters)
-        return cast(literal(" & ".join(alternatives)), TSQUERY)
+    def _facts(filters: list[tuple[str, list[str]]]) -> str:
+        return " & ".join("(" + " | ".join(_quoted(fact(kind, value)) for value in values) + ")"
+                          for kind, values in filters)
 
-    def candidates(self, query: SearchQuery) -> ColumnElement[bool] | None:
-        filters = _indexed_filters(query)
-        facts = self._facts(filters) if filters else None
-        if not query.terms:
+    @staticmethod
+    def _tsquery(name: str):
+        return func.to_tsquery(ENGLISH, bindparam(name, type_=String))
+
+    def candidates(self, filters: frozenset[str]) -> ColumnElement[bool] | None:
+        facts = cast(bindparam("facts", type_=String), TSQUERY) if filters & INDEXED.keys() else None
+        if "terms" not in filters:
             return None if facts is None else self.VECTOR.op("@@")(facts)
-        words = self._words(query.terms)
+        words = self._tsquery("words")
         # Words that are all stop words make an empty query, which PostgreSQL would drop from the
         # conjunction with the filters (matching everything): they match nothing, as on their own.
         return and_(func.numnode(words) > 0, self.VECTOR.op("@@")(words if facts is None else words.op("&&")(facts)))
 
-    def relevance(self, terms: list[str]) -> ColumnElement[float]:
-        score = sum(weight * cast(self.VECTOR.op("@@")(self._words(terms, code)), Integer)
+    def relevance(self) -> ColumnElement[float]:
+        score = sum(weight * cast(self.VECTOR.op("@@")(self._tsquery(f"words_{code}")), Integer)
                     for code, weight in self.WEIGHTS.items())
         return type_coerce(score, Float)
 
-    RECORD_COLUMNS = ("active_standards", "active_issued_on", "active_expires_on")
+    def values(self, query: SearchQuery) -> dict[str, Any]:
+        values = {"facts": self._facts(_indexed_filters(query))}
+        if query.terms:
+            values |= {"words": self._words(query.terms)}
+            values |= {f"words_{code}": self._words(query.terms, code) for code in self.WEIGHTS}
+        return values
 
+    RECORD_COLUMNS = ("active_standards", "active_issued_on", "active_expires_on")
     RECORD_PARTS = (column("standard", String), column("issued_on", Date), column("expires_on", Date))
 
-    def holds(self, standards: list[str], today: date) -> ColumnElement[bool]:
+    def holds(self, standards) -> ColumnElement[bool]:
         records = (func.unnest(*(self.SOURCE.c[name] for name in self.RECORD_COLUMNS))
                    .table_valued(*self.RECORD_PARTS, name="record").render_derived())
         return exists(select(1).select_from(records).where(
-            records.c.standard.in_(standards), counts_today(records.c.issued_on, records.c.expires_on, today)))
+            records.c.standard.in_(standards), counts_today(records.c.issued_on, records.c.expires_on)))
 
-    def held_standards(self, matched, today: date):
+    def held_standards(self, matched):
         # Unnested in the select list, in step: cheaper than a function scan per offering.
         records = select(matched.c.id.label("offering_id"),
                          *(func.unnest(matched.c[name]).label(part.name) for name, part in
                            zip(self.RECORD_COLUMNS, self.RECORD_PARTS))).subquery("records")
         return (select(records.c.offering_id, records.c.standard)
-                .where(counts_today(records.c.issued_on, records.c.expires_on, today)))
+                .where(counts_today(records.c.issued_on, records.c.expires_on)))
+
+
+FTS5, POSTGRES = Fts5Search(), PostgresSearch()
 
 
 def for_session(session: AsyncSession) -> TextSearch:
-    """The implementation for the database behind the session."""
-    return PostgresSearch() if session.bind.dialect.name == "postgresql" else Fts5Search()
+    """The implementation for the database behind the session (one each: statements built for it are
+    cached by it)."""
+    return POSTGRES if session.bind.dialect.name == "postgresql" else FTS5
