@@ -106,11 +106,11 @@ def _indexed_filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
     """The query's filters the full-text index holds as tokens: per filter set, its kind and values."""
     groups = []
     for name, kind in INDEXED.items():
-        value = getattr(query, name)
-        if name == "te_reo_maori_support" and value is not None:
-            groups.append((kind, ["yes" if value else "no"]))
-        elif value and name != "te_reo_maori_support":
-            groups.append((kind, value))
+        values = getattr(query, name)
+        if isinstance(values, bool):  # te reo Māori support, asked either way
+            values = ["yes" if values else "no"]
+        if values:
+            groups.append((kind, values))
     return groups
 
 
@@ -265,6 +265,6 @@ FTS5, POSTGRES = Fts5Search(), PostgresSearch()
 
 
 def for_session(session: AsyncSession) -> TextSearch:
-    """The implementation for the database behind the session (one each: statements built for it are
-    cached by it)."""
+    """The implementation for the database behind the session (one instance each: the statements built
+    for it are cached under it)."""
     return POSTGRES if session.bind.dialect.name == "postgresql" else FTS5
