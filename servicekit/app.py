@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from servicekit.bus import broker_reachable
 from servicekit.clock import Clock
-from servicekit.consumer import ConsumerRunner, Subscription
+from servicekit.consumer import BatchHandler, ConsumerRunner, Subscription
 from servicekit.db import Database
 from servicekit.identity import IdentityVerifier
 from servicekit.jobs import keep_running
@@ -36,13 +36,16 @@ class ServiceDefinition:
     """What makes one service: its settings, routes, migrations, subscriptions, start-up steps and scheduled jobs.
 
     `on_start` steps run once, in order, after the migrations and before the service takes requests
-    (seeding reference data, say); one that fails stops the start."""
+    (seeding reference data, say); one that fails stops the start. `drop_stale` and `batch_handler`
+    are the consumer's options (servicekit.consumer)."""
 
     title: str
     settings: ServiceSettings
     routers: list[APIRouter]
     migrations_dir: Path
     subscriptions: list[Subscription] = field(default_factory=list)
+    drop_stale: bool = True
+    batch_handler: BatchHandler | None = None
     jobs: dict[str, Job] = field(default_factory=dict)
     on_start: list[Job] = field(default_factory=list)
     description: str = ""
@@ -85,7 +88,8 @@ def _lifespan(service: ServiceDefinition):
         app.state.consumer = None
         if service.subscriptions and settings.consumers_enabled:
             app.state.consumer = ConsumerRunner(group=settings.consumer_group, subscriptions=service.subscriptions,
-                                                database=database, settings=settings, metrics=app.state.metrics)
+                                                database=database, settings=settings, metrics=app.state.metrics,
+                                                drop_stale=service.drop_stale, batch_handler=service.batch_handler)
             tasks.append(asyncio.create_task(keep_running("consumer", app.state.consumer.run)))
         for name, job in service.jobs.items():
             tasks.append(asyncio.create_task(keep_running(name, lambda job=job: job(app))))

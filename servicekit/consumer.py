@@ -5,6 +5,12 @@ transaction check the inbox (already applied?) and the aggregate's last seen ver
 run the handler and record both. Offsets are committed only after that transaction committed.
 A record that cannot be parsed, has no handler or keeps failing goes to `<topic>.<group>.dlt`
 with the error and its origin in headers, and the consumer carries on with the next one.
+
+Two options for a consumer that must keep up with many topics and keeps versions itself:
+`drop_stale=False` leaves the version check to the handlers, and a `batch_handler` applies a
+partition's batch of records in one transaction (one inbox query, one commit). If the batch fails,
+nothing of it is kept and its records are applied again one at a time, with the retries and dead
+letters above.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from datetime import datetime, timezone
 from aiokafka import ConsumerRecord, TopicPartition
 from opentelemetry import trace
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, MalformedEvent, dead_letter_topic
@@ -30,6 +37,9 @@ from servicekit.telemetry import ServiceMetrics, context_from_traceparent
 log = logging.getLogger("servicekit.consumer")
 tracer = trace.get_tracer("servicekit.consumer")
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
+# Records fetched at a time: a batch handler takes a partition's share of them in one transaction.
+FETCH_RECORDS, BATCH_FETCH_RECORDS = 200, 500
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,13 @@ class ConsumerRunner:
     """Runs one consumer group over the topics of its subscriptions."""
 
     def __init__(self, *, group: str, subscriptions: list[Subscription], database: Database,
-                 settings: ServiceSettings, metrics: ServiceMetrics):
+                 settings: ServiceSettings, metrics: ServiceMetrics, drop_stale: bool = True,
+                 batch_handler: BatchHandler | None = None):
+        if batch_handler and drop_stale:
+            raise ValueError("a batch handler keeps versions itself: pass drop_stale=False")
         self.group = group
+        self.drop_stale = drop_stale
+        self.batch_handler = batch_handler
         self.by_type = {s.event.TYPE: s for s in subscriptions}
         self.topics = sorted({s.event.TOPIC for s in subscriptions})
         self.database = database
@@ -95,11 +110,13 @@ class ConsumerRunner:
         watch = asyncio.create_task(self._watch_broker()) if self.settings.kafka_broker_is_ephemeral else None
         try:
             while True:
-                batches = await self._consumer.getmany(timeout_ms=1000, max_records=200)
+                batches = await self._consumer.getmany(
+                    timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
                 for partition, records in batches.items():
                     self._check_broker_stayed()
-                    for record in records:
-                        await self.process(record)
+                    if not (self.batch_handler and await self._applied_as_batch(records)):
+                        for record in records:
+                            await self.process(record)
                     self._check_broker_stayed()
                     await self._consumer.commit({partition: records[-1].offset + 1})
                 self._check_broker_stayed()
@@ -162,18 +179,63 @@ class ConsumerRunner:
             async with self.database.transaction() as session:
                 if await session.get(InboxRecord, (self.group, envelope.id)):
                     return "duplicate"
-                session.add(InboxRecord(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type,
-                                        subject=envelope.subject, received_at=datetime.now(timezone.utc)))
-                seen = await session.get(SeenVersion, (self.group, event.TOPIC, event.aggregate_id))
-                if seen and event.version <= seen.version:
+                session.add(self._inbox_record(envelope))
+                if self.drop_stale and await self._stale(session, event):
                     return "stale"
-                if seen:
-                    seen.version = event.version
-                else:
-                    session.add(SeenVersion(consumer_group=self.group, topic=event.TOPIC,
-                                            aggregate_id=event.aggregate_id, version=event.version))
                 await subscription.handler(session, event)
                 return "applied"
+
+    def _inbox_record(self, envelope: Envelope) -> InboxRecord:
+        return InboxRecord(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type,
+                           subject=envelope.subject, received_at=datetime.now(timezone.utc))
+
+    async def _stale(self, session: AsyncSession, event: Event) -> bool:
+        """Whether the aggregate's version was already seen; records this one when not."""
+        seen = await session.get(SeenVersion, (self.group, event.TOPIC, event.aggregate_id))
+        if seen and event.version <= seen.version:
+            return True
+        if seen:
+            seen.version = event.version
+        else:
+            session.add(SeenVersion(consumer_group=self.group, topic=event.TOPIC, aggregate_id=event.aggregate_id,
+                                    version=event.version))
+        return False
+
+    async def _applied_as_batch(self, records: list[ConsumerRecord]) -> bool:
+        """Apply a partition's records in one transaction with the batch handler; False when that failed
+        (and nothing of it was kept)."""
+        try:
+            decoded = [self._decode(record) for record in records]
+            with tracer.start_as_current_span(f"consume batch of {len(records)}", kind=trace.SpanKind.CONSUMER):
+                async with self.database.transaction() as session:
+                    outcomes = await self._apply_batch(session, [envelope for envelope, _, _ in decoded],
+                                                       [event for _, event, _ in decoded])
+        except Unprocessable:
+            return False
+        except Exception as exc:
+            log.warning("batch of %d records failed (%s); applying them one at a time", len(records), exc)
+            return False
+        for record, outcome in zip(records, outcomes):
+            self.metrics.consumed.labels(record.topic, outcome).inc()
+        return True
+
+    async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope], events: list[Event]) -> list[str]:
+        """Inbox check and record for the whole batch in one query each, then the batch handler."""
+        seen = set((await session.execute(select(InboxRecord.event_id).where(
+            InboxRecord.consumer_group == self.group,
+            InboxRecord.event_id.in_([envelope.id for envelope in envelopes])))).scalars())
+        outcomes, fresh = [], []
+        for envelope, event in zip(envelopes, events):
+            if envelope.id in seen:
+                outcomes.append("duplicate")
+                continue
+            seen.add(envelope.id)
+            session.add(self._inbox_record(envelope))
+            fresh.append(event)
+            outcomes.append("applied")
+        if fresh:
+            await self.batch_handler(session, fresh)
+        return outcomes
 
     async def _dead_letter(self, record: ConsumerRecord, error: str) -> None:
         topic = dead_letter_topic(record.topic, self.group)

@@ -42,6 +42,7 @@ class Harness:
                                        kafka_session_timeout_ms=1000, kafka_heartbeat_interval_ms=200,
                                        kafka_rebalance_timeout_ms=500)
         self.calls: Counter[str] = Counter()
+        self.batches: list[int] = []
         self.gate: asyncio.Event | None = None
         self.entered = asyncio.Event()
         self.runner: ConsumerRunner | None = None
@@ -55,10 +56,17 @@ class Harness:
             await self.gate.wait()
         await apply_note_event(session, event)
 
-    async def start(self) -> ConsumerRunner:
+    async def batch_handler(self, session, events) -> None:
+        """Applies a batch as the handler would each event: a poisoned one fails the whole batch."""
+        self.batches.append(len(events))
+        for event in events:
+            await apply_note_event(session, event)
+
+    async def start(self, **options) -> ConsumerRunner:
         self.runner = ConsumerRunner(group=self.group, subscriptions=on(self.registered, self.updated,
                                                                          handler=self.handler),
-                                     database=self.database, settings=self.settings, metrics=ServiceMetrics())
+                                     database=self.database, settings=self.settings, metrics=ServiceMetrics(),
+                                     **options)
         self.task = asyncio.create_task(self.runner.run())
         return self.runner
 
@@ -246,6 +254,50 @@ async def test_offsets_are_committed_only_after_the_database_commit(harness):
     assert restarted.metrics.consumed.labels(harness.topic, "applied")._value.get() == 1
     assert (await harness.projection("n-1")).applied == 2
     assert harness.calls["n-1"] == 3  # first once, second twice: once cut short by the crash, once for good
+
+
+async def test_a_batch_is_applied_in_one_transaction_and_a_repeated_event_once(harness):
+    first = [harness.envelope(f"n-{n}", 1) for n in range(6)]
+    for envelope in [*first, first[2]]:  # sent before the consumer starts: they come in one fetch
+        await harness.send(envelope)
+    await harness.start(batch_handler=harness.batch_handler, drop_stale=False)
+    await eventually(lambda: _at_least(harness.outcomes("applied") + harness.outcomes("duplicate"), 7), timeout=15)
+    assert (harness.outcomes("applied"), harness.outcomes("duplicate")) == (6, 1)
+    assert max(harness.batches) > 1 and sum(harness.batches) == 6
+    assert sum(harness.calls.values()) == 0  # the per-event handler was never needed
+    assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in first)
+    for n in range(6):
+        assert (await harness.projection(f"n-{n}")).applied == 1
+
+
+async def test_a_failed_batch_keeps_nothing_and_its_events_are_applied_one_by_one(harness):
+    good = [harness.envelope(f"n-{n}", 1) for n in range(4)]
+    poison = harness.envelope("n-poison", 1, POISON)
+    for envelope in [good[0], good[1], poison, good[2], good[3]]:
+        await harness.send(envelope)
+    await harness.start(batch_handler=harness.batch_handler, drop_stale=False)
+    [letter] = await harness.dead_letters(1)
+    assert headers_of(letter)["ce_id"] == poison.id
+    await eventually(lambda: _at_least(harness.outcomes("applied"), 4), timeout=15)
+    # What the failed batch wrote was rolled back: each good event was applied once, by its handler.
+    for n in range(4):
+        assert (await harness.projection(f"n-{n}")).applied == 1
+    assert harness.calls["n-poison"] == harness.settings.consumer_max_attempts
+    assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in good)
+
+
+async def test_without_the_stale_drop_a_late_version_reaches_the_handler(harness):
+    await harness.start(drop_stale=False)
+    await harness.send(harness.envelope("n-1", 2, "second"))
+    await harness.send(harness.envelope("n-1", 1, "first, late"))
+    await eventually(lambda: harness.applied("n-1", 1), timeout=15)
+    assert harness.calls["n-1"] == 2 and harness.outcomes("stale") == 0
+
+
+def test_a_batch_handler_needs_the_stale_drop_off(harness):
+    with pytest.raises(ValueError, match="drop_stale=False"):
+        ConsumerRunner(group="g", subscriptions=[], database=harness.database, settings=harness.settings,
+                       metrics=ServiceMetrics(), batch_handler=harness.batch_handler)
 
 
 async def _at_least(value: float, minimum: float) -> bool:

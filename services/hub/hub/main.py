@@ -6,7 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from hub.consumer import RegistryConsumer
 from hub.registry.routes import router as registry_router
 from hub.registry.service import apply_source_events
 from hub.settings import HubSettings
@@ -18,21 +17,6 @@ from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 
 
-async def consume(app: FastAPI) -> None:
-    """Background job: keep the registry in step with every source topic."""
-    settings: HubSettings = app.state.settings
-    if not settings.consumers_enabled:
-        return await sync._idle()
-    runner = RegistryConsumer(batch_handler=apply_source_events, group=settings.consumer_group,
-                              subscriptions=SUBSCRIPTIONS,
-                              database=app.state.database, settings=settings, metrics=app.state.metrics)
-    app.state.consumer = runner
-    try:
-        await runner.run()
-    finally:
-        await runner.stop()
-
-
 def build(settings: HubSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The hub app for these settings."""
     return create_app(ServiceDefinition(
@@ -41,9 +25,12 @@ def build(settings: HubSettings | None = None, *, clock: Clock | None = None) ->
         settings=settings or HubSettings(),
         routers=[registry_router, use_case_router, sync_router],
         migrations_dir=Path(__file__).parent / "migrations",
-        # The registry consumer runs as a job: it is the toolkit runner without the stale-version drop
-        # (see hub/consumer.py).
-        jobs={"registry-consumer": consume, "hub-sync": sync.push_job, "hub-reconcile": sync.reconcile_job},
+        # The hub follows every public topic, so a partition's batch of records is applied in one
+        # transaction. The registry keeps each source's version itself and ignores what is at or below
+        # it, but still reads a late event for the earliest time its source was seen live (what makes a
+        # shuffled stream give the same registry as an ordered one): no stale-version drop.
+        subscriptions=SUBSCRIPTIONS, batch_handler=apply_source_events, drop_stale=False,
+        jobs={"hub-sync": sync.push_job, "hub-reconcile": sync.reconcile_job},
         on_start=[sync.start_sync],
     ), clock=clock)
 
