@@ -26,12 +26,24 @@ from servicekit.tables import UtcDateTime
 
 MAX_TERMS = 12
 WORD = re.compile(r"[^\W_]+")  # letters and digits: both full-text parsers split at the rest
+# English words too common to search by: PostgreSQL's `english` configuration leaves them out of its
+# vectors (its english.stop list, these words), so they are left out of every query, on SQLite too,
+# and a query gives the same offerings on both.
+STOP_WORDS = frozenset("""
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
+    herself it its itself they them their theirs themselves what which who whom this that these those am is
+    are was were be been being have has had having do does did doing a an the and but if or because as until
+    while of at by for with about against between into through during before after above below to from up
+    down in out on off over under again further then once here there when where why how all any both each
+    few more most other some such no nor not only own same so than too very s t can will just don should now
+    """.split())
 
 
 def terms_of(q: str) -> list[str]:
-    """The words of a query, lower case and without diacritics (Māori matches maori)."""
+    """The words of a query, lower case and without diacritics (Māori matches maori), common English
+    words left out."""
     folded = "".join(c for c in unicodedata.normalize("NFKD", q) if not unicodedata.combining(c))
-    return WORD.findall(folded.lower())[:MAX_TERMS]
+    return [word for word in WORD.findall(folded.lower()) if word not in STOP_WORDS][:MAX_TERMS]
 
 
 class TextSearch(Protocol):
@@ -227,8 +239,8 @@ class PostgresSearch:
         if "terms" not in filters:
             return None if facts is None else self.VECTOR.op("@@")(facts)
         words = self._tsquery("words")
-        # Words that are all stop words make an empty query, which PostgreSQL would drop from the
-        # conjunction with the filters (matching everything): they match nothing, as on their own.
+        # Words PostgreSQL takes for stop words (STOP_WORDS are already gone) make an empty query, which
+        # it would drop from the conjunction with the filters (matching everything): they match nothing.
         return and_(func.numnode(words) > 0, self.VECTOR.op("@@")(words if facts is None else words.op("&&")(facts)))
 
     def relevance(self) -> ColumnElement[float]:
