@@ -44,8 +44,8 @@ class Shape:
     @classmethod
     def of(cls, query: SearchQuery, *, sort: str, paged: bool, facets: bool) -> Shape:
         visibility = "all" if query.everything else "published_or_own" if query.own_supplier_id else "published"
-        return cls(frozenset(name for name in FILTERS if getattr(query, name) not in (None, [])), visibility, sort,
-                   paged, facets)
+        given = frozenset(name for name in FILTERS if getattr(query, name) not in (None, [], ""))
+        return cls(given, visibility, sort, paged, facets)
 
 
 def _visibility(visibility: str, row) -> list[ColumnElement[bool]]:
