@@ -89,6 +89,8 @@ async def seeded(stack) -> dict:
            f"course:{course_id}", f"strategic_partnership:{partnership_id}"}
     for entry_id in ids:
         await eventually(lambda entry_id=entry_id: entry(stack, entry_id), timeout=15)
+    # The supplier's name comes on its own topic, which the hub may read after the offerings'.
+    await eventually(lambda: _named(stack, f"offering:{offering_ids[0]}"), timeout=15)
     buyer = await stack.as_role("buyer")
     agency = f"Te Tari {uuid.uuid4().hex[:6]}"
     bodies = [use_case_body(agency=agency, name='=HYPERLINK("http://evil.example","click")',
@@ -98,6 +100,11 @@ async def seeded(stack) -> dict:
     for body in bodies:
         await eventually(lambda body=body: _registered(stack, body, buyer), timeout=10)
     return {"supplier_id": supplier_id, "offering_ids": offering_ids, "agency": agency, "year": year, "ids": ids}
+
+
+async def _named(stack, entry_id: str) -> bool:
+    found = await entry(stack, entry_id)
+    return bool(found and found.get("supplier_name"))
 
 
 async def _registered(stack, body: dict, headers: dict) -> bool:
