@@ -28,7 +28,9 @@ async def test_registry_and_external_hub_follow_the_marketplace(synced, fake_hub
     wanted = {f"offering:{offering['id']}", f"accreditation:{accreditation_id}", f"course:{course_id}"}
 
     async def everywhere():
-        return wanted <= set(await listed(stack)) and wanted <= set(fake_hub.entries)
+        # The supplier's name comes on its own topic: the entry at the hub is complete once it carries it.
+        return (wanted <= set(await listed(stack)) and wanted <= set(fake_hub.entries)
+                and fake_hub.entries[f"offering:{offering['id']}"].get("supplier_name"))
 
     await eventually(everywhere, timeout=2)
     at_hub = fake_hub.entries[f"offering:{offering['id']}"]
