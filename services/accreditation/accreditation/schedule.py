@@ -20,26 +20,28 @@ from servicekit.jobs import every
 log = logging.getLogger("accreditation.schedule")
 
 
-async def flag_renewals_due(database: Database, clock: Clock) -> int:
-    """Flag every active accreditation inside its ninety-day renewal notice; returns how many this run flagged."""
+async def _transition_due(database: Database, clock: Clock, find_due, action: str, reason) -> int:
+    """Apply `action` to every accreditation `find_due` gives for today, in one transaction (rows locked on
+    PostgreSQL, so two replicas never both act); returns how many this run changed."""
     now = clock.now()
     async with database.transaction() as session:
-        due = await repository.due_for_renewal(session, today=now.date(), lock=not database.is_sqlite)
+        due = await find_due(session, today=now.date(), lock=not database.is_sqlite)
         for accreditation in due:
-            await service.apply_transition(session, accreditation=accreditation, action="flag-renewal", actor=None,
-                                           now=now, reason=f"expires on {accreditation.expires_on.isoformat()}")
+            await service.apply_transition(session, accreditation=accreditation, action=action, actor=None,
+                                           now=now, reason=reason(accreditation))
     return len(due)
+
+
+async def flag_renewals_due(database: Database, clock: Clock) -> int:
+    """Flag every active accreditation inside its ninety-day renewal notice; returns how many this run flagged."""
+    return await _transition_due(database, clock, repository.due_for_renewal, "flag-renewal",
+                                 lambda accreditation: f"expires on {accreditation.expires_on.isoformat()}")
 
 
 async def expire_due(database: Database, clock: Clock) -> int:
     """Expire every accreditation whose expiry date has come; returns how many this run expired."""
-    now = clock.now()
-    async with database.transaction() as session:
-        due = await repository.due_to_expire(session, today=now.date(), lock=not database.is_sqlite)
-        for accreditation in due:
-            await service.apply_transition(session, accreditation=accreditation, action="expire", actor=None,
-                                           now=now, reason=f"expiry date {accreditation.expires_on.isoformat()} came")
-    return len(due)
+    return await _transition_due(database, clock, repository.due_to_expire, "expire",
+                                 lambda accreditation: f"expiry date {accreditation.expires_on.isoformat()} came")
 
 
 async def run_schedule(database: Database, clock: Clock) -> dict[str, int]:
