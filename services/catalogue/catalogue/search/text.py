@@ -103,6 +103,8 @@ ACTIVE_RECORDS = Table(
     "catalogue_offering_records", MetaData(),
     Column("search_key", Integer, primary_key=True), Column("position", Integer, primary_key=True),
     Column("standard", String(60)), Column("issued_on", Date), Column("expires_on", Date))
+# Which of those records count on the query's day.
+ACTIVE_RECORD_COUNTS = counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on)
 # Weights of the fields holding every word: the name counts most. The description, where most
 # matches are, is not scored: matching it alone is the baseline, and scoring it would mean a second
 # pass over the largest posting lists.
@@ -175,12 +177,11 @@ class Fts5Search:
     def holds(self, standards) -> ColumnElement[bool]:
         # Correlated: checked, by key, only for offerings the rest of the query lets through.
         return exists().where(ACTIVE_RECORDS.c.search_key == self.KEY, ACTIVE_RECORDS.c.standard.in_(standards),
-                              counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on))
+                              ACTIVE_RECORD_COUNTS)
 
     def held_standards(self, matched):
         return (select(ACTIVE_RECORDS.c.search_key.label("offering_id"), ACTIVE_RECORDS.c.standard)
-                .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)),
-                       counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c.expires_on)))
+                .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)), ACTIVE_RECORD_COUNTS))
 
 
 # PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migrations).
