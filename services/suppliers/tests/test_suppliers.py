@@ -121,10 +121,15 @@ async def test_updates_need_if_match_and_legal_identity_is_admin_only_once_verif
     etag = changed.headers["etag"]
     locked = await stack.client.patch(url, headers=own | {"If-Match": etag}, json={"legal_name": "Other Ltd"})
     assert locked.status_code == 403
+    for flag in ("maori_business", "pasifika_business"):
+        flagged = await stack.client.patch(url, headers=own | {"If-Match": etag}, json={flag: True})
+        assert flagged.status_code == 403 and flag in flagged.json()["detail"], flagged.text
     admin = await stack.as_role("admin")
     by_admin = await stack.client.patch(url, headers=admin | {"If-Match": etag}, json={"nzbn": nzbn()})
     assert by_admin.status_code == 200 and by_admin.json()["org_id"] == f"NZ-NZBN-{by_admin.json()['nzbn']}"
-    unknown = await stack.client.patch(url, headers=admin | {"If-Match": by_admin.headers["etag"]}, json={"colour": "x"})
+    flagged = await stack.client.patch(url, headers=admin | {"If-Match": by_admin.headers["etag"]}, json={"maori_business": True})
+    assert flagged.status_code == 200 and flagged.json()["maori_business"] is True
+    unknown = await stack.client.patch(url, headers=admin | {"If-Match": flagged.headers["etag"]}, json={"colour": "x"})
     assert unknown.status_code == 422
 
 

@@ -22,7 +22,8 @@ EVENTS: dict[str, type[SupplierEvent]] = {
     "verify": SupplierVerified, "suspend": SupplierSuspended, "reinstate": SupplierReinstated,
     "deregister": SupplierDeregistered,
 }
-LEGAL_IDENTITY = ("legal_name", "nzbn")
+# Once verified, who the supplier is and the flags progressive procurement reports on change only by an admin.
+ADMIN_ONLY_ONCE_VERIFIED = ("legal_name", "nzbn", "maori_business", "pasifika_business")
 
 
 def org_id_for(nzbn: str | None, country: str | None, registration_id: str | None) -> str:
@@ -73,7 +74,7 @@ async def update(session: AsyncSession, *, supplier: Supplier, changes_in: Suppl
         raise conflict("a deregistered supplier cannot be changed", current_state=supplier.status)
     requested = changes_in.model_dump(mode="json", exclude_unset=True)
     if supplier.status != "pending_verification" and not actor.has_role("admin"):
-        if locked := [name for name in LEGAL_IDENTITY if name in requested]:
+        if locked := [name for name in ADMIN_ONLY_ONCE_VERIFIED if name in requested]:
             raise forbidden(f"once verified, only an admin may change {', '.join(locked)}")
     if "nzbn" in requested and supplier.nzbn is None:
         raise Problem(422, "an overseas supplier has no nzbn to change", kind="validation-error",
