@@ -18,7 +18,8 @@ from suppliers.agreement import repository, service
 from suppliers.agreement.models import AgreementCreate, AgreementPublic, Signature, Variation
 
 router = APIRouter(prefix="/api/v1/agreements", tags=["agreements"])
-SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
+# Agreements hold negotiated terms: the operator, assessors and the supplier itself, nobody else.
+SignedIn = require_roles("admin", "assessor", "supplier")
 Admin = require_roles("admin")
 AdminAction = Literal["countersign", "suspend", "reinstate", "terminate"]
 CONFLICT = {409: {"description": "the life cycle does not allow this from the current state"}}

@@ -110,7 +110,8 @@ class SupplierPublic(BaseModel):
     org_id: str
     size: SupplierSize
     website: str | None
-    contacts: list[Contact]
+    contacts: list[Contact] | None = Field(
+        None, description="Only for admins, assessors and the supplier itself; null for everyone else")
     maori_business: bool
     pasifika_business: bool
     status: SupplierStatus

@@ -12,6 +12,7 @@ from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
+from servicekit.identity import Identity
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from suppliers.credentials.models import ClientCredentials
@@ -25,8 +26,11 @@ Admin = require_roles("admin")
 Action = Literal["verify", "suspend", "reinstate", "deregister"]
 
 
-def _public(supplier) -> SupplierPublic:
-    return SupplierPublic.model_validate(supplier, from_attributes=True)
+def _public(supplier, identity: Identity) -> SupplierPublic:
+    public = SupplierPublic.model_validate(supplier, from_attributes=True)
+    if service.sees_contacts(identity, supplier.id):
+        return public
+    return public.model_copy(update={"contacts": None})
 
 
 @router.post("", status_code=201, response_model=SupplierWithCredentials,
@@ -37,7 +41,8 @@ async def register_supplier(supplier_in: SupplierCreate, session: SessionDep, id
     if replay := await idempotency.replay():
         return replay
     supplier, credentials = await service.register(session, supplier_in=supplier_in, actor=identity, now=clock.now())
-    body = SupplierWithCredentials(**_public(supplier).model_dump(), credentials=credentials)
+    # The registrant just sent the contacts; the answer shows them back with the credentials.
+    body = SupplierWithCredentials.model_validate({**supplier.model_dump(), "credentials": credentials})
     # A replay must not show the secret again: the key is no proof of who registered.
     withheld = body.model_copy(update={"credentials": credentials.model_copy(update={"client_secret": None})})
     return idempotency.respond(201, body, remembered=withheld, headers={
@@ -55,7 +60,7 @@ async def list_suppliers(session: SessionDep, identity: IdentityDep, cursor: Cur
     rows, next_cursor = await repository.list_page(session, status=status, size=size, maori_business=maori_business,
                                                    pasifika_business=pasifika_business, text=q, only_id=only,
                                                    cursor=cursor, limit=limit)
-    return Page[SupplierPublic](data=[_public(r) for r in rows], next_cursor=next_cursor)
+    return Page[SupplierPublic](data=[_public(r, identity) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{supplier_id}", response_model=SupplierPublic, dependencies=[SignedIn])
@@ -63,7 +68,7 @@ async def get_supplier(supplier_id: str, session: SessionDep, identity: Identity
     """One supplier, with its ETag."""
     supplier = await service.get_visible(session, supplier_id, identity)
     set_etag(response, supplier.version)
-    return _public(supplier)
+    return _public(supplier, identity)
 
 
 @router.patch("/{supplier_id}", response_model=SupplierPublic, dependencies=[SignedIn])
@@ -74,7 +79,7 @@ async def update_supplier(supplier_id: str, changes: SupplierUpdate, request: Re
     check_if_match(request, supplier.version)
     supplier = await service.update(session, supplier=supplier, changes_in=changes, actor=identity, now=clock.now())
     set_etag(response, supplier.version)
-    return _public(supplier)
+    return _public(supplier, identity)
 
 
 @router.post("/{supplier_id}/credentials/rotate", response_model=ClientCredentials, dependencies=[SignedIn])
@@ -102,4 +107,4 @@ async def transition_supplier(supplier_id: str, action: Action, session: Session
     supplier = await service.apply_transition(session, supplier=supplier, action=action, actor=identity,
                                               reason=body.reason if body else None, now=clock.now())
     set_etag(response, supplier.version)
-    return _public(supplier)
+    return _public(supplier, identity)

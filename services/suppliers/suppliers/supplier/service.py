@@ -38,6 +38,11 @@ def acts_for(identity: Identity, supplier_id: str) -> bool:
     return identity.has_role("supplier") and identity.supplier_id == supplier_id
 
 
+def sees_contacts(identity: Identity, supplier_id: str) -> bool:
+    """Whether the caller may read a supplier's contacts: staff and the supplier itself."""
+    return identity.has_role("admin") or identity.has_role("assessor") or acts_for(identity, supplier_id)
+
+
 CHANGES = ChangeRecorder(AGGREGATE, snapshot=lambda supplier: {"supplier": supplier_state(supplier)})
 
 
