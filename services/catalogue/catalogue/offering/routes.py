@@ -67,8 +67,8 @@ async def update_offering(offering_id: str, changes: OfferingUpdate, request: Re
 @router.get("/{offering_id}/history", response_model=Page[HistoryEntry], dependencies=[SignedIn])
 async def offering_history(offering_id: str, session: SessionDep, identity: IdentityDep,
                            cursor: CursorQuery = None, limit: LimitQuery = 50):
-    """Every change of the offering, oldest first."""
-    await service.get_visible(session, offering_id, identity)
+    """Every change of the offering, oldest first (its supplier, assessors and admins)."""
+    await service.get_history_readable(session, offering_id, identity)
     return await read_history(session, aggregate_type=service.AGGREGATE, aggregate_id=offering_id,
                               cursor=cursor, limit=limit)
 

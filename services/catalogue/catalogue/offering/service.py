@@ -52,6 +52,15 @@ async def get_visible(session: AsyncSession, offering_id: str, identity: Identit
     return offering
 
 
+async def get_history_readable(session: AsyncSession, offering_id: str, identity: Identity) -> Offering:
+    """The offering whose history the caller may read: its supplier, assessors and admins only, since the
+    history holds draft changes and rejection reasons that never were public (403 for anyone else)."""
+    offering = await get_visible(session, offering_id, identity)
+    if not (sees_everything(identity) or owns(identity, offering)):
+        raise forbidden("an offering's history is for its supplier, assessors and admins")
+    return offering
+
+
 async def _check_categories(session: AsyncSession, fields: dict) -> None:
     """422 naming each code that is unknown, retired or on the wrong axis."""
     errors = []
