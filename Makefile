@@ -43,9 +43,9 @@ check-contracts: env
 	$(PY) -m events.asyncapi --check
 
 # Replays every source topic from the beginning into an empty registry and swaps it in (HUB_* settings;
-# the running service does the same on POST /api/v1/registry/rebuild).
+# the running service does the same on POST /api/v1/registry/rebuild). Development unless ENVIRONMENT says.
 rebuild-hub: env
-	$(PY) -m hub.registry.rebuild
+	ENVIRONMENT=$${ENVIRONMENT:-development} $(PY) -m hub.registry.rebuild
 
 clean:
 	rm -rf var

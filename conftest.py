@@ -11,6 +11,8 @@ from servicekit.broker import EmbeddedBroker
 from servicekit.testing import create_postgres_database, drop_postgres_database
 
 LOG_DIR = Path(__file__).parent / "var" / "test-logs"
+# Settings default to production; the tests run the development setup (its secrets and clients) on purpose.
+os.environ.setdefault("ENVIRONMENT", "development")
 
 
 @pytest.fixture(scope="session")

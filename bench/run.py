@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 # Children inherit it: the gateway and the services must share the identity secret.
+os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 from bench import event_latency  # noqa: E402

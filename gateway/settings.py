@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from servicekit.settings import DEV_IDENTITY_SECRET, PLACEHOLDER_SECRETS
+from servicekit.settings import DEV_IDENTITY_SECRET, check_secret
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 
@@ -18,7 +18,8 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
 
     # Shared with the services, so a single un-prefixed variable may configure all of them.
-    environment: str = Field("development", validation_alias=AliasChoices("GATEWAY_ENVIRONMENT", "ENVIRONMENT"))
+    # Production unless told otherwise, as in every service.
+    environment: str = Field("production", validation_alias=AliasChoices("GATEWAY_ENVIRONMENT", "ENVIRONMENT"))
     identity_secret: str = Field(
         DEV_IDENTITY_SECRET, validation_alias=AliasChoices("GATEWAY_IDENTITY_SECRET", "IDENTITY_SECRET"))
     host: str = "127.0.0.1"
@@ -67,7 +68,6 @@ class GatewaySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> GatewaySettings:
-        if not self.is_development and self.identity_secret in PLACEHOLDER_SECRETS:
-            raise ValueError("identity_secret is a placeholder; set GATEWAY_IDENTITY_SECRET or IDENTITY_SECRET "
-                             "outside development")
+        check_secret(self.identity_secret, name="identity_secret", development=self.is_development,
+                     variables="GATEWAY_IDENTITY_SECRET or IDENTITY_SECRET")
         return self

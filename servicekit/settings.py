@@ -24,6 +24,19 @@ SHARED_SETTINGS = {
     "identity_secret", "log_level",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Shorter secrets can be guessed offline from one signed header (HMAC-SHA256 wants 32 bytes).
+MIN_SECRET_BYTES = 32
+
+
+def check_secret(value: str, *, name: str, variables: str, development: bool,
+                 placeholders: set[str] = PLACEHOLDER_SECRETS) -> None:
+    """Outside development a secret must be set (not a published placeholder) and at least 32 bytes long."""
+    if development:
+        return
+    if value in placeholders:
+        raise ValueError(f"{name} is a placeholder; set {variables} outside development")
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes; set {variables} to a long random value")
 
 
 class _SharedEnvSource(EnvSettingsSource):
@@ -41,7 +54,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: str = "service"
-    environment: str = "development"
+    # Production unless told otherwise: a forgotten setting must not switch on the development secrets.
+    environment: str = "production"
     host: str = "127.0.0.1"
     port: int = 8100
     database_url: str = ""
@@ -83,11 +97,8 @@ class ServiceSettings(BaseSettings):
         self.consumer_group = self.consumer_group or self.service_name
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / (self.service_name + '.db')}"
-        if not self.is_development and self.identity_secret in PLACEHOLDER_SECRETS:
-            raise ValueError(
-                f"identity_secret is a placeholder; set {self.service_name.upper()}_IDENTITY_SECRET "
-                "or IDENTITY_SECRET outside development"
-            )
+        check_secret(self.identity_secret, name="identity_secret", development=self.is_development,
+                     variables=f"{self.service_name.upper()}_IDENTITY_SECRET or IDENTITY_SECRET")
         return self
 
     @classmethod

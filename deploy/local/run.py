@@ -120,7 +120,9 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
     ready_timeout = float(environ.get("MARKETPLACE_READY_TIMEOUT") or DEFAULT_READY_TIMEOUT)
 
     shared = environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "PYTHONUNBUFFERED": "1"}
-    # The services and the gateway must sign and check identities with the same secret.
+    # A local run is development (settings default to production), and the services and the gateway
+    # must sign and check identities with the same secret.
+    shared.setdefault("ENVIRONMENT", "development")
     shared.setdefault("IDENTITY_SECRET", DEV_IDENTITY_SECRET)
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-config", str(LOG_CONFIG)]
 

@@ -104,3 +104,13 @@ async def test_gc_tuning_lasts_only_as_long_as_the_lifespan():
     async with gateway.lifespan():
         assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD and gc.get_freeze_count() > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_an_unset_environment_is_production(monkeypatch):
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    monkeypatch.delenv("GATEWAY_ENVIRONMENT", raising=False)
+    with pytest.raises(ValidationError, match="placeholder"):
+        GatewaySettings()
+    with pytest.raises(ValidationError, match="shorter than 32 bytes"):
+        GatewaySettings(identity_secret="only-twenty-six-bytes-long")
+    assert not GatewaySettings(identity_secret=STRONG_SECRET).is_development

@@ -23,6 +23,8 @@ def clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith(("SAMPLE_", "OTHER_")) or name.lower() in SHARED_SETTINGS | {"database_url", "port"}:
             monkeypatch.delenv(name)
+    # Settings default to production; these tests say which environment they mean.
+    monkeypatch.setenv("ENVIRONMENT", "development")
 
 
 def test_prefixed_variables_configure_only_their_service(monkeypatch):
@@ -80,6 +82,21 @@ def test_sqlite_default_is_a_file_per_service_under_var():
 def test_consumer_group_defaults_to_the_service_name():
     assert SampleSettings().consumer_group == "sample"
     assert SampleSettings(consumer_group="sample-replay").consumer_group == "sample-replay"
+
+
+def test_production_is_the_default_and_refuses_the_placeholder_secret(monkeypatch):
+    monkeypatch.delenv("ENVIRONMENT")
+    with pytest.raises(ValidationError, match="identity_secret is a placeholder"):
+        SampleSettings()
+    assert not SampleSettings(identity_secret=STRONG_SECRET).is_development
+
+
+@pytest.mark.parametrize("secret", ["x" * 31, "short-but-not-a-placeholder"])
+def test_short_secret_is_refused_outside_development(monkeypatch, secret):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    with pytest.raises(ValidationError, match="shorter than 32 bytes"):
+        SampleSettings(identity_secret=secret)
+    assert SampleSettings(identity_secret="x" * 32).identity_secret == "x" * 32
 
 
 def test_development_accepts_the_placeholder_secret():
