@@ -58,7 +58,7 @@ class Flows:
             response = await self.stack.client.get(f"/api/v1/accreditation/suppliers/{supplier_id}", headers=headers)
             return response.json() if response.status_code == 200 and response.json()["status"] == status else None
 
-        return await eventually(fetch, timeout=15)
+        return await eventually(fetch)
 
     async def headers_of(self, supplier: dict) -> dict:
         """The supplier's Authorization header (one token per supplier: issuing one is deliberately slow)."""

@@ -45,7 +45,7 @@ async def sellable(stack, supplier_id: str, until) -> list[str]:
             return response.json()["categories"] or ["none"]
         return None
 
-    return await eventually(fetch, timeout=15)
+    return await eventually(fetch)
 
 
 async def drafted(stack, own: dict, **overrides) -> dict:
@@ -74,4 +74,4 @@ async def status_becomes(stack, offering_id: str, status: str) -> dict:
         response = await stack.client.get(f"{URL}/{offering_id}", headers=headers)
         return response.json() if response.json()["status"] == status else None
 
-    return await eventually(fetch, timeout=10)
+    return await eventually(fetch)

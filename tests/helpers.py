@@ -25,7 +25,7 @@ def supplier_body(**overrides) -> dict:
     return body | overrides
 
 
-async def projected_supplier(stack, supplier_id: str, timeout: float = 10.0) -> dict:
+async def projected_supplier(stack, supplier_id: str) -> dict:
     """Wait until the catalogue's projection holds the supplier; returns it."""
     headers = await stack.as_role("admin")
 
@@ -33,7 +33,7 @@ async def projected_supplier(stack, supplier_id: str, timeout: float = 10.0) -> 
         response = await stack.client.get(f"/api/v1/eligibility/suppliers/{supplier_id}", headers=headers)
         return response.json() if response.status_code == 200 else None
 
-    return await eventually(fetch, timeout=timeout)
+    return await eventually(fetch)
 
 
 async def active_supplier(stack) -> dict:

@@ -7,12 +7,19 @@ import asyncio
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from servicekit.testing import PATIENCE_SECONDS
+
 from events import EVENT_TYPES, TOPICS, Envelope, Event, source_for
 
 
-async def read_topic(bootstrap_servers: str, topic: str, *, until=lambda records: False,
-                     timeout: float = 10.0) -> list:
-    """Records of `topic` from the beginning, read until `until(records)` holds or `timeout` passes."""
+async def read_topic(bootstrap_servers: str, topic: str, *, until=None, timeout: float | None = None) -> list:
+    """Records of `topic` from the beginning, read until `until(records)` holds or `timeout` passes.
+
+    Without `until` it reads for `timeout` seconds (default 10); with it, `timeout` only bounds a hang and defaults to
+    the tests' patience."""
+    if until is None:
+        until, timeout = (lambda records: False), timeout or 10.0
+    timeout = PATIENCE_SECONDS if timeout is None else timeout
     # No consumer group: assigning every partition directly avoids waiting for a rebalance.
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest",
                                 enable_auto_commit=False, fetch_max_wait_ms=20)

@@ -93,7 +93,7 @@ async def test_registrations_during_a_broker_outage_all_arrive_once(stack_on_own
     own_broker.start()
     try:
         for supplier_id in ids:
-            await projected_supplier(stack, supplier_id, timeout=30)
+            await projected_supplier(stack, supplier_id)
     except AssertionError as failure:
         raise AssertionError(await delivery_state(stack, own_broker, ids)) from failure
     listing = await stack.client.get("/api/v1/eligibility/suppliers?limit=200", headers=await stack.as_role("admin"))
@@ -192,7 +192,7 @@ async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp
         assert not_ready.status_code == 503
         await asyncio.sleep(1.0)  # the relay and the consumer are retrying by now
         late_broker.start()
-        await projected_supplier(stack, response.json()["id"], timeout=30)
+        await projected_supplier(stack, response.json()["id"])
     finally:
         await stack.stop()
         late_broker.stop()

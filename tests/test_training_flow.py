@@ -70,4 +70,4 @@ async def statuses_become(stack, courses: list[dict], status: str) -> list[dict]
         current = [(await stack.client.get(f"/api/v1/courses/{c['id']}", headers=admin)).json() for c in courses]
         return current if all(course["status"] == status for course in current) else None
 
-    return await eventually(check, timeout=15)
+    return await eventually(check)

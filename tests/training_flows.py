@@ -26,4 +26,4 @@ async def published_course(stack, own: dict, body: dict | None = None) -> dict:
         assert response.status_code in (200, 409), response.text
         return response.json() if response.status_code == 200 else None
 
-    return await eventually(published, timeout=15)
+    return await eventually(published)

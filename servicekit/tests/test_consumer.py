@@ -108,7 +108,7 @@ class Harness:
 
     async def dead_letters(self, count: int) -> list:
         return await read_topic(self.bootstrap_servers, dead_letter_topic(self.topic, self.group),
-                                until=lambda records: len(records) >= count, timeout=10)
+                                until=lambda records: len(records) >= count)
 
 
 async def _running_harness(database_url: str, broker):
@@ -141,7 +141,7 @@ async def test_event_delivered_twice_is_applied_once(harness):
     twice = harness.envelope("n-1", 1)
     await harness.send(twice)
     await harness.send(twice)
-    await eventually(lambda: _at_least(harness.outcomes("duplicate"), 1), timeout=15)
+    await eventually(lambda: _at_least(harness.outcomes("duplicate"), 1))
     row = await harness.projection("n-1")
     assert (row.version, row.applied) == (1, 1)
     assert harness.calls["n-1"] == 1
@@ -155,7 +155,7 @@ async def test_stale_and_repeated_versions_are_dropped(harness):
     await harness.send(harness.envelope("n-1", 1, "first, late"))
     await harness.send(harness.envelope("n-1", 2, "second again, new id"))
     await harness.send(harness.envelope("n-1", 3, "third"))
-    await eventually(lambda: harness.applied("n-1", 3), timeout=15)
+    await eventually(lambda: harness.applied("n-1", 3))
     row = await harness.projection("n-1")
     assert (row.title, row.applied) == ("third", 2)
     assert harness.outcomes("stale") == 2
@@ -182,7 +182,7 @@ async def test_malformed_and_unknown_records_are_dead_lettered_and_the_consumer_
     wrong_shape = await harness.send_raw(orjson.dumps({"aggregate_id": "n-1"}), key=key, headers=bad_data.headers())
     await harness.send(good)
 
-    await eventually(lambda: harness.applied("n-1"), timeout=15)
+    await eventually(lambda: harness.applied("n-1"))
     letters = await harness.dead_letters(4)
     assert len(letters) == 4
     expected = [(not_json, "value is not JSON"), (no_headers, "missing CloudEvents headers"),
@@ -212,7 +212,7 @@ async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(harness)
     after = harness.envelope("n-1", 2, "after the poison")
     await harness.send(poison)
     await harness.send(after)
-    await eventually(lambda: harness.applied("n-1", 2), timeout=15)
+    await eventually(lambda: harness.applied("n-1", 2))
     assert harness.calls["n-1"] == harness.settings.consumer_max_attempts + 1
     [letter] = await harness.dead_letters(1)
     found = headers_of(letter)
@@ -229,7 +229,7 @@ async def test_offsets_are_committed_only_after_the_database_commit(harness):
     first = harness.envelope("n-1", 1, "first")
     sent = await harness.send(first)
     partition = TopicPartition(harness.topic, sent.partition)
-    await eventually(lambda: harness.applied("n-1", 1), timeout=15)
+    await eventually(lambda: harness.applied("n-1", 1))
     await eventually(lambda: _equals(committed_offset(harness.bootstrap_servers, harness.group, partition),
                                      sent.offset + 1), timeout=5)
 
@@ -247,7 +247,7 @@ async def test_offsets_are_committed_only_after_the_database_commit(harness):
     await harness.crash()
     harness.gate.set()
     restarted = await harness.start()
-    await eventually(lambda: harness.applied("n-1", 2), timeout=20)
+    await eventually(lambda: harness.applied("n-1", 2))
     await eventually(lambda: _equals(committed_offset(harness.bootstrap_servers, harness.group, partition),
                                      sent_second.offset + 1), timeout=5)
     assert restarted.metrics.consumed.labels(harness.topic, "duplicate")._value.get() == 0
@@ -261,7 +261,7 @@ async def test_a_batch_is_applied_in_one_transaction_and_a_repeated_event_once(h
     for envelope in [*first, first[2]]:  # sent before the consumer starts: they come in one fetch
         await harness.send(envelope)
     await harness.start(batch_handler=harness.batch_handler, drop_stale=False)
-    await eventually(lambda: _at_least(harness.outcomes("applied") + harness.outcomes("duplicate"), 7), timeout=15)
+    await eventually(lambda: _at_least(harness.outcomes("applied") + harness.outcomes("duplicate"), 7))
     assert (harness.outcomes("applied"), harness.outcomes("duplicate")) == (6, 1)
     assert max(harness.batches) > 1 and sum(harness.batches) == 6
     assert sum(harness.calls.values()) == 0  # the per-event handler was never needed
@@ -278,7 +278,7 @@ async def test_a_failed_batch_keeps_nothing_and_its_events_are_applied_one_by_on
     await harness.start(batch_handler=harness.batch_handler, drop_stale=False)
     [letter] = await harness.dead_letters(1)
     assert headers_of(letter)["ce_id"] == poison.id
-    await eventually(lambda: _at_least(harness.outcomes("applied"), 4), timeout=15)
+    await eventually(lambda: _at_least(harness.outcomes("applied"), 4))
     # What the failed batch wrote was rolled back: each good event was applied once, by its handler.
     for n in range(4):
         assert (await harness.projection(f"n-{n}")).applied == 1
@@ -290,7 +290,7 @@ async def test_without_the_stale_drop_a_late_version_reaches_the_handler(harness
     await harness.start(drop_stale=False)
     await harness.send(harness.envelope("n-1", 2, "second"))
     await harness.send(harness.envelope("n-1", 1, "first, late"))
-    await eventually(lambda: harness.applied("n-1", 1), timeout=15)
+    await eventually(lambda: harness.applied("n-1", 1))
     assert harness.calls["n-1"] == 2 and harness.outcomes("stale") == 0
 
 

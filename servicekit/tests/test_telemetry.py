@@ -82,7 +82,7 @@ async def test_trace_runs_from_the_request_through_the_outbox_to_the_consumer(st
         async with sample.database.sessions() as session:
             return await session.get(SampleProjection, note_id)
 
-    await eventually(projected, timeout=30)
+    await eventually(projected)
     consumed = [s for s in spans.get_finished_spans()
                 if s.name.startswith("consume ") and s.attributes.get("messaging.message.id") == row.event_id]
     assert consumed, "the consumer traced its processing"
@@ -146,7 +146,7 @@ async def test_metrics_expose_latency_backlog_lag_and_dead_letters(start_sqlite_
         dead = found.get(("consumer_dead_letters_total", (("topic", topic),)))
         return dead == 1 and lags and not any(lags)
 
-    await eventually(caught_up, timeout=15)
+    await eventually(caught_up)
     response = await sample.client.get("/metrics")
     assert response.headers["content-type"].startswith("text/plain")
     found = samples(response.text)
@@ -174,7 +174,7 @@ async def test_outbox_backlog_counts_rows_the_broker_has_not_taken(start_sqlite_
         text = (await sample.client.get("/metrics")).text
         return samples(text)[("outbox_backlog", ())] == 3
 
-    await eventually(backlog, timeout=10)
+    await eventually(backlog)
     assert await sample.count(OutboxRecord, OutboxRecord.published_at.is_(None)) == 3
 
 

@@ -40,7 +40,7 @@ async def test_keep_running_restarts_failed_work_and_stops_on_cancel():
         await asyncio.sleep(3600)
 
     task = asyncio.create_task(keep_running("test", work, pause=0.01))
-    await eventually(lambda: _value(len(runs) == 3), timeout=2)
+    await eventually(lambda: _value(len(runs) == 3))
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -54,7 +54,7 @@ async def test_keep_running_restarts_work_that_returns():
         runs.append(1)
 
     task = asyncio.create_task(keep_running("test", work, pause=0.01))
-    await eventually(lambda: _value(len(runs) >= 3), timeout=2)
+    await eventually(lambda: _value(len(runs) >= 3))
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
@@ -66,7 +66,7 @@ async def test_every_repeats_the_work():
         calls.append(asyncio.get_running_loop().time())
 
     task = asyncio.create_task(every(0.02, work))
-    await eventually(lambda: _value(len(calls) >= 3), timeout=2)
+    await eventually(lambda: _value(len(calls) >= 3))
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert calls == sorted(calls)

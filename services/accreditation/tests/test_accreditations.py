@@ -168,7 +168,7 @@ async def _replay_as_new_event(stack, broker, supplier_id: str, event_type: str)
     async def dropped():
         return metrics._value.get() > before
 
-    await eventually(dropped, timeout=15)
+    await eventually(dropped)
 
 
 async def test_a_suspended_or_deregistered_supplier_takes_its_accreditations_with_it(stack, flows, broker):

@@ -62,7 +62,7 @@ async def test_renewal_due_and_expiry_happen_by_themselves_exactly_once(stack, f
         return [r for r in records if r.key == accreditation["id"].encode()]
 
     records = mine(await read_topic(broker.bootstrap_servers, ACCREDITATION_TOPIC.name,
-                                    until=lambda rs: len(mine(rs)) >= 3, timeout=5))
+                                    until=lambda rs: len(mine(rs)) >= 3))
     types = [dict(r.headers)["ce_type"].decode().split(".")[-2] for r in records]
     assert types == ["granted", "flagged", "expired"]
 
@@ -80,7 +80,7 @@ async def test_the_scheduler_runs_by_itself(stack, flows):
         async def flagged():
             return (await flows.accreditation(accreditation["id"]))["status"] == "renewal_due"
 
-        await eventually(flagged, timeout=10)
+        await eventually(flagged)
     finally:
         await replica.stop()
 

@@ -68,7 +68,7 @@ async def test_the_seeded_taxonomy_is_a_public_tree_with_filters(stack):
     assert (await stack.client.get("/api/v1/categories/ai.speech/history")).status_code == 401
 
     # Seeded categories are announced like any other, once each; seeding again adds nothing.
-    rows = await eventually(lambda: _all_published(stack), timeout=10)
+    rows = await eventually(lambda: _all_published(stack))
     assert sorted(r.subject for r in rows) == sorted(c.code for c in load_taxonomy())
     app = stack.servers["catalogue"].app
     assert await seed_taxonomy(app.state.database, app.state.clock) == 0

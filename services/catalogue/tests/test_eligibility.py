@@ -18,7 +18,7 @@ async def eligibility(stack, supplier_id: str, until) -> dict:
         response = await stack.client.get(f"/api/v1/eligibility/suppliers/{supplier_id}", headers=headers)
         return response.json() if response.status_code == 200 and until(response.json()) else None
 
-    return await eventually(fetch, timeout=15)
+    return await eventually(fetch)
 
 
 async def checked(stack, supplier_id: str, categories: list[str], days_from_now: int = 0) -> list[str]:

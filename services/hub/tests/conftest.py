@@ -69,4 +69,4 @@ async def consuming_every_topic(stack) -> None:
                 return False
         return True
 
-    await eventually(caught_up, timeout=30, interval=0.1)
+    await eventually(caught_up, interval=0.1)

@@ -35,7 +35,7 @@ async def eligible_supplier(stack) -> dict:
         response = await stack.client.get(f"/api/v1/eligibility/suppliers/{supplier['id']}", headers=headers)
         return response.status_code == 200 and response.json()["categories"]
 
-    await eventually(sellable, timeout=15)
+    await eventually(sellable)
     return supplier
 
 

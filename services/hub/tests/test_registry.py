@@ -57,7 +57,7 @@ async def test_a_shuffled_duplicated_stream_gives_the_in_order_registry_and_the_
         return found == expected
 
     assert expected, "the history should leave something in the registry"
-    await eventually(same, timeout=15)
+    await eventually(same)
     await the_rebuild_from_the_topics_gives_the_same_registry(stack)
 
 
@@ -88,9 +88,9 @@ async def seeded(stack) -> dict:
     ids = {f"offering:{offering_ids[0]}", f"offering:{offering_ids[1]}", f"accreditation:{accreditation_id}",
            f"course:{course_id}", f"strategic_partnership:{partnership_id}"}
     for entry_id in ids:
-        await eventually(lambda entry_id=entry_id: entry(stack, entry_id), timeout=15)
+        await eventually(lambda entry_id=entry_id: entry(stack, entry_id))
     # The supplier's name comes on its own topic, which the hub may read after the offerings'.
-    await eventually(lambda: _named(stack, f"offering:{offering_ids[0]}"), timeout=15)
+    await eventually(lambda: _named(stack, f"offering:{offering_ids[0]}"))
     buyer = await stack.as_role("buyer")
     agency = f"Te Tari {uuid.uuid4().hex[:6]}"
     bodies = [use_case_body(agency=agency, name='=HYPERLINK("http://evil.example","click")',
@@ -98,7 +98,7 @@ async def seeded(stack) -> dict:
               use_case_body(agency=agency, name="Triage assistant", risk_level="high", phase="pilot"),
               use_case_body(agency="Other agency " + agency, name="Fraud signals", phase="design")]
     for body in bodies:
-        await eventually(lambda body=body: _registered(stack, body, buyer), timeout=10)
+        await eventually(lambda body=body: _registered(stack, body, buyer))
     return {"supplier_id": supplier_id, "offering_ids": offering_ids, "agency": agency, "year": year, "ids": ids}
 
 
@@ -182,7 +182,7 @@ async def the_rebuild_from_the_topics_gives_the_same_registry(stack):
     withdrawn = feed.offering(seed["offering_ids"][1], seed["supplier_id"], 2, status="withdrawn",
                               cls=cat.OfferingWithdrawn)
     await feed.produce_events(stack.bootstrap_servers, withdrawn)
-    await eventually(lambda: _absent(stack, f"offering:{seed['offering_ids'][1]}"), timeout=10)
+    await eventually(lambda: _absent(stack, f"offering:{seed['offering_ids'][1]}"))
     before = {d["id"]: d for d in await exported(stack)}
     admin = await stack.as_role("admin")
 

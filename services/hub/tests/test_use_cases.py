@@ -63,7 +63,7 @@ async def test_a_use_case_walks_its_phases_and_its_links_follow_their_offerings(
     def mine(records):
         return [r for r in records if header(r, "ce_subject") == use_case["entry_id"]]
 
-    records = mine(await read_topic(stack.bootstrap_servers, REGISTRY_TOPIC.name, timeout=10,
+    records = mine(await read_topic(stack.bootstrap_servers, REGISTRY_TOPIC.name,
                                     until=lambda found: any(header(r, "ce_type").endswith("removed.v1")
                                                             for r in mine(found))))
     types = [header(r, "ce_type").split(".")[-2] for r in records]
@@ -122,7 +122,7 @@ async def test_bad_use_cases_are_refused_and_only_buyers_and_admins_write(stack)
 async def a_link_follows_its_offering_out_of_the_marketplace_and_back(stack):
     supplier_id, offering_id = str(uuid.uuid4()), str(uuid.uuid4())
     await feed.produce_events(stack.bootstrap_servers, feed.offering(offering_id, supplier_id, 1))
-    await eventually(lambda: entry(stack, f"offering:{offering_id}"), timeout=10)
+    await eventually(lambda: entry(stack, f"offering:{offering_id}"))
     use_case = await registered(stack, linked_offering_ids=[offering_id])
     assert use_case["linked_offerings"] == [{"offering_id": offering_id, "status": "listed"}]
 
@@ -133,10 +133,10 @@ async def a_link_follows_its_offering_out_of_the_marketplace_and_back(stack):
 
     await feed.produce_events(stack.bootstrap_servers, feed.offering(
         offering_id, supplier_id, 2, status="suspended", cls=cat.OfferingSuspended))
-    await eventually(lambda: link_status("left_marketplace"), timeout=10)
+    await eventually(lambda: link_status("left_marketplace"))
     own = (await stack.client.get(f"{USE_CASES}/{use_case['id']}")).json()
     assert own["linked_offerings"][0]["status"] == "left_marketplace"
 
     await feed.produce_events(stack.bootstrap_servers, feed.offering(
         offering_id, supplier_id, 3, status="published", cls=cat.OfferingReinstated))
-    await eventually(lambda: link_status("listed"), timeout=10)
+    await eventually(lambda: link_status("listed"))

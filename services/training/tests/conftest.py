@@ -133,7 +133,7 @@ class Training:
             assert response.status_code in (200, 409), response.text
             return response.json() if response.status_code == 200 else None
 
-        return await eventually(publish, timeout=15)
+        return await eventually(publish)
 
     async def course(self, course_id: str, headers: dict | None = None) -> dict:
         response = await self.stack.client.get(f"/api/v1/courses/{course_id}",
@@ -141,13 +141,13 @@ class Training:
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def status_becomes(self, course_id: str, status: str, timeout: float = 15) -> dict:
+    async def status_becomes(self, course_id: str, status: str) -> dict:
         """The course once its status is `status` (the training service acts on events by itself)."""
         async def check():
             course = await self.course(course_id)
             return course if course["status"] == status else None
 
-        return await eventually(check, timeout=timeout)
+        return await eventually(check)
 
     async def session(self, course_id: str, own: dict, *, days: int = 30, capacity: int = 10, **overrides) -> dict:
         start = self.stack.clock.now() + timedelta(days=days)

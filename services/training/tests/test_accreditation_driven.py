@@ -51,7 +51,7 @@ async def test_suspension_suspends_published_courses_reinstatement_brings_them_b
     history = (await stack.client.get(f"/api/v1/courses/{executive['id']}/history", headers=own)).json()["data"]
     assert [(h["action"], h["to_state"], h["actor"]) for h in history[2:]] == [
         ("suspend", "suspended", "system"), ("reinstate", "published", "system"), ("withdraw", "withdrawn", "system")]
-    records = await read_topic(stack.bootstrap_servers, COURSE_TOPIC.name, timeout=15, until=lambda rs: len(
+    records = await read_topic(stack.bootstrap_servers, COURSE_TOPIC.name, until=lambda rs: len(
         [r for r in rs if r.key == executive["id"].encode()]) >= 5)
     assert [header(r, "ce_type") for r in records if r.key == executive["id"].encode()] == [
         "nz.govt.marketplace.course.created.v1", "nz.govt.marketplace.course.published.v1",
@@ -95,14 +95,14 @@ async def test_a_course_moves_to_another_accreditation_that_still_covers_it(stac
         async with database.transaction() as session:
             return await session.get(AccreditationProjection, second.id) is not None
 
-    await eventually(second_known, timeout=15)
+    await eventually(second_known)
     await first.announce("revoked")
 
     async def moved():
         found = await training.course(course["id"])
         return found if found["accreditation_id"] == second.id else None
 
-    moved_course = await eventually(moved, timeout=15)
+    moved_course = await eventually(moved)
     assert moved_course["status"] == "published" and moved_course["version"] == course["version"] + 1
     await second.announce("suspended")
     await training.status_becomes(course["id"], "suspended")
@@ -123,7 +123,7 @@ async def test_stale_and_repeated_accreditation_events_change_nothing(stack, tra
             return await session.scalar(select(func.count()).select_from(InboxRecord).where(
                 InboxRecord.subject == accreditation.id)) == 4
 
-    await eventually(all_received, timeout=15)
+    await eventually(all_received)
     assert (await training.course(course["id"]))["status"] == "suspended"
 
     # Past its expiry date an accreditation stops counting, even before its `expired` event arrives.

@@ -63,7 +63,7 @@ async def test_publishing_needs_an_accreditation_in_force_covering_the_training_
         response = await training.act(course["id"], "publish", own)
         return response.json() if "accredited for: practitioner_ai_skills" in response.text else None
 
-    refused = await eventually(names_the_area, timeout=15)
+    refused = await eventually(names_the_area)
     assert refused["status"] == 409
     assert "covers the training area executive_ai_leadership" in refused["detail"]
 
@@ -152,7 +152,7 @@ async def test_changes_need_if_match_and_leave_history_and_events(stack, trainin
     assert history[1]["changes"]["price_nzd"] == {"from": 0.0, "to": 450.0}
     assert history[2]["actor"] == supplier["credentials"]["client_id"]
 
-    records = await read_topic(stack.bootstrap_servers, COURSE_TOPIC.name, timeout=15, until=lambda rs: len(
+    records = await read_topic(stack.bootstrap_servers, COURSE_TOPIC.name, until=lambda rs: len(
         [r for r in rs if r.key == course["id"].encode()]) >= 6)
     mine = [r for r in records if r.key == course["id"].encode()]
     assert [header(r, "ce_type").split(".")[4] for r in mine] == [
