@@ -15,7 +15,6 @@ APPLICATION_TOPIC = topic(
     producer="accreditation",
     description="Life of every accreditation application: drafts and their changes, submission, assessment, "
                 "requests for information and the answers, approval or decline.",
-    consumers=["hub"],
 )
 ACCREDITATION_TOPIC = topic(
     "accreditation.accreditation.v1",
