@@ -136,7 +136,7 @@ async def test_exports_insights_and_bad_requests_on_a_seeded_registry(stack):
     assert insights["by_category"] == dict(Counter(d["category"] for d in documents if d["category"]))
     assert insights["by_risk_level"] == dict(Counter(d["risk_level"] for d in documents if d["risk_level"]))
     assert insights["by_agency"][seed["agency"]] == 2
-    assert insights["by_phase"]["pilot"] >= 1 and insights["by_phase"]["design"] >= 1
+    assert insights["by_phase"] == {"design": 1, "idea": 1, "pilot": 1}  # the hub database is this test's own
     months = {m["month"]: m for m in insights["over_time"]}
     assert months[f"{seed['year']}-01"]["by_type"] == {"offering": 1, "strategic_partnership": 1}
     assert months[f"{seed['year']}-02"]["by_type"] == {"accreditation": 1, "course": 1, "offering": 1}
