@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.settings import DEV_SYNC_SECRET
-from hub.sync.signature import verify
+from hub.sync.signature import ReplayGuard, verify
 
 PAGE_SIZE = 25
 
@@ -21,8 +21,11 @@ class FakeHub:
         self.entries: dict[str, dict] = {}
         self.down = False
         self.refused_signatures = 0
+        self.refused_replays = 0
+        self.replay_guard = ReplayGuard()
         self.failed_requests = 0
         self.requests: list[tuple[str, str]] = []
+        self.received: list[tuple[str, str, dict, bytes]] = []  # every request as it came, to replay
         self.app = Starlette(routes=[
             Route("/entries", self.list_entries, methods=["GET"]),
             Route("/entries/{entry_id}", self.one_entry, methods=["PUT", "DELETE", "GET"]),
@@ -37,12 +40,17 @@ class FakeHub:
         return {entry_id: document["version"] for entry_id, document in self.entries.items()}
 
     async def _refusal(self, request: Request, body: bytes) -> Response | None:
+        self.received.append((request.method, str(request.url), dict(request.headers), body))
         if self.down:
             self.failed_requests += 1
             return JSONResponse({"detail": "down for maintenance"}, status_code=503)
-        if not verify(self.secret, request.method, request.url.path, body, request.headers):
+        if not verify(self.secret, request.method, request.headers.get("host", ""), _target(request), body,
+                      request.headers):
             self.refused_signatures += 1
             return JSONResponse({"detail": "bad signature"}, status_code=401)
+        if not self.replay_guard.first_use(request.headers):
+            self.refused_replays += 1
+            return JSONResponse({"detail": "replayed request"}, status_code=401)
         return None
 
     async def list_entries(self, request: Request) -> Response:
@@ -71,3 +79,10 @@ class FakeHub:
         assert document["id"] == entry_id
         self.entries[entry_id] = document
         return Response(status_code=204)
+
+
+def _target(request: Request) -> str:
+    """The path and query string exactly as they arrived."""
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    return (path + (b"?" + query if query else b"")).decode()

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from hub.registry import entries
 from hub.settings import HubSettings
-from hub.sync.client import HubUnavailable
+from hub.sync.client import HubClient, HubUnavailable
 from hub.sync.models import SyncItem, SyncState
 from hub.sync.sender import SyncSender
-from hub.sync.signature import sign, verify
+from hub.sync.signature import NONCE_HEADER, ReplayGuard, sign, verify
 from servicekit.db import Database
 
 AT = datetime(2026, 11, 27, tzinfo=timezone.utc)
@@ -92,15 +92,41 @@ async def test_a_failed_push_stays_queued_and_backs_off(database):
         assert state.failures_total == 1 and state.consecutive_failures == 1 and state.last_success_at is None
 
 
-def test_the_signature_covers_time_method_path_and_body():
-    headers = sign("secret", "PUT", "/entries/offering:1", b'{"a":1}', now=1_000_000)
-    assert verify("secret", "PUT", "/entries/offering:1", b'{"a":1}', headers, now=1_000_010)
-    assert not verify("other", "PUT", "/entries/offering:1", b'{"a":1}', headers, now=1_000_010)
-    assert not verify("secret", "DELETE", "/entries/offering:1", b'{"a":1}', headers, now=1_000_010)
-    assert not verify("secret", "PUT", "/entries/offering:2", b'{"a":1}', headers, now=1_000_010)
-    assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":2}', headers, now=1_000_010)
-    assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":1}', headers, now=1_000_000 + 3600)
-    assert not verify("secret", "PUT", "/entries/offering:1", b'{"a":1}', {}, now=1_000_000)
+def test_the_signature_covers_time_nonce_method_host_path_query_and_body():
+    request = ("PUT", "hub.example", "/entries/offering:1?dry_run=0", b'{"a":1}')
+    headers = sign("secret", *request, now=1_000_000)
+    assert verify("secret", *request, headers, now=1_000_010)
+    tampered = [("other", *request), ("secret", "DELETE", *request[1:]),
+                ("secret", "PUT", "evil.example", *request[2:]),
+                ("secret", "PUT", "hub.example", "/entries/offering:2?dry_run=0", b'{"a":1}'),
+                ("secret", "PUT", "hub.example", "/entries/offering:1?dry_run=1", b'{"a":1}'),
+                ("secret", "PUT", "hub.example", "/entries/offering:1", b'{"a":1}'),
+                ("secret", "PUT", "hub.example", "/entries/offering:1?dry_run=0", b'{"a":2}')]
+    for secret, *changed in tampered:
+        assert not verify(secret, *changed, headers, now=1_000_010), changed
+    assert not verify("secret", *request, headers | {NONCE_HEADER: "another"}, now=1_000_010)
+    assert not verify("secret", *request, headers, now=1_000_000 + 3600)
+    assert not verify("secret", *request, {}, now=1_000_000)
+
+
+def test_a_nonce_is_accepted_once_within_the_window():
+    guard = ReplayGuard(window_seconds=300)
+    first, second = sign("s", "GET", "h", "/entries", now=1_000), sign("s", "GET", "h", "/entries", now=1_000)
+    assert first[NONCE_HEADER] != second[NONCE_HEADER]
+    assert guard.first_use(first, now=1_000) and guard.first_use(second, now=1_001)
+    assert not guard.first_use(first, now=1_200)
+    assert guard.first_use(first, now=1_000 + 601)  # forgotten once its timestamp is stale anyway
+
+
+async def test_the_fake_hub_refuses_a_replayed_push(fake_hub):
+    client = HubClient(fake_hub.url, fake_hub.secret)
+    try:
+        await client.put("offering:o-1", {"id": "offering:o-1", "version": 1, "digest": "d"})
+        [(method, url, headers, body)] = fake_hub.received[-1:]
+        replayed = await client.http.request(method, url, headers=headers, content=body)
+    finally:
+        await client.close()
+    assert replayed.status_code == 401 and fake_hub.refused_replays == 1
 
 
 async def test_a_change_committed_while_a_push_is_recorded_is_not_lost(database):

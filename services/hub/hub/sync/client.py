@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import orjson
 
 from hub.sync.signature import sign
 
-# Entry ids are "<type>:<uuid>"; the colon stays as it is, so the signed path is the path received.
+# Entry ids are "<type>:<uuid>"; the colon stays as it is in the path.
 SAFE_IN_PATH = ":"
 MAX_PAGES = 10_000
 
@@ -24,7 +24,6 @@ class HubClient:
     def __init__(self, base_url: str, secret: str, *, timeout: float = 5.0,
                  transport: httpx.AsyncBaseTransport | None = None):
         self.base_url = base_url.rstrip("/")
-        self.base_path = urlsplit(self.base_url).path
         self.secret = secret
         self.http = httpx.AsyncClient(timeout=timeout, transport=transport)
 
@@ -32,12 +31,13 @@ class HubClient:
         await self.http.aclose()
 
     async def _send(self, method: str, path: str, *, body: bytes = b"", params: dict | None = None) -> httpx.Response:
-        headers = sign(self.secret, method, self.base_path + path, body)
-        if body:
-            headers["Content-Type"] = "application/json"
+        request = self.http.build_request(method, self.base_url + path, content=body, params=params,
+                                          headers={"Content-Type": "application/json"} if body else None)
+        # What is signed is what goes on the wire: the Host header and the path with its query string.
+        request.headers.update(sign(self.secret, method, request.headers["Host"], request.url.raw_path.decode(),
+                                    body))
         try:
-            return await self.http.request(method, self.base_url + path, content=body, headers=headers,
-                                           params=params)
+            return await self.http.send(request)
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
 
