@@ -45,7 +45,7 @@ check-contracts: env
 # Replays every source topic from the beginning into an empty registry and swaps it in (HUB_* settings;
 # the running service does the same on POST /api/v1/registry/rebuild). Development unless ENVIRONMENT says.
 rebuild-hub: env
-	ENVIRONMENT=$${ENVIRONMENT:-development} $(PY) -m hub.registry.rebuild
+	ENVIRONMENT=$${ENVIRONMENT:-development} $(PY) -m hub.rebuild
 
 clean:
 	rm -rf var

@@ -7,6 +7,7 @@ import asyncio
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from servicekit.replay import partitions_of
 from servicekit.testing import PATIENCE_SECONDS
 
 from events import EVENT_TYPES, TOPICS, Envelope, Event, source_for
@@ -40,12 +41,11 @@ async def read_topic(bootstrap_servers: str, topic: str, *, until=None, timeout:
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str, timeout: float) -> list[TopicPartition]:
     deadline = asyncio.get_running_loop().time() + timeout
-    while not (found := consumer.partitions_for_topic(topic)):
+    while not (found := await partitions_of(consumer, [topic])):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"topic {topic} does not exist")
-        await consumer._client.force_metadata_update()
         await asyncio.sleep(0.1)
-    return [TopicPartition(topic, p) for p in sorted(found)]
+    return found
 
 
 async def produce_raw(bootstrap_servers: str, topic: str, value: bytes, *, key: bytes | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from hub.registry.routes import router as registry_router
-from hub.registry.service import apply_source_events
+from hub import flows
 from hub.settings import HubSettings
 from hub.subscriptions import subscriptions
 from hub.sync import service as sync
@@ -29,7 +29,7 @@ def build(settings: HubSettings | None = None, *, clock: Clock | None = None) ->
         # transaction. The registry keeps each source's version itself and ignores what is at or below
         # it, but still reads a late event for the earliest time its source was seen live (what makes a
         # shuffled stream give the same registry as an ordered one): no stale-version drop.
-        subscriptions=subscriptions(), batch_handler=apply_source_events, drop_stale=False,
+        subscriptions=subscriptions(), batch_handler=flows.apply_source_events, drop_stale=False,
         jobs={"hub-sync": sync.push_job, "hub-reconcile": sync.reconcile_job},
         on_start=[sync.start_sync],
     ), clock=clock)

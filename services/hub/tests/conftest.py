@@ -10,7 +10,7 @@ from hub.sync import queue
 from servicekit.db import Database
 from servicekit.migrations import upgrade_to_head
 
-from hub.subscriptions import SOURCE_TOPICS
+from hub.registry.projection import SOURCE_TOPICS
 from servicekit.testing import RunningServer, eventually
 from services.hub.tests import feed
 

@@ -208,7 +208,7 @@ async def the_rebuild_from_the_topics_gives_the_same_registry(stack):
 
     # `make rebuild-hub` runs the same rebuild from the command line.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub.registry.rebuild", stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "hub.rebuild", stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT, env={**os.environ, "HUB_DATABASE_URL": stack.database_urls["hub"],
                                                "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap_servers})
     output = (await asyncio.wait_for(process.communicate(), 60))[0].decode()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from hub.registry import entries
+from hub import flows
 from hub.settings import HubSettings
 from hub.sync.client import HubClient, HubUnavailable
 from hub.sync.models import SyncItem, SyncState
@@ -48,7 +48,7 @@ class ScriptedHub:
 
 async def change(database: Database, document: dict) -> None:
     async with database.transaction() as session:
-        await entries.write(session, document, at=AT)
+        await flows.write_entry(session, document, at=AT)
 
 
 async def queued(database: Database) -> list[SyncItem]:
@@ -137,7 +137,7 @@ async def test_a_change_committed_while_a_push_is_recorded_is_not_lost(database)
     pushed = await sender._push(item.entry_id, found[item.entry_id])  # version 1 reaches the hub
 
     async with database.transaction() as session:  # the registry changes meanwhile, its write not yet committed
-        await entries.write(session, content("second"), at=AT)
+        await flows.write_entry(session, content("second"), at=AT)
         await session.flush()
         recording = asyncio.create_task(sender._record([pushed]))
         await asyncio.sleep(0.3)  # the sender is now waiting for this transaction to end

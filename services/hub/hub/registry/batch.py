@@ -1,91 +1,74 @@
 """What one batch of events needs from the database, read up front in a few queries.
 
 The hub follows every public topic, so it must not spend a query per table per event. Before a
-batch is applied, its source records, their suppliers' records, their entries, the history versions
-of new entries and the use cases linking its offerings are read with one `IN` query each; the
-handlers then find them (or know them absent) in the session's cache instead of asking again.
+batch is applied, its source records, their suppliers' records, their entries and the history
+versions of new entries are read with one `IN` query each into a `BatchReads`; the handlers then
+find them (or know them absent) there instead of asking again. An empty `BatchReads` reads lazily,
+so the same code serves a single change made by a request.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.registry.models import RegistryEntry, SourceRecord
-from hub.registry.projection import ENTRY_TYPES, Source
-from hub.usecase.models import UseCaseLink
+from hub.registry.projection import ENTRY_TYPES, Source, owner_of
 from servicekit.tables import AuditEntry
 
-CACHE = "hub_batch_cache"
 ENTRY_AGGREGATE = "registry_entry"
+SourceKey = tuple[str, str]
 
 
-def owner_of(source: Source) -> str | None:
-    return source.state.get("supplier_id") or source.state.get("provider_id")
+@dataclass
+class BatchReads:
+    """Rows read for a batch, by key; a key present with None is known to be absent."""
+
+    sources: dict[SourceKey, SourceRecord | None] = field(default_factory=dict)
+    entries: dict[str, RegistryEntry | None] = field(default_factory=dict)
+    # For entries with no row: the version their history reached (0 for one never written).
+    last_versions: dict[str, int] = field(default_factory=dict)
+
+    async def source(self, session: AsyncSession, key: SourceKey) -> SourceRecord | None:
+        if key not in self.sources:
+            self.sources[key] = await session.get(SourceRecord, key)
+        return self.sources[key]
+
+    async def entry(self, session: AsyncSession, entry_id: str) -> RegistryEntry | None:
+        if entry_id not in self.entries:
+            self.entries[entry_id] = await session.get(RegistryEntry, entry_id)
+        return self.entries[entry_id]
+
+    async def last_version(self, session: AsyncSession, entry_id: str) -> int:
+        """0 for a new entry; for one whose row was lost (a rebuild brings it back), the version its history
+        reached, so versions keep rising for the hub and the audit."""
+        if entry_id not in self.last_versions:
+            self.last_versions[entry_id] = await session.scalar(select(func.max(AuditEntry.version)).where(
+                AuditEntry.aggregate_type == ENTRY_AGGREGATE, AuditEntry.aggregate_id == entry_id)) or 0
+        return self.last_versions[entry_id]
 
 
-async def load(session: AsyncSession, model: type, key: Any):
-    """`session.get`, answered from the batch cache when the batch read it already."""
-    cache = session.info.get(CACHE)
-    if cache is not None and (model, key) in cache:
-        return cache[(model, key)]
-    found = await session.get(model, key)
-    remember(session, model, key, found)
-    return found
-
-
-def remember(session: AsyncSession, model: type, key: Any, value: Any) -> None:
-    cache = session.info.get(CACHE)
-    if cache is not None:
-        cache[(model, key)] = value
-
-
-def cached(session: AsyncSession, name: str, key: Any, default: Any = None) -> Any:
-    """A cached answer that is not a row (history versions, links), or `default` when not read."""
-    return session.info.get(CACHE, {}).get((name, key), default)
-
-
-async def prefetch(session: AsyncSession, sources: list[Source]) -> None:
-    """Read everything the batch will look at, and cache it in the session."""
-    cache = session.info.setdefault(CACHE, {})
-    owners = {o for o in map(owner_of, sources) if o}
-    wanted = {(s.kind, s.id) for s in sources} | {("supplier", o) for o in owners}
-    rows = (await session.execute(select(SourceRecord).where(
-        SourceRecord.id.in_({key[1] for key in wanted})))).scalars().all()
-    for key in wanted:
-        cache[(SourceRecord, key)] = None
-    for row in rows:
-        cache[(SourceRecord, (row.kind, row.id))] = row
+async def read_ahead(session: AsyncSession, sources: list[Source]) -> BatchReads:
+    """Everything applying these sources will look at, in one query per table."""
+    reads = BatchReads()
+    wanted = {(s.kind, s.id) for s in sources} | {("supplier", o) for o in map(owner_of, sources) if o}
+    reads.sources = dict.fromkeys(wanted)
+    rows = await session.execute(select(SourceRecord).where(SourceRecord.id.in_({key[1] for key in wanted})))
+    for row in rows.scalars():
+        reads.sources[(row.kind, row.id)] = row
     entry_ids = {f"{ENTRY_TYPES[s.kind]}:{s.id}" for s in sources if s.kind in ENTRY_TYPES}
     if not entry_ids:
-        return
-    for entry_id in entry_ids:
-        cache[(RegistryEntry, entry_id)] = None
+        return reads
+    reads.entries = dict.fromkeys(entry_ids)
     for row in (await session.execute(select(RegistryEntry).where(RegistryEntry.id.in_(entry_ids)))).scalars():
-        cache[(RegistryEntry, row.id)] = row
-    await _prefetch_history_and_links(session, cache, entry_ids)
-
-
-async def _prefetch_history_and_links(session: AsyncSession, cache: dict, entry_ids: set[str]) -> None:
-    new = [e for e in entry_ids if cache[(RegistryEntry, e)] is None]
-    for entry_id in new:
-        cache[("history", entry_id)] = 0
+        reads.entries[row.id] = row
+    new = [entry_id for entry_id, row in reads.entries.items() if row is None]
+    reads.last_versions = dict.fromkeys(new, 0)
     if new:
         rows = await session.execute(select(AuditEntry.aggregate_id, func.max(AuditEntry.version)).where(
             AuditEntry.aggregate_type == ENTRY_AGGREGATE, AuditEntry.aggregate_id.in_(new))
             .group_by(AuditEntry.aggregate_id))
-        for entry_id, version in rows.all():
-            cache[("history", entry_id)] = version or 0
-    offerings = [e.split(":", 1)[1] for e in entry_ids if e.startswith("offering:")]
-    for offering_id in offerings:
-        cache[("links", offering_id)] = []
-    if offerings:
-        rows = await session.execute(select(UseCaseLink).where(UseCaseLink.offering_id.in_(offerings)))
-        for link in rows.scalars():
-            cache[("links", link.offering_id)].append(link.use_case_id)
-
-
-def forget(session: AsyncSession) -> None:
-    session.info.pop(CACHE, None)
+        reads.last_versions.update({entry_id: version or 0 for entry_id, version in rows.all()})
+    return reads

@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from events.accreditation import IN_FORCE, AccreditationEvent
+from events.accreditation import ACCREDITATION_TOPIC, IN_FORCE, AccreditationEvent
 from events.base import Event
-from events.catalogue import CategoryEvent, OfferingEvent
-from events.suppliers import AgreementEvent, SupplierEvent
-from events.training import CourseEvent
+from events.catalogue import CATEGORY_TOPIC, OFFERING_TOPIC, CategoryEvent, OfferingEvent
+from events.suppliers import AGREEMENT_TOPIC, SUPPLIER_TOPIC, AgreementEvent, SupplierEvent
+from events.training import COURSE_TOPIC, CourseEvent
 
+# The topics the registry is built from (the applications topic carries nothing the registry shows).
+SOURCE_TOPICS = [OFFERING_TOPIC, CATEGORY_TOPIC, SUPPLIER_TOPIC, AGREEMENT_TOPIC, ACCREDITATION_TOPIC, COURSE_TOPIC]
 # Which snapshot each kind of event carries, and the kind of source it is.
 SNAPSHOTS: dict[type[Event], tuple[str, str]] = {
     OfferingEvent: ("offering", "offering"),
@@ -91,6 +93,20 @@ def merge(stored: Source | None, incoming: Source) -> Source | None:
     newest = incoming if incoming.version > stored.version else stored
     merged = replace(newest, first_live_at=first)
     return None if merged == stored else merged
+
+
+def owner_of(source: Source) -> str | None:
+    """The supplier whose name an entry of this source carries (a course names its provider)."""
+    return source.state.get("supplier_id") or source.state.get("provider_id")
+
+
+def replayed_over(stored: Source | None, replayed: Source) -> Source:
+    """The source after a rebuild: the replay of the whole topic wins (it repairs a damaged row of the same
+    version), unless the live consumer stored a newer version meanwhile, which keeps its place with the
+    earliest time either saw it live."""
+    if stored is None or replayed.version >= stored.version:
+        return replayed
+    return replace(stored, first_live_at=_earliest(stored.first_live_at, replayed.first_live_at))
 
 
 def supplier_name(supplier: dict[str, Any] | None) -> str | None:
@@ -190,7 +206,6 @@ class Registry:
         """Every entry, listed or left, by id."""
         made = {}
         for source in self.sources.values():
-            owner = source.state.get("supplier_id") or source.state.get("provider_id")
-            if (entry := derive(source, self.supplier(owner))) is not None:
+            if (entry := derive(source, self.supplier(owner_of(source)))) is not None:
                 made[entry["id"]] = entry
         return made

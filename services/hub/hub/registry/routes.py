@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from events.hub import EntryType
+from hub import flows
 from hub.registry import export, repository, service
-from hub.registry.insights import Insights, insights
+from hub.insights import Insights, insights
 from hub.registry.models import EntryPublic, public
-from hub.registry.rebuild import RebuildOutcome, rebuild
-from hub.subscriptions import SOURCE_TOPICS
 from servicekit.api import IdentityDep, require_roles
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
@@ -73,7 +72,7 @@ async def registry_insights(session: SessionDep):
     return await insights(session)
 
 
-@router.post("/rebuild", response_model=RebuildOutcome, dependencies=[Admin])
+@router.post("/rebuild", response_model=flows.RebuildOutcome, dependencies=[Admin])
 async def rebuild_registry(request: Request):
     """Replay every source topic from the beginning into an empty registry and swap it in."""
-    return await rebuild(request.app.state.database, request.app.state.settings, [t.name for t in SOURCE_TOPICS])
+    return await flows.rebuild(request.app.state.database, request.app.state.settings)

@@ -26,11 +26,21 @@ async def list_page(session: AsyncSession, *, agency: str | None, phase: str | N
                           cursor=cursor, limit=limit)
 
 
-async def linking(session: AsyncSession, offering_id: str) -> list[UseCase]:
-    """The use cases that link an offering."""
-    statement = (select(UseCase).join(UseCaseLink, UseCaseLink.use_case_id == UseCase.id)
-                 .where(UseCaseLink.offering_id == offering_id).order_by(UseCase.id))
-    return list((await session.execute(statement)).scalars().all())
+async def linking_any(session: AsyncSession, offering_ids: list[str]) -> dict[str, list[UseCase]]:
+    """The use cases that link each of these offerings (an offering no use case links is absent)."""
+    if not offering_ids:
+        return {}
+    rows = await session.execute(select(UseCaseLink.offering_id, UseCase)
+                                 .join(UseCase, UseCaseLink.use_case_id == UseCase.id)
+                                 .where(UseCaseLink.offering_id.in_(offering_ids)).order_by(UseCase.id))
+    found: dict[str, list[UseCase]] = {}
+    for offering_id, use_case in rows.all():
+        found.setdefault(offering_id, []).append(use_case)
+    return found
+
+
+async def every(session: AsyncSession) -> list[UseCase]:
+    return list((await session.execute(select(UseCase).order_by(UseCase.id))).scalars().all())
 
 
 async def replace_links(session: AsyncSession, use_case_id: str, offering_ids: list[str]) -> None:

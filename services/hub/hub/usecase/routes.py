@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from hub import flows
 from hub.usecase import repository, service
 from hub.usecase.models import Phase, UseCaseCreate, UseCasePublic, UseCaseUpdate
 from servicekit.api import ClockDep, IdentityDep, require_roles
@@ -31,7 +32,7 @@ async def create_use_case(use_case_in: UseCaseCreate, session: SessionDep, ident
     """Register an agency's AI use case (buyers and admins; Idempotency-Key honoured)."""
     if replay := await idempotency.replay():
         return replay
-    use_case = await service.create(session, use_case_in=use_case_in, actor=identity, now=clock.now())
+    use_case = await flows.register_use_case(session, use_case_in=use_case_in, actor=identity, now=clock.now())
     return idempotency.respond(201, await service.public(session, use_case), headers={
         "Location": f"{request.url.path}/{use_case.id}", "ETag": f'"{use_case.version}"'})
 
@@ -60,7 +61,8 @@ async def update_use_case(use_case_id: str, changes: UseCaseUpdate, request: Req
     use_case = await service.get(session, use_case_id)
     service.check_may_change(use_case, identity)
     check_if_match(request, use_case.version)
-    use_case = await service.update(session, use_case=use_case, changes_in=changes, actor=identity, now=clock.now())
+    use_case = await flows.change_use_case(session, use_case=use_case, changes_in=changes, actor=identity,
+                                          now=clock.now())
     set_etag(response, use_case.version)
     return await service.public(session, use_case)
 
@@ -80,7 +82,7 @@ async def transition_use_case(use_case_id: str, action: Action, session: Session
     """Move the phase: design, develop, pilot, launch (impact assessments done), rework (reason), retire
     (reason; the use case leaves the public registry)."""
     use_case = await service.get(session, use_case_id)
-    use_case = await service.apply_transition(session, use_case=use_case, action=action, actor=identity,
-                                              now=clock.now(), reason=body.reason if body else None)
+    use_case = await flows.move_use_case(session, use_case=use_case, action=action, actor=identity, now=clock.now(),
+                                         reason=body.reason if body else None)
     set_etag(response, use_case.version)
     return await service.public(session, use_case)

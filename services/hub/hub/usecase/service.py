@@ -1,5 +1,5 @@
-"""Rules of use cases. Every change writes the row, its audit entry and its registry entry (which
-carries the event and the sync); a linked offering leaving the marketplace marks the link."""
+"""Rules of use cases: every change writes the row and its audit entry; `entry_content` is the registry
+entry a use case makes (written, with its event and its sync, by `hub.flows`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.registry import batch, entries
 from hub.usecase import repository
 from hub.usecase.lifecycle import USE_CASE_LIFECYCLE, assessed
 from hub.usecase.models import LinkPublic, UseCase, UseCaseCreate, UseCasePublic, UseCaseUpdate
@@ -77,7 +76,6 @@ async def create(session: AsyncSession, *, use_case_in: UseCaseCreate, actor: Id
     await repository.replace_links(session, use_case.id, list(use_case.linked_offering_ids))
     record_change(session, aggregate_type=AGGREGATE, aggregate_id=use_case.id, version=1, action="create",
                   actor=actor.subject, at=now, to_state=use_case.phase)
-    await write_entry(session, use_case, at=now, actor=actor.subject)
     return use_case
 
 
@@ -101,7 +99,6 @@ async def update(session: AsyncSession, *, use_case: UseCase, changes_in: UseCas
     record_change(session, aggregate_type=AGGREGATE, aggregate_id=use_case.id, version=use_case.version,
                   action="update", actor=actor.subject, at=now, from_state=use_case.phase,
                   to_state=use_case.phase, changes=changed)
-    await write_entry(session, use_case, at=now, actor=actor.subject)
     return use_case
 
 
@@ -118,21 +115,7 @@ async def apply_transition(session: AsyncSession, *, use_case: UseCase, action: 
     record_change(session, aggregate_type=AGGREGATE, aggregate_id=use_case.id, version=use_case.version,
                   action=action, actor=actor.subject, at=now, from_state=from_phase, to_state=use_case.phase,
                   reason=reason)
-    await write_entry(session, use_case, at=now, actor=actor.subject)
     return use_case
-
-
-async def follow_offering(session: AsyncSession, offering_id: str, *, at: datetime) -> None:
-    """An offering entered or left the marketplace: the entries of the use cases linking it follow."""
-    if batch.cached(session, "links", offering_id) == []:  # the batch read its links: there are none
-        return
-    for use_case in await repository.linking(session, offering_id):
-        await write_entry(session, use_case, at=at)
-
-
-async def write_entry(session: AsyncSession, use_case: UseCase, *, at: datetime, actor: str = "system") -> None:
-    await session.flush()
-    await entries.write(session, await entry_content(session, use_case), at=at, actor=actor)
 
 
 async def entry_content(session: AsyncSession, use_case: UseCase) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Counts over the public registry: by type, category, agency, phase and risk level, and over time."""
+"""Counts over the public registry (by type, category, agency and risk level, and over time) and over the use
+cases (by phase): a read across both domains, so it sits above them."""
 
 from __future__ import annotations
 
