@@ -1,4 +1,4 @@
-"""Rules of offerings. Every change writes the row, its audit entry and its event."""
+"""Rules of offerings. Every change writes the row, its audit entry, its event and what search reads."""
 
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
     index.filter_columns(offering)
     CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
                    from_state=None)
+    await index.reindex(session, offering)
     return offering
 
 
@@ -117,6 +118,7 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     index.filter_columns(offering)
     CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
                    from_state=offering.status, changes=changed)
+    await index.reindex(session, offering)
     return offering
 
 
@@ -140,6 +142,7 @@ async def apply_transition(session: AsyncSession, *, offering: Offering, action:
     offering.updated_at = now
     CHANGES.record(session, offering, EVENTS[action], action=action,
                    actor=actor.subject if actor else SYSTEM, at=now, from_state=from_state, reason=reason)
+    await index.reindex(session, offering)
     return offering
 
 

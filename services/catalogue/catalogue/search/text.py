@@ -39,11 +39,14 @@ STOP_WORDS = frozenset("""
     """.split())
 
 
+def fold(words: str) -> str:
+    """Text without diacritics (Māori reads maori): what is indexed and what is asked are folded alike."""
+    return "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
+
+
 def terms_of(q: str) -> list[str]:
-    """The words of a query, lower case and without diacritics (Māori matches maori), common English
-    words left out."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", q) if not unicodedata.combining(c))
-    return [word for word in WORD.findall(folded.lower()) if word not in STOP_WORDS][:MAX_TERMS]
+    """The words of a query, lower case and folded, common English words left out."""
+    return [word for word in WORD.findall(fold(q).lower()) if word not in STOP_WORDS][:MAX_TERMS]
 
 
 class TextSearch(Protocol):
@@ -90,7 +93,7 @@ def counts_today(issued_on, expires_on) -> ColumnElement[bool]:
 
 TEXT = table("catalogue_offering_text", column("rowid"))
 # SQLite's narrow copy of what search reads, and the offerings' active assurance records, keyed by the
-# full-text index's integer key and kept by triggers on the offerings (see the migrations).
+# full-text index's integer key, written with every change of an offering (catalogue.search.index).
 SQLITE_SEARCH_ROWS = Table(
     "catalogue_offering_search", MetaData(),
     Column("search_key", Integer, primary_key=True), Column("id", String(36)), Column("status", String(20)),
@@ -112,7 +115,7 @@ FIELD_WEIGHTS = {"name": 2, "summary": 1}
 
 
 def tag(prefix: str, value: str) -> str:
-    """A filter value as one index token (the migration's _tag is the same rule, in SQL)."""
+    """A filter value as one FTS5 token (letters and digits only, so the tokenizer keeps it whole)."""
     return prefix + re.sub(r"[.\-_]", "", value.lower()) + "x"
 
 
@@ -184,7 +187,7 @@ class Fts5Search:
                 .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)), ACTIVE_RECORD_COUNTS))
 
 
-# PostgreSQL's narrow copy of what search reads, kept by a trigger on the offerings (see the migrations).
+# PostgreSQL's narrow copy of what search reads, written with every change of an offering (catalogue.search.index).
 SEARCH_ROWS = Table(
     "catalogue_offering_search", MetaData(),
     Column("id", String(36), primary_key=True), Column("status", String(20)), Column("supplier_id", String(36)),
@@ -200,8 +203,8 @@ ENGLISH = literal_column("'english'::regconfig")
 
 
 def fact(kind: str, value: str) -> str:
-    """A filter value as a lexeme of the vector (the migration builds the same in SQL); the parser never
-    makes a lexeme that starts with '~', so no word or word prefix can match one."""
+    """A filter value as a lexeme of the vector; the parser never makes a lexeme that starts with '~', so no
+    word or word prefix can match one."""
     return f"~{kind}~{value}"
 
 
@@ -211,7 +214,7 @@ def _quoted(lexeme: str) -> str:
 
 
 class PostgresSearch:
-    """PostgreSQL full-text search over a narrow table kept by a trigger; its vector holds the words with
+    """PostgreSQL full-text search over a narrow table; its vector holds the words with
     weights A (name), B (summary) and D (description) and the filter values as lexemes of their own,
     so the GIN index intersects words and filters, and needs no second look at the row. Relevance is,
     as on SQLite, the weighted sum of the short fields (name, summary) holding every word."""
