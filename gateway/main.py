@@ -98,6 +98,7 @@ class Gateway:
         except BaseException:
             await self._close_pools()
             raise
+        log.info("metrics and readiness on the operations port, %s", self.ops.url)
         thresholds = gc.get_threshold()
         if self.settings.gc_tuning:
             _tune_gc()

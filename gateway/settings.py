@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from servicekit.settings import DEV_IDENTITY_SECRET, check_secret
 
 GATEWAY_DIR = Path(__file__).resolve().parent
+DEFAULT_OPS_PORT = 8090
 
 
 class GatewaySettings(BaseSettings):
@@ -49,9 +50,10 @@ class GatewaySettings(BaseSettings):
     request_deadline_seconds: float = 30.0
     # Proxies (addresses or CIDRs) whose X-Forwarded-For names the client; none: the peer is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    # /metrics and /readyz live here, not on the public port.
+    # /metrics and /readyz live here, not on the public port. Unset: 8090, but in development any free
+    # port (logged at startup), so that several local gateways and test runs never collide.
     ops_host: str = "127.0.0.1"
-    ops_port: int = 8090
+    ops_port: int | None = None
 
     clients_file: Path = GATEWAY_DIR / "clients.dev.json"
     jwks_url: str | None = None
@@ -66,9 +68,9 @@ class GatewaySettings(BaseSettings):
     # Each token request costs a PBKDF2 check (~0.1 s of CPU), so it gets a much smaller budget per IP.
     token_rate_limit_per_second: float = 2.0
     token_rate_limit_burst: int = 20
-    # And per client id, so guessing one client's secret from many addresses is as slow.
-    token_client_rate_limit_per_second: float = 2.0
-    token_client_rate_limit_burst: int = 20
+    # And per client id, so guessing one client's secret from many addresses is as slow (unset: as per IP).
+    token_client_rate_limit_per_second: float | None = None
+    token_client_rate_limit_burst: int | None = None
     openapi_cache_seconds: float = 30.0
     # Freeze the startup heap and collect the young generation less often; see Gateway.lifespan.
     gc_tuning: bool = True
@@ -104,6 +106,16 @@ class GatewaySettings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
         return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> GatewaySettings:
+        if self.ops_port is None:
+            self.ops_port = 0 if self.is_development else DEFAULT_OPS_PORT
+        if self.token_client_rate_limit_per_second is None:
+            self.token_client_rate_limit_per_second = self.token_rate_limit_per_second
+        if self.token_client_rate_limit_burst is None:
+            self.token_client_rate_limit_burst = self.token_rate_limit_burst
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> GatewaySettings:

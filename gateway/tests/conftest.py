@@ -26,8 +26,7 @@ class Live:
 
 def settings_for(**overrides) -> GatewaySettings:
     """Test settings: the test identity secret, the dev clients file, a generous token budget, no GC tuning."""
-    values = {"identity_secret": IDENTITY_SECRET, "token_rate_limit_burst": 1000, "token_client_rate_limit_burst": 1000,
-              "gc_tuning": False, "ops_port": 0} | overrides
+    values = {"identity_secret": IDENTITY_SECRET, "token_rate_limit_burst": 1000, "gc_tuning": False} | overrides
     return GatewaySettings(**values)
 
 

@@ -196,5 +196,7 @@ async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
 
 
 def test_the_operations_port_is_on_loopback_by_default():
-    settings = GatewaySettings(environment="development")
-    assert settings.ops_host == "127.0.0.1" and settings.ops_port != settings.port
+    production = GatewaySettings(environment="production", identity_secret="x" * 32)
+    assert production.ops_host == "127.0.0.1" and production.ops_port == 8090 != production.port
+    # In development any free port, so that local gateways and test runs do not collide.
+    assert GatewaySettings(environment="development").ops_port == 0
