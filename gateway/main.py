@@ -17,11 +17,12 @@ from gateway.client_address import ClientAddresses
 from gateway.endpoints import Endpoints
 from gateway.metrics import GatewayMetrics
 from gateway.openapi import OpenApiAggregator
-from gateway.ops import UVICORN_OPTIONS, OperationsServer
+from gateway.ops import OperationsServer
 from gateway.pools import UpstreamPools
 from gateway.proxy import Proxy, client_key, rate_limited, request_id_of
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import API_PREFIX, RouteTable
+from gateway.server import UVICORN_OPTIONS
 from gateway.supplier_clients import SupplierClientStore
 from gateway.settings import GatewaySettings
 from gateway.tokens import Authenticator, TokenIssuer, load_or_generate_key

@@ -9,8 +9,7 @@ import socket
 import uvicorn
 from starlette.applications import Starlette
 
-# What a caller may set about its own address must never reach a server of the gateway.
-UVICORN_OPTIONS = {"proxy_headers": False, "server_header": False}
+from gateway.server import UVICORN_OPTIONS
 
 
 class OperationsServer:
@@ -36,7 +35,8 @@ class OperationsServer:
         self._socket = sock
         host, port = sock.getsockname()[:2]
         self.url = f"http://[{host}]:{port}" if family == socket.AF_INET6 else f"http://{host}:{port}"
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off", **UVICORN_OPTIONS)
+        # No log settings: uvicorn would apply them process-wide, over the public server's own.
+        config = uvicorn.Config(self.app, log_config=None, lifespan="off", **UVICORN_OPTIONS)
         server = self._server = uvicorn.Server(config)
         # The public server owns the process's signals; this one stops with the gateway's lifespan.
         server.capture_signals = contextlib.nullcontext

@@ -22,6 +22,7 @@ from gateway.client_address import ClientAddresses
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import Route
+from gateway.server import request_started
 from gateway.tokens import Authenticator, InvalidToken, KeysUnavailable, Principal
 from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
 from servicekit.problems import Problem, problem_response
@@ -109,7 +110,7 @@ class Proxy:
 
     async def _handle(self, scope, receive, send, route, headers, request_id, authorization, length) -> int:
         now = time()
-        body = RequestBody(receive, length, route.body_limit_for(scope["path"]), self.request_deadline)
+        body = RequestBody(scope, receive, length, route.body_limit_for(scope["path"]), self.request_deadline)
         admitted = body.refusal or await self._admit(scope, authorization, now)
         if isinstance(admitted, Problem):
             return await self._problem(scope, send, request_id, admitted)
@@ -258,10 +259,12 @@ class RequestBody:
     __slots__ = ("complete", "deadline", "deadline_seconds", "gone", "length", "limit", "receive", "received",
                  "refusal")
 
-    def __init__(self, receive, length: int, limit: int, deadline_seconds: float):
+    def __init__(self, scope, receive, length: int, limit: int, deadline_seconds: float):
         self.receive, self.length, self.limit = receive, length, limit
         self.deadline_seconds = deadline_seconds
-        self.deadline = asyncio.get_running_loop().time() + deadline_seconds
+        # From the request's first byte when the server noted it (gateway.server), else from now.
+        started = request_started(scope)
+        self.deadline = (asyncio.get_running_loop().time() if started is None else started) + deadline_seconds
         self.received = 0
         self.complete = length == 0
         self.gone = False

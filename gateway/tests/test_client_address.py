@@ -6,7 +6,7 @@ import httpx
 
 from gateway.client_address import ClientAddresses
 from gateway.main import create_app
-from gateway.ops import UVICORN_OPTIONS
+from gateway.server import UVICORN_OPTIONS
 from gateway.tests.conftest import asgi_gateway, basic, settings_for
 from gateway.tests.support import serve
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from deploy.local.run import make_plan
@@ -17,13 +19,15 @@ def gateway_container() -> dict:
     return container
 
 
-def test_every_gateway_command_turns_uvicorns_proxy_headers_off():
+def test_every_gateway_command_runs_uvicorn_as_the_gateway_needs():
     compose = yaml.safe_load((DEPLOY / "compose" / "compose.yaml").read_text())["services"]["gateway"]
-    dockerfile_cmd = next(line for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.startswith("CMD"))
+    # Continuation lines joined, the exec-form CMD is a JSON list.
+    dockerfile = (DEPLOY / "Dockerfile").read_text().replace("\\\n", "").splitlines()
+    dockerfile_cmd = json.loads(next(line for line in dockerfile if line.startswith("CMD "))[4:])
     local = make_plan({"ENVIRONMENT": "development"}).gateway.command
-    for command in (gateway_container()["command"], compose["command"], local):
+    for command in (gateway_container()["command"], compose["command"], local, dockerfile_cmd):
         assert "--no-proxy-headers" in command, command
-    assert "--no-proxy-headers" in dockerfile_cmd
+        assert command[command.index("--http") + 1] == "gateway.server:GatewayHttpProtocol", command
 
 
 def test_trusted_proxies_are_set_explicitly_and_readiness_is_probed_on_the_operations_port():

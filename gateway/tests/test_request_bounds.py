@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from gateway.main import create_app
-from gateway.ops import UVICORN_OPTIONS
+from gateway.server import UVICORN_OPTIONS
 from gateway.tests.conftest import settings_for
 from gateway.tests.support import RecordingService, chunk, fake_service, raw_exchange, serve
 from servicekit.testing import eventually
@@ -88,6 +88,16 @@ async def test_a_body_sent_too_slowly_is_408(framing):
         answer = await raw_exchange(url, f"POST /api/v1/suppliers HTTP/1.1\nHost: gw\n{head}", first)
     problem = assert_problem(*answer, 408)
     assert "1 s" in problem["detail"]
+    assert service.completed == []
+
+
+async def test_headers_sent_too_slowly_are_408():
+    service = RecordingService()
+    async with gateway_before(service, request_deadline_seconds=1.0) as url:
+        # The request line and one header, and never the blank line that ends the headers.
+        answer = await raw_exchange(url, "GET /api/v1/suppliers HTTP/1.1\nHost: gw\nX-Slow: 1")
+    problem = assert_problem(*answer, 408)
+    assert "headers" in problem["detail"]
     assert service.completed == []
 
 
