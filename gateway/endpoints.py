@@ -1,4 +1,4 @@
-"""The gateway's own endpoints: token issuer, JWKS, merged OpenAPI, docs, health and metrics."""
+"""The gateway's own endpoints: token issuer, JWKS, merged OpenAPI, docs, health; metrics and readiness."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.proxy import client_key, rate_limited
 from gateway.routes import API_PREFIX
 from servicekit.problems import Problem
 
@@ -49,21 +50,25 @@ class Endpoints:
             Route(f"{API_PREFIX}auth/jwks.json", self.jwks, methods=["GET"]),
             Route(f"{API_PREFIX}openapi.json", self.openapi, methods=["GET"]),
             Route(f"{API_PREFIX}docs", self.docs, methods=["GET"]),
+            # Liveness stays public: it says nothing but "ok", and probes and `make run` look for it here.
+            Route("/healthz", self.healthz, methods=["GET"]),
+            Route(API_PREFIX + "{rest:path}", self.unknown_resource,
+                  methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        ]
+
+    def ops_routes(self) -> list[Route]:
+        """The operations port's routes: what the public must not see (upstream states, traffic)."""
+        return [
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/readyz", self.readyz, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
-            Route(API_PREFIX + "{rest:path}", self.unknown_resource,
-                  methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
 
     async def token(self, request: Request) -> Response:
         """OAuth 2.0 client credentials grant (RFC 6749 §4.4)."""
         if self.gw.issuer is None:
             raise Problem(404, "this gateway does not issue tokens; ask the identity provider", kind="not-found")
-        wait = self.gw.token_limiter.take("ip:" + (request.client.host if request.client else "unknown"))
-        if wait:
-            raise Problem(429, f"too many token requests; retry in {wait} s", kind="rate-limited",
-                          headers={"retry-after": str(wait)})
+        _limit(self.gw.token_limiter, client_key(request.scope, self.gw.addresses))
         form = await _read_form(request)
         grant_type = form.get("grant_type")
         if not grant_type:
@@ -71,6 +76,8 @@ class Endpoints:
         if grant_type != "client_credentials":
             raise oauth_problem(400, "unsupported_grant_type", "only the client_credentials grant is supported")
         client_id, secret = _client_credentials(request, form)
+        # Per client id too: many addresses guessing one client's secret share one budget.
+        _limit(self.gw.token_client_limiter, "client:" + client_id)
         client = await self.gw.clients.authenticate(client_id, secret)
         if client is None:
             raise _invalid_client("unknown client or wrong secret")
@@ -112,6 +119,12 @@ class Endpoints:
     async def unknown_resource(self, request: Request) -> Response:
         resource = request.path_params["rest"].split("/", 1)[0]
         raise Problem(404, f"no service handles {API_PREFIX}{resource}", kind="not-found")
+
+
+def _limit(limiter, key: str) -> None:
+    wait = limiter.take(key)
+    if wait:
+        raise rate_limited(wait, "token requests")
 
 
 async def _read_form(request: Request) -> dict[str, str]:

@@ -13,12 +13,16 @@ from opentelemetry.trace import SpanKind, TracerProvider
 from starlette.applications import Starlette
 
 from gateway.auth import ChainClientStore, ClientStore, FileClientStore
+from gateway.client_address import ClientAddresses
 from gateway.endpoints import Endpoints
 from gateway.metrics import GatewayMetrics
 from gateway.openapi import OpenApiAggregator
-from gateway.proxy import Proxy, client_key, request_id_of
+from gateway.ops import OperationsServer
+from gateway.pools import UpstreamPools
+from gateway.proxy import Proxy, client_key, rate_limited, request_id_of
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import API_PREFIX, RouteTable
+from gateway.server import UVICORN_OPTIONS
 from gateway.supplier_clients import SupplierClientStore
 from gateway.settings import GatewaySettings
 from gateway.tokens import Authenticator, TokenIssuer, load_or_generate_key
@@ -30,7 +34,7 @@ _REQUEST_ID_NAME = REQUEST_ID_HEADER.encode()
 GC_YOUNG_THRESHOLD = 10_000
 # Internal endpoints get their own metrics label; anything else unmatched shares one.
 _INTERNAL_LABELS = {f"{API_PREFIX}auth/token", f"{API_PREFIX}auth/jwks.json", f"{API_PREFIX}openapi.json",
-                    f"{API_PREFIX}docs", "/healthz", "/readyz", "/metrics"}
+                    f"{API_PREFIX}docs", "/healthz"}
 
 
 class Gateway:
@@ -40,6 +44,8 @@ class Gateway:
                  client_store: ClientStore | None = None):
         self.settings = settings
         self.routes = RouteTable(settings)
+        self.addresses = ClientAddresses(settings.trusted_proxies)
+        self.pools = UpstreamPools(settings, list(self.routes.upstreams))
         self.metrics = GatewayMetrics()
         self.tracer = trace.get_tracer("gateway", tracer_provider=tracer_provider)
         self.issuer = None if settings.jwks_url else TokenIssuer(
@@ -58,15 +64,21 @@ class Gateway:
             leeway=settings.jwt_leeway_seconds, issuer_key=self.issuer, jwks_url=settings.jwks_url)
         self.limiter = TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
         self.token_limiter = TokenBucketLimiter(settings.token_rate_limit_per_second, settings.token_rate_limit_burst)
+        self.token_client_limiter = TokenBucketLimiter(settings.token_client_rate_limit_per_second,
+                                                       settings.token_client_rate_limit_burst)
         self.proxy = Proxy(authenticator=self.authenticator, limiter=self.limiter, metrics=self.metrics,
                            tracer=self.tracer, identity_secret=settings.identity_secret,
-                           max_buffered_body=settings.max_buffered_body_bytes,
+                           max_buffered_body=settings.max_buffered_body_bytes, addresses=self.addresses,
+                           request_deadline=settings.request_deadline_seconds,
                            always_trace=tracer_provider is not None)
         self.openapi = OpenApiAggregator(self.routes.upstreams, issues_tokens=self.issuer is not None,
                                          cache_seconds=settings.openapi_cache_seconds)
-        self.session: aiohttp.ClientSession | None = None
-        self.app = Starlette(routes=Endpoints(self).routes(), lifespan=self.lifespan)
+        endpoints = Endpoints(self)
+        self.app = Starlette(routes=endpoints.routes(), lifespan=self.lifespan)
         install_problem_handlers(self.app)
+        ops_app = Starlette(routes=endpoints.ops_routes())
+        install_problem_handlers(ops_app)
+        self.ops = OperationsServer(ops_app, settings.ops_host, settings.ops_port)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
@@ -79,14 +91,15 @@ class Gateway:
 
     @asynccontextmanager
     async def lifespan(self, app=None):
-        """Open the shared upstream session for the life of the server."""
-        connector = aiohttp.TCPConnector(limit=self.settings.upstream_connection_limit,
-                                         keepalive_timeout=self.settings.upstream_keepalive_seconds)
-        # No cookie jar: one caller's cookies must never be replayed for another.
-        self.session = aiohttp.ClientSession(
-            connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"), timeout=aiohttp.ClientTimeout(total=None))
-        self.proxy.session = self.session
+        """Open the upstream sessions and the operations port for the life of the server."""
+        self.pools.open()
+        self.proxy.sessions = self.pools.sessions
+        try:
+            await self.ops.start()
+        except BaseException:
+            await self._close_pools()
+            raise
+        log.info("metrics and readiness on the operations port, %s", self.ops.url)
         thresholds = gc.get_threshold()
         if self.settings.gc_tuning:
             _tune_gc()
@@ -96,14 +109,19 @@ class Gateway:
             if self.settings.gc_tuning:
                 gc.set_threshold(*thresholds)
                 gc.unfreeze()
-            self.proxy.session = None
-            session, self.session = self.session, None
-            await session.close()
+            await self.ops.stop()
+            await self._close_pools()
+
+    async def _close_pools(self) -> None:
+        self.proxy.sessions = {}
+        await self.pools.close()
 
     def require_session(self) -> aiohttp.ClientSession:
-        if self.session is None:
+        """The session for the gateway's own upstream calls, apart from the forwarded traffic."""
+        session = self.pools.control()
+        if session is None:
             raise Problem(503, "the gateway is starting or stopping", kind="not-ready")
-        return self.session
+        return session
 
     async def _internal(self, scope, receive, send) -> None:
         """Run a non-proxied request with a request id, a span, metrics and (under /api/v1) a rate limit."""
@@ -124,11 +142,9 @@ class Gateway:
         label = path if path in _INTERNAL_LABELS else "unmatched"
         with self.tracer.start_as_current_span(f"{scope['method']} {label}", context=context, kind=SpanKind.SERVER):
             try:
-                wait = self.limiter.take(client_key(scope)) if path.startswith(API_PREFIX) else 0
+                wait = self.limiter.take(client_key(scope, self.addresses)) if path.startswith(API_PREFIX) else 0
                 if wait:
-                    problem = Problem(429, f"too many requests; retry in {wait} s", kind="rate-limited",
-                                      headers={"retry-after": str(wait)})
-                    await problem_response(problem, path)(scope, receive, send_with_id)
+                    await problem_response(rate_limited(wait), path)(scope, receive, send_with_id)
                 else:
                     await self.app(scope, receive, send_with_id)
             finally:
@@ -176,4 +192,4 @@ app = create_app()
 if __name__ == "__main__":
     import uvicorn
 
-    uvicorn.run(app, host=app.settings.host, port=app.settings.port)
+    uvicorn.run(app, host=app.settings.host, port=app.settings.port, **UVICORN_OPTIONS)

@@ -1,4 +1,4 @@
-"""Forwarding `/api/v1/<resource>` to the owning service: raw ASGI in, one shared aiohttp session out.
+"""Forwarding `/api/v1/<resource>` to the owning service: raw ASGI in, one aiohttp session per service out.
 
 This is the hot path. It avoids framework request objects and dependency injection, verifies a
 token once and then reuses the result, and sends small upstream bodies in one ASGI message.
@@ -18,9 +18,11 @@ import aiohttp
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
 
+from gateway.client_address import ClientAddresses
 from gateway.metrics import GatewayMetrics
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import Route
+from gateway.server import request_started
 from gateway.tokens import Authenticator, InvalidToken, KeysUnavailable, Principal
 from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
 from servicekit.problems import Problem, problem_response
@@ -61,7 +63,8 @@ class Proxy:
     """ASGI handler for one matched Route."""
 
     def __init__(self, *, authenticator: Authenticator, limiter: TokenBucketLimiter, metrics: GatewayMetrics,
-                 tracer: trace.Tracer, identity_secret: str, max_buffered_body: int, always_trace: bool = False):
+                 tracer: trace.Tracer, identity_secret: str, max_buffered_body: int, addresses: ClientAddresses,
+                 request_deadline: float, always_trace: bool = False):
         self.authenticator = authenticator
         self.limiter = limiter
         self.metrics = metrics
@@ -69,11 +72,14 @@ class Proxy:
         self.tracing = _TracingCheck(always_trace)
         self.identity_secret = identity_secret
         self.max_buffered_body = max_buffered_body
-        self.session: aiohttp.ClientSession | None = None
+        self.addresses = addresses
+        self.request_deadline = request_deadline
+        # Service name -> its session, filled for the life of the server.
+        self.sessions: dict[str, aiohttp.ClientSession] = {}
 
     async def __call__(self, scope, receive, send, route: Route) -> None:
         started = perf_counter()
-        headers, request_id, authorization, carrier, length = _split_headers(scope)
+        headers, request_id, authorization, carrier, length = _split_headers(scope, self.addresses)
         request_id = request_id_of(request_id)
         status = 500
         try:
@@ -104,15 +110,18 @@ class Proxy:
 
     async def _handle(self, scope, receive, send, route, headers, request_id, authorization, length) -> int:
         now = time()
-        admitted = await self._admit(scope, authorization, now)
+        body = RequestBody(scope, receive, length, route.body_limit_for(scope["path"]), self.request_deadline)
+        admitted = body.refusal or await self._admit(scope, authorization, now)
         if isinstance(admitted, Problem):
             return await self._problem(scope, send, request_id, admitted)
         headers.append((IDENTITY_HEADER, admitted.identity_header(self.identity_secret, now)))
         headers.append((REQUEST_ID_HEADER, request_id.decode("latin-1")))
         try:
-            outcome = await self._exchange(scope, receive, route, headers, length)
+            outcome = await self._exchange(scope, route, headers, body)
         except _ClientGone:
             return 499
+        except _Refused as refused:
+            outcome = refused.problem
         except Exception:
             log.exception("proxy failure on %s %s", scope["method"], scope["path"])
             outcome = Problem(500, "the gateway failed to handle this request; it has been logged",
@@ -128,16 +137,20 @@ class Proxy:
         try:
             principal = self._principal(authorization, now) or await self.authenticator.authenticate(authorization)
         except InvalidToken as exc:
-            return Problem(401, f"the bearer token is not valid: {exc}", kind="invalid-token",
-                           headers={"www-authenticate": 'Bearer error="invalid_token"'})
+            # Bad tokens spend the caller's address budget, so guessing them is as slow as anything else.
+            return self._rate_limited(client_key(scope, self.addresses)) or Problem(
+                401, f"the bearer token is not valid: {exc}", kind="invalid-token",
+                headers={"www-authenticate": 'Bearer error="invalid_token"'})
         except KeysUnavailable:
             return Problem(503, "the identity provider cannot be reached to check the token",
                            kind="identity-provider-unavailable")
-        wait = self.limiter.take(principal.rate_key or client_key(scope))
+        return self._rate_limited(principal.rate_key or client_key(scope, self.addresses)) or principal
+
+    def _rate_limited(self, key: str) -> Problem | None:
+        wait = self.limiter.take(key)
         if wait:
-            return Problem(429, f"too many requests; retry in {wait} s", kind="rate-limited",
-                           headers={"retry-after": str(wait)})
-        return principal
+            return rate_limited(wait)
+        return None
 
     def _principal(self, authorization: bytes | None, now: float) -> Principal | None:
         if authorization is None:
@@ -158,24 +171,30 @@ class Proxy:
             response.release()
         return response.status
 
-    async def _exchange(self, scope, receive, route: Route, headers, length: int):
+    async def _exchange(self, scope, route: Route, headers, body: RequestBody):
         """Send the request upstream: (response, small body or None, request body read?) or a Problem."""
-        if self.session is None:
+        session = self.sessions.get(route.service)
+        if session is None:
             return Problem(503, "the gateway is starting or stopping", kind="not-ready")
         deadline, client_timeout = route.timeouts_for(scope["path"])
-        data, body_complete = await self._request_body(receive, length)
+        data = await body.read() if 0 <= body.length <= self.max_buffered_body else body.stream()
         url = route.url(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
         response = None
         try:
             # The route's connect and sock_read timeouts bound the wait; no extra timer on the hot path.
-            response = await self.session.request(scope["method"], url, headers=headers, data=data,
-                                                  allow_redirects=False, timeout=client_timeout)
+            response = await session.request(scope["method"], url, headers=headers, data=data,
+                                             allow_redirects=False, timeout=client_timeout)
             small = response.content_length is not None and response.content_length <= self.max_buffered_body
-            return response, (await response.read() if small else None), body_complete
+            outcome = response, (await response.read() if small else None), body.complete
         except (TimeoutError, aiohttp.ClientError) as exc:
             if response is not None:
                 response.close()
-            return self._upstream_problem(scope, route, exc, deadline)
+            # A failure while the client's body was still coming in is the client's, not the service's.
+            return body.failure(exc) or self._upstream_problem(scope, route, exc, deadline)
+        if body.refusal is not None:
+            response.close()
+            return body.refusal
+        return outcome
 
     def _upstream_problem(self, scope, route: Route, exc: Exception, deadline: float) -> Problem:
         if isinstance(exc, TimeoutError):
@@ -190,22 +209,6 @@ class Proxy:
                     str(exc) or type(exc).__name__)
         return Problem(status, f"the {route.service} service {detail}", kind=f"upstream-{kind}",
                        service=route.service)
-
-    async def _request_body(self, receive, length: int) -> tuple[bytes | AsyncIterator[bytes] | None, bool]:
-        """The body to send upstream, buffered when small, and whether it has been read in full."""
-        if length == 0:
-            return None, True
-        if 0 < length <= self.max_buffered_body:
-            chunks = []
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    raise _ClientGone()
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            return b"".join(chunks), True
-        return _stream_request_body(receive), False
 
     async def _stream(self, receive, send, response: aiohttp.ClientResponse, route: Route, body_complete: bool):
         # Watch for the client leaving, so a large export stops being read from the service.
@@ -238,6 +241,95 @@ class _ClientGone(Exception):
     """The client disconnected before its request body arrived."""
 
 
+class _Refused(Exception):
+    """The request body broke the size limit or the deadline; `problem` says which."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.detail)
+        self.problem = problem
+
+
+class RequestBody:
+    """The client's request body, read under the route's size limit and the whole-request deadline.
+
+    A declared Content-Length over the limit is refused before anything is read; a chunked body is
+    counted as it arrives and cut off once it passes the limit, so the rest is never forwarded.
+    """
+
+    __slots__ = ("complete", "deadline", "deadline_seconds", "gone", "length", "limit", "receive", "received",
+                 "refusal")
+
+    def __init__(self, scope, receive, length: int, limit: int, deadline_seconds: float):
+        self.receive, self.length, self.limit = receive, length, limit
+        self.deadline_seconds = deadline_seconds
+        # From the request's first byte when the server noted it (gateway.server), else from now.
+        started = request_started(scope)
+        self.deadline = (asyncio.get_running_loop().time() if started is None else started) + deadline_seconds
+        self.received = 0
+        self.complete = length == 0
+        self.gone = False
+        self.refusal: Problem | None = _too_large(limit) if length > limit else None
+
+    async def read(self) -> bytes | None:
+        """The whole (small) body, or None when there is none."""
+        if self.complete:
+            return None
+        chunks = []
+        while not self.complete:
+            chunks.append(await self._next())
+        return b"".join(chunks)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, for aiohttp to forward as it arrives."""
+        while not self.complete:
+            chunk = await self._next()
+            if chunk:
+                yield chunk
+
+    def failure(self, exc: Exception) -> Problem | None:
+        """Why the exchange failed, when it was the client's doing: too large, too slow or gone."""
+        if self.gone:
+            raise _ClientGone()
+        if self.refusal is None and not self.complete and isinstance(exc, aiohttp.SocketTimeoutError):
+            # The service is still waiting for the rest of the body; its silence is not its fault.
+            self.refusal = _too_slow(self.deadline_seconds)
+        return self.refusal
+
+    async def _next(self) -> bytes:
+        try:
+            async with asyncio.timeout_at(self.deadline):
+                message = await self.receive()
+        except TimeoutError:
+            self.refusal = _too_slow(self.deadline_seconds)
+            raise _Refused(self.refusal) from None
+        if message["type"] == "http.disconnect":
+            self.gone = True
+            raise _ClientGone()
+        chunk = message.get("body", b"")
+        self.received += len(chunk)
+        if self.received > self.limit:
+            self.refusal = _too_large(self.limit)
+            raise _Refused(self.refusal)
+        self.complete = not message.get("more_body", False)
+        return chunk
+
+
+def _too_large(limit: int) -> Problem:
+    # The unread rest of the body makes the connection unusable for another request.
+    return Problem(413, f"the request body is larger than this route's limit of {limit} bytes",
+                   kind="request-too-large", title="Content Too Large", limit=limit, headers={"connection": "close"})
+
+
+def _too_slow(seconds: float) -> Problem:
+    return Problem(408, f"the request did not arrive in full within {seconds:g} s", kind="request-timeout",
+                   headers={"connection": "close"})
+
+
+def rate_limited(wait: int, what: str = "requests") -> Problem:
+    return Problem(429, f"too many {what}; retry in {wait} s", kind="rate-limited",
+                   headers={"retry-after": str(wait)})
+
+
 class _HeaderListSetter(dict):
     """A carrier for propagate.inject that appends to the outgoing header list."""
 
@@ -249,10 +341,11 @@ class _HeaderListSetter(dict):
         self._headers.append((key, value))
 
 
-def _split_headers(scope) -> tuple[list[tuple[str, str]], bytes | None, bytes | None, dict | None, int]:
+def _split_headers(scope, addresses: ClientAddresses
+                   ) -> tuple[list[tuple[str, str]], bytes | None, bytes | None, dict | None, int]:
     """Headers to forward (with X-Forwarded-*), plus the request id, Authorization, trace context, body length."""
     forwarded: list[tuple[str, str]] = []
-    request_id = authorization = carrier = previous_for = host = connection_tokens = None
+    request_id = authorization = carrier = host = connection_tokens = None
     length = 0
     for name, value in scope["headers"]:
         if name not in _REQUEST_SPECIAL:
@@ -271,15 +364,13 @@ def _split_headers(scope) -> tuple[list[tuple[str, str]], bytes | None, bytes | 
             carrier[name.decode()] = value.decode("latin-1")
         elif name == b"host":
             host = value.decode("latin-1")
-        elif name == b"x-forwarded-for":
-            previous_for = value.decode("latin-1")
         elif name == b"connection":
             connection_tokens = {token.strip().lower() for token in value.decode("latin-1").split(",")}
     if connection_tokens:
         forwarded = [(name, value) for name, value in forwarded if name not in connection_tokens]
-    client = scope.get("client")
-    if client:
-        forwarded.append(("x-forwarded-for", f"{previous_for}, {client[0]}" if previous_for else client[0]))
+    chain = addresses.forwarded_chain(scope)
+    if chain:
+        forwarded.append(("x-forwarded-for", ", ".join(chain)))
     forwarded.append(("x-forwarded-proto", scope.get("scheme", "http")))
     if host:
         forwarded.append(("x-forwarded-host", host))
@@ -301,10 +392,9 @@ def _response_headers(raw_headers, request_id: bytes) -> list[tuple[bytes, bytes
     return out
 
 
-def client_key(scope) -> str:
+def client_key(scope, addresses: ClientAddresses) -> str:
     """Rate-limit key of an anonymous caller: its address."""
-    client = scope.get("client")
-    return "ip:" + (client[0] if client else "unknown")
+    return "ip:" + addresses.of(scope)
 
 
 class _TracingCheck:
@@ -332,18 +422,6 @@ def _annotate(span: trace.Span, scope, route: Route, status: int, request_id: by
                          "marketplace.service": route.service, "marketplace.request_id": request_id.decode()})
     if status >= 500:
         span.set_status(StatusCode.ERROR)
-
-
-async def _stream_request_body(receive) -> AsyncIterator[bytes]:
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _ClientGone()
-        body = message.get("body", b"")
-        if body:
-            yield body
-        more = message.get("more_body", False)
 
 
 async def _wait_disconnect(receive) -> None:

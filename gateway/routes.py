@@ -1,4 +1,4 @@
-"""Which service owns which `/api/v1/<resource>`, and how long the gateway waits for it."""
+"""Which service owns which `/api/v1/<resource>`, how long the gateway waits for it and how much it takes."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ ROUTE_TIMEOUTS: dict[str, float] = {
     "/api/v1/registry/rebuild": 300.0,
 }
 
+# path glob -> bytes; routes not listed take request bodies up to settings.max_request_body_bytes.
+ROUTE_BODY_LIMITS: dict[str, int] = {}
+
 
 @dataclass(frozen=True)
 class Route:
@@ -46,6 +49,8 @@ class Route:
     timeout: float
     client_timeout: aiohttp.ClientTimeout
     overrides: tuple[tuple[re.Pattern[str], float, aiohttp.ClientTimeout], ...] = ()
+    body_limit: int = 1024 * 1024
+    body_limits: tuple[tuple[re.Pattern[str], int], ...] = ()
 
     def timeouts_for(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
         """The header deadline and aiohttp timeouts for this request path."""
@@ -53,6 +58,13 @@ class Route:
             if pattern.match(path):
                 return seconds, client_timeout
         return self.timeout, self.client_timeout
+
+    def body_limit_for(self, path: str) -> int:
+        """The largest request body this path accepts, in bytes."""
+        for pattern, limit in self.body_limits:
+            if pattern.match(path):
+                return limit
+        return self.body_limit
 
     def url(self, raw_path: bytes, query_string: bytes) -> URL:
         """The upstream URL, path and query passed through byte for byte."""
@@ -68,20 +80,26 @@ def _client_timeout(seconds: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
 
 
+def _globs_of(resource: str, globs: dict[str, float]) -> list[tuple[re.Pattern[str], float]]:
+    """The globs under this resource as patterns, the most specific (longest) first."""
+    mine = [(g, value) for g, value in globs.items() if g.startswith(f"{API_PREFIX}{resource}")]
+    return [(re.compile(fnmatch.translate(g)), value) for g, value in sorted(mine, key=lambda item: -len(item[0]))]
+
+
 class RouteTable:
     """Matches a request path to its Route in one dict lookup."""
 
     def __init__(self, settings: GatewaySettings):
         upstreams = {name: url.rstrip("/") for name, url in settings.upstreams().items()}
-        globs = ROUTE_TIMEOUTS | settings.route_timeouts
+        timeouts = ROUTE_TIMEOUTS | settings.route_timeouts
+        body_limits = ROUTE_BODY_LIMITS | settings.route_body_limits
         default = settings.upstream_timeout_seconds
         self.routes: dict[str, Route] = {}
         for resource, service in ROUTES.items():
-            mine = [(g, s) for g, s in globs.items() if g.startswith(f"{API_PREFIX}{resource}")]
-            overrides = tuple((re.compile(fnmatch.translate(g)), s, _client_timeout(s))
-                              for g, s in sorted(mine, key=lambda item: -len(item[0])))
+            overrides = tuple((pattern, s, _client_timeout(s)) for pattern, s in _globs_of(resource, timeouts))
             self.routes[resource] = Route(resource, service, upstreams[service], default,
-                                          _client_timeout(default), overrides)
+                                          _client_timeout(default), overrides, settings.max_request_body_bytes,
+                                          tuple(_globs_of(resource, body_limits)))
         self.upstreams = upstreams
 
     def match(self, path: str) -> Route | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from servicekit.settings import DEV_IDENTITY_SECRET, check_secret
 
 GATEWAY_DIR = Path(__file__).resolve().parent
+DEFAULT_OPS_PORT = 8090
 
 
 class GatewaySettings(BaseSettings):
@@ -33,10 +37,23 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)
-    upstream_connection_limit: int = 1000
+    # Each service has a pool of its own, so one slow service cannot take every connection.
+    upstream_connection_limit: int = 200
     # Below uvicorn's 5 s keep-alive, so the gateway drops an idle connection before the service does.
     upstream_keepalive_seconds: float = 4.0
     max_buffered_body_bytes: int = 65536
+    # Larger request bodies are refused with 413 before they reach a service.
+    max_request_body_bytes: int = 1024 * 1024
+    # Per-route body limits, path glob -> bytes, added to routes.ROUTE_BODY_LIMITS.
+    route_body_limits: dict[str, int] = Field(default_factory=dict)
+    # A request must have arrived whole (its body included) this long after it began, else 408.
+    request_deadline_seconds: float = 30.0
+    # Proxies (addresses or CIDRs) whose X-Forwarded-For names the client; none: the peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # /metrics and /readyz live here, not on the public port. Unset: 8090, but in development any free
+    # port (logged at startup), so that several local gateways and test runs never collide.
+    ops_host: str = "127.0.0.1"
+    ops_port: int | None = None
 
     clients_file: Path = GATEWAY_DIR / "clients.dev.json"
     jwks_url: str | None = None
@@ -51,6 +68,9 @@ class GatewaySettings(BaseSettings):
     # Each token request costs a PBKDF2 check (~0.1 s of CPU), so it gets a much smaller budget per IP.
     token_rate_limit_per_second: float = 2.0
     token_rate_limit_burst: int = 20
+    # And per client id, so guessing one client's secret from many addresses is as slow (unset: as per IP).
+    token_client_rate_limit_per_second: float | None = None
+    token_client_rate_limit_burst: int | None = None
     openapi_cache_seconds: float = 30.0
     # Freeze the startup heap and collect the young generation less often; see Gateway.lifespan.
     gc_tuning: bool = True
@@ -65,6 +85,37 @@ class GatewaySettings(BaseSettings):
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
         }
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value):
+        # `10.0.0.0/8, 192.168.1.10` as well as a JSON list.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> GatewaySettings:
+        if self.ops_port is None:
+            self.ops_port = 0 if self.is_development else DEFAULT_OPS_PORT
+        if self.token_client_rate_limit_per_second is None:
+            self.token_client_rate_limit_per_second = self.token_rate_limit_per_second
+        if self.token_client_rate_limit_burst is None:
+            self.token_client_rate_limit_burst = self.token_rate_limit_burst
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> GatewaySettings:

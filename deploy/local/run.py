@@ -138,8 +138,12 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
         gateway_env.setdefault(f"GATEWAY_{name.upper()}_URL", child.url)
 
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
+    # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
+    # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
+    # gateway's protocol, with a deadline on the request headers.
     gateway = Child("gateway", [*uvicorn, "gateway.main:app", "--host", gateway_settings.host,
-                                "--port", str(gateway_settings.port)],
+                                "--port", str(gateway_settings.port), "--no-proxy-headers",
+                                "--http", "gateway.server:GatewayHttpProtocol"],
                     gateway_env, gateway_settings.host, gateway_settings.port, "/healthz", log_dir / "gateway.log")
     return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout)
 

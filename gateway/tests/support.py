@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
+from servicekit.testing import PATIENCE_SECONDS
 
 IDENTITY_SECRET = "test-identity-secret-that-is-long-enough"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -156,3 +157,54 @@ class FakeIdentityProvider:
         body = {"sub": subject, "roles": roles, "iss": self.issuer, "aud": self.audience, "iat": now,
                 "exp": now + ttl} | claims
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+
+class RecordingService:
+    """A service that counts the requests it saw whole, and can hold requests until released."""
+
+    def __init__(self) -> None:
+        self.completed: list[int] = []  # body lengths of requests whose body arrived in full
+        self.held = 0
+        self.release = asyncio.Event()
+
+    @property
+    def app(self) -> Starlette:
+        async def record(request: Request) -> Response:
+            body = await request.body()
+            self.completed.append(len(body))
+            return JSONResponse({"body_length": len(body)})
+
+        async def hold(request: Request) -> Response:
+            self.held += 1
+            await self.release.wait()
+            return JSONResponse({"held": True})
+
+        return Starlette(routes=[Route("/api/v1/{resource}/held", hold), Route("/healthz", lambda r: JSONResponse({})),
+                                 Route("/{path:path}", record, methods=ALL_METHODS)])
+
+
+async def raw_exchange(url: str, head: str, *parts: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send a hand-written request (head, then body parts), stall, and read the answer to EOF.
+
+    For what an HTTP client library will not send: a Content-Length it never delivers, a body that
+    stops halfway. The answer is read while the request is still unfinished.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head.replace("\n", "\r\n").encode() + b"\r\n")
+        for part in parts:
+            writer.write(part)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), PATIENCE_SECONDS)
+    finally:
+        writer.close()
+    top, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = top.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of a chunked transfer-encoded body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)

@@ -9,6 +9,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from gateway.settings import GatewaySettings
 from gateway.tests.conftest import ROUTE_TIMEOUT
 from gateway.tests.support import EXPORT_ROWS
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
@@ -172,15 +173,30 @@ async def test_unknown_roles_are_dropped(live):
     assert echo["identity"] == {"sub": "ops", "roles": ["assessor"]}
 
 
-async def test_metrics_health_and_readiness(live):
+async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
     await live.client.get("/api/v1/suppliers")
-    metrics = await live.client.get("/metrics")
+    ops = live.gateway.ops.url
+    assert ops.startswith("http://127.0.0.1:") and ops != live.url
+    async with httpx.AsyncClient(base_url=ops, timeout=10) as operations:
+        metrics = await operations.get("/metrics")
+        ready = await operations.get("/readyz")
+        alive = await operations.get("/healthz")
     assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
     assert 'gateway_requests_total{route="suppliers",status="200"}' in metrics.text
     assert "gateway_request_duration_seconds_bucket" in metrics.text
     assert 'gateway_upstream_errors_total{kind="timeout",service="suppliers"}' in metrics.text
-    assert (await live.client.get("/healthz")).json() == {"status": "ok"}
-    ready = await live.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["upstreams"] == {"suppliers": "up", "catalogue": "up", "accreditation": "down",
                                          "training": "down", "hub": "up"}
+    assert alive.json() == {"status": "ok"}
+    # The public port keeps only the liveness answer.
+    assert (await live.client.get("/healthz")).json() == {"status": "ok"}
+    assert_problem(await live.client.get("/metrics"), 404)
+    assert_problem(await live.client.get("/readyz"), 404)
+
+
+def test_the_operations_port_is_on_loopback_by_default():
+    production = GatewaySettings(environment="production", identity_secret="x" * 32)
+    assert production.ops_host == "127.0.0.1" and production.ops_port == 8090 != production.port
+    # In development any free port, so that local gateways and test runs do not collide.
+    assert GatewaySettings(environment="development").ops_port == 0
