@@ -82,8 +82,10 @@ def start_gateway(upstream_port: int, port: int) -> subprocess.Popen:
     # Limiter still runs on every request, it just never says no.
     env |= {"GATEWAY_IDENTITY_SECRET": SECRET, "GATEWAY_ENVIRONMENT": "development",
             "GATEWAY_RATE_LIMIT_PER_SECOND": "1e9", "GATEWAY_RATE_LIMIT_BURST": "1000000000"}
+    # Started as every deployment starts it: no proxy headers believed, the deadline on slow headers on.
     command = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", str(port),
-               "--no-access-log", "--log-level", "warning"]
+               "--no-access-log", "--log-level", "warning", "--no-proxy-headers",
+               "--http", "gateway.server:GatewayHttpProtocol"]
     return subprocess.Popen(command, env=env, cwd=REPO)
 
 
