@@ -63,7 +63,7 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.clock = clock or Clock()
-    app.state.database = Database(settings.database_url)
+    app.state.database = Database(settings.database_url, busy_timeout=settings.database_busy_timeout_seconds)
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_middleware(ServiceRequestMiddleware, verifier=IdentityVerifier(settings.identity_secret), metrics=metrics)

@@ -13,6 +13,7 @@ import uuid
 from opentelemetry import propagate, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.db import database_unavailable, unavailable_problem
 from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER, IdentityVerifier, InvalidIdentity
 from servicekit.problems import Problem, problem_response
 from servicekit.telemetry import ServiceMetrics, request_id_var
@@ -79,9 +80,15 @@ class ServiceRequestMiddleware:
                         raise
                     # Answered here rather than by the server-error handler outside this middleware,
                     # so the 500 carries the request id and its log line the request and trace ids.
-                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                     span.record_exception(exc)
-                    await problem_response(INTERNAL_ERROR, scope["path"])(scope, receive, send_with_request_id)
+                    if database_unavailable(exc):  # raised outside the request's session
+                        log.warning("database unavailable on %s %s: %s", scope["method"], scope["path"], exc)
+                        self.metrics.database_unavailable.labels("request").inc()
+                        problem = unavailable_problem()
+                    else:
+                        log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                        problem = INTERNAL_ERROR
+                    await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
                 span.set_attribute("http.response.status_code", status_holder["status"])
         finally:
             route = scope.get("route")

@@ -59,6 +59,8 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     database_url: str = ""
+    # How long a SQLite write waits for another writer's lock before the request answers 503.
+    database_busy_timeout_seconds: float = 10.0
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # The embedded broker cannot do the idempotent producer; Apache Kafka in production should.
     kafka_enable_idempotence: bool = False
