@@ -3,10 +3,15 @@ consumer wait, and everything goes on by itself when the database is back."""
 
 import sqlite3
 
+import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from events import Envelope
+from servicekit.bus import BrokerUnavailable
 from servicekit.consumer import on
+from servicekit.db import database_unavailable
 from servicekit.problems import PROBLEM_CONTENT_TYPE
 from servicekit.tables import OutboxRecord
 from servicekit.testing import PATIENCE_SECONDS, eventually
@@ -97,3 +102,24 @@ async def test_sqlite_locked_past_the_busy_timeout_gives_503_then_writes_again(s
         lock.close()
     await sample.create_note("after the lock")
     assert [note.title for note in await sample.rows(SampleNote)] == ["after the lock"]
+
+
+def _sqlite_error(cls, name: str) -> sqlite3.Error:
+    error = cls("database is locked" if name == "SQLITE_BUSY" else "constraint failed")
+    error.sqlite_errorname = name
+    return error
+
+
+@pytest.mark.parametrize("error, away", [
+    (ConnectionRefusedError(111, "Connect call failed"), True),
+    (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), True),
+    (asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"), True),
+    (asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"), True),
+    (OperationalError("INSERT", {}, _sqlite_error(sqlite3.OperationalError, "SQLITE_BUSY")), True),
+    (asyncpg.exceptions.UniqueViolationError("duplicate key value"), False),
+    (IntegrityError("INSERT", {}, _sqlite_error(sqlite3.IntegrityError, "SQLITE_CONSTRAINT_FOREIGNKEY")), False),
+    (BrokerUnavailable("the broker did not answer a metadata request"), False),
+    (RuntimeError("a handler's own bug"), False),
+])
+def test_what_counts_as_the_database_being_away(error, away):
+    assert database_unavailable(error) is away
