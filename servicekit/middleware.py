@@ -11,6 +11,9 @@ import time
 import uuid
 
 from opentelemetry import propagate, trace
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.db import database_unavailable, unavailable_problem
@@ -96,6 +99,64 @@ class ServiceRequestMiddleware:
             self.metrics.request_seconds.labels(scope["method"], template, str(status_holder["status"])).observe(
                 time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+def body_too_large(max_bytes: int) -> Problem:
+    return Problem(413, f"the request body is larger than the {max_bytes} bytes this service accepts",
+                   kind="content-too-large", title="Content Too Large", max_bytes=max_bytes)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a streamed body passes the limit. An HTTP exception because FastAPI
+    passes those on while it reads a body, and turns any other error there into a 400."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413)
+        self.max_bytes = max_bytes
+
+
+async def on_body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+    return problem_response(body_too_large(exc.max_bytes), request.url.path)
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over `max_bytes`: at once when Content-Length says so, without reading it;
+    otherwise as soon as the chunks received pass the limit, so an unannounced body is never buffered whole."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await problem_response(body_too_large(self.max_bytes), scope["path"])(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _carries_nul(scope: Scope) -> bool:
