@@ -122,10 +122,18 @@ def database_unavailable(exc: BaseException) -> bool:
     return any(_says_unavailable(error) for error in _causes(exc))
 
 
-def unavailable_problem() -> Problem:
-    """503 with Retry-After: the database is away, the request may be sent again shortly."""
-    return Problem(503, "the service cannot reach its database just now; try again in a few seconds",
-                   kind="database-unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+def unavailable_problem(*, while_committing: bool = False) -> Problem:
+    """503 with Retry-After: the database is away, the request may be sent again shortly.
+
+    Lost while committing, the change may have been saved or not; the caller is told so, to read it back
+    (or retry with the same Idempotency-Key) rather than make it twice."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if while_committing:
+        return Problem(503, "the database connection was lost while the change was being committed, so it may or "
+                       "may not have been saved; read it back before sending it again",
+                       kind="database-unavailable", headers=headers, commit_outcome="unknown")
+    return Problem(503, "the service cannot reach its database just now; nothing was changed; try again in a "
+                   "few seconds", kind="database-unavailable", headers=headers)
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -184,15 +192,17 @@ async def _roll_back(session: AsyncSession) -> None:
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    committing = False
     try:
         async with request.app.state.database.transaction() as session:
             yield session
+            committing = True  # not reached when the route raised: what fails from here on is the commit
     except Exception as exc:
         if isinstance(exc, Problem) or not database_unavailable(exc):
             raise
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         request.app.state.metrics.database_unavailable.labels("request").inc()
-        raise unavailable_problem() from exc
+        raise unavailable_problem(while_committing=committing) from exc
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is

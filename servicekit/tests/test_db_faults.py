@@ -5,8 +5,10 @@ import sqlite3
 
 import asyncpg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.util import await_
 
 from events import Envelope
 from servicekit.bus import BrokerUnavailable
@@ -26,6 +28,7 @@ def assert_unavailable(response) -> None:
     assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
     assert response.json()["type"].endswith("/database-unavailable")
     assert 1 <= int(response.headers["retry-after"]) <= 30
+    assert response.json()["status"] == 503
 
 
 def note_envelope(registered, note_id: str) -> Envelope:
@@ -48,7 +51,9 @@ async def test_postgres_cut_gives_503_and_everything_recovers_by_itself(start_pr
                                                  headers={"if-match": '"1"'}))
     sample.app.state.hooks.clear()
     assert_unavailable(await sample.client.get(f"/api/v1/notes/{before['id']}"))
-    assert_unavailable(await sample.client.post("/api/v1/notes", json={"title": "during the cut"}))
+    refused = await sample.client.post("/api/v1/notes", json={"title": "during the cut"})
+    assert_unavailable(refused)
+    assert "commit_outcome" not in refused.json(), "nothing was sent to commit"
     assert_unavailable(await sample.client.get("/api/v1/notes"))
     ready = await sample.client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"] == {"database": False, "broker": True}
@@ -83,6 +88,27 @@ async def test_postgres_cut_gives_503_and_everything_recovers_by_itself(start_pr
     records = await read_topic(broker.bootstrap_servers, SAMPLE_TOPIC, timeout=PATIENCE_SECONDS,
                                until=lambda rs: any(r.key == after["id"].encode() for r in rs))
     assert [r.key for r in records].count(after["id"].encode()) == 1
+
+
+async def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(start_proxied_sample, database_proxy):
+    sample = await start_proxied_sample()
+    engine = sample.database.engine.sync_engine
+
+    def mark_note_writes(connection, _cursor, statement, *_) -> None:
+        if statement.startswith("INSERT INTO sample_notes"):
+            connection.info["wrote_note"] = True
+
+    def cut_before_the_note_commits(connection) -> None:
+        # Called by SQLAlchemy inside its greenlet, just before COMMIT; the relay's own commits pass untouched.
+        if connection.info.pop("wrote_note", False):
+            await_(database_proxy.cut())
+
+    event.listen(engine, "before_cursor_execute", mark_note_writes)
+    event.listen(engine, "commit", cut_before_the_note_commits)
+    response = await sample.client.post("/api/v1/notes", json={"title": "in doubt"})
+    assert_unavailable(response)
+    assert response.json()["commit_outcome"] == "unknown"
+    assert "may or may not have been saved" in response.json()["detail"]
 
 
 def _record(envelope: Envelope) -> dict:
