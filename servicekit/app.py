@@ -20,7 +20,7 @@ from servicekit.consumer import BatchHandler, ConsumerRunner, Subscription
 from servicekit.db import Database
 from servicekit.identity import IdentityVerifier
 from servicekit.jobs import keep_running
-from servicekit.middleware import ServiceRequestMiddleware
+from servicekit.middleware import BodyLimitMiddleware, BodyTooLarge, ServiceRequestMiddleware, on_body_too_large
 from servicekit.migrations import upgrade_to_head
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import Problem, install_problem_handlers, problem_response
@@ -63,9 +63,13 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.clock = clock or Clock()
-    app.state.database = Database(settings.database_url)
+    app.state.database = Database(settings.database_url, busy_timeout=settings.database_busy_timeout_seconds)
     install_problem_handlers(app)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(BodyTooLarge, on_body_too_large)
+    # Inside the identity check (the last middleware added runs first): only a request the gateway
+    # forwarded gets as far as its body.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(ServiceRequestMiddleware, verifier=IdentityVerifier(settings.identity_secret), metrics=metrics)
     app.include_router(_operations_router())
     for router in service.routers:

@@ -68,6 +68,10 @@ async def broker_reachable(settings: ServiceSettings, timeout: float = 1.0) -> b
     return False
 
 
+class BrokerUnavailable(Exception):
+    """The broker did not answer or acknowledge (kept apart from OSError, which says the database is away)."""
+
+
 class Backoff:
     """Exponential backoff between retries, capped."""
 

@@ -4,7 +4,9 @@ Per record: parse the CloudEvent, find the handler registered for its type, and 
 transaction check the inbox (already applied?) and the aggregate's last seen version (stale?),
 run the handler and record both. Offsets are committed only after that transaction committed.
 A record that cannot be parsed, has no handler or keeps failing goes to `<topic>.<group>.dlt`
-with the error and its origin in headers, and the consumer carries on with the next one.
+with the error and its origin in headers, and the consumer carries on with the next one. While the
+database cannot be reached the consumer waits on the record it holds, with backoff, and goes on
+when the database is back: an outage is nobody's dead letter.
 
 Two options for a consumer that must keep up with many topics and keeps versions itself:
 `drop_stale=False` leaves the version check to the handlers, and a `batch_handler` applies a
@@ -28,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, MalformedEvent, dead_letter_topic
-from servicekit.bus import Backoff, broker_reachable, create_consumer, create_producer
-from servicekit.db import Database
+from servicekit.bus import Backoff, BrokerUnavailable, broker_reachable, create_consumer, create_producer
+from servicekit.db import Database, database_unavailable
 from servicekit.settings import ServiceSettings
 from servicekit.tables import InboxRecord, SeenVersion
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent
@@ -134,7 +136,7 @@ class ConsumerRunner:
 
     def _check_broker_stayed(self) -> None:
         if self._broker_went_away:
-            raise ConnectionError("the broker went away; starting again from the offsets it holds now")
+            raise BrokerUnavailable("the broker went away; starting again from the offsets it holds now")
 
     async def process(self, record: ConsumerRecord) -> None:
         """Apply one record, or park it in the dead-letter topic."""
@@ -143,16 +145,24 @@ class ConsumerRunner:
         except Unprocessable as exc:
             await self._dead_letter(record, str(exc))
             return
-        error = None
-        for attempt in range(self.settings.consumer_max_attempts):
+        error, attempt, outage = None, 0, Backoff()
+        while attempt < self.settings.consumer_max_attempts:
             try:
                 outcome = await self._apply(envelope, event, subscription)
                 self.metrics.consumed.labels(record.topic, outcome).inc()
                 return
             except Exception as exc:
-                error = exc
-                log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt + 1, exc)
-                await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**attempt)
+                if database_unavailable(exc):
+                    # Not the record's fault: the consumer pauses on it (offsets stay where they are)
+                    # until the database is back, and the record does not count towards its dead letter.
+                    log.warning("database unavailable; consumer %s waits to apply %s: %s", self.group,
+                                envelope.type, exc)
+                    self.metrics.database_unavailable.labels("consumer").inc()
+                    await outage.wait()
+                    continue
+                error, attempt = exc, attempt + 1
+                log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt, exc)
+                await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**(attempt - 1))
         await self._dead_letter(record, f"{type(error).__name__}: {error}")
 
     def _decode(self, record: ConsumerRecord) -> tuple[Envelope, Event, Subscription]:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from servicekit.db import database_unavailable
+
 log = logging.getLogger("servicekit.jobs")
 
 
@@ -16,8 +18,11 @@ async def keep_running(name: str, work: Callable[[], Awaitable[None]], *, pause:
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("background task %s failed; restarting", name)
+        except Exception as exc:
+            if database_unavailable(exc):  # expected while the database is away: no stack trace each time
+                log.warning("background task %s waits for the database: %s", name, exc)
+            else:
+                log.exception("background task %s failed; restarting", name)
         await asyncio.sleep(pause)
 
 

@@ -11,8 +11,12 @@ import time
 import uuid
 
 from opentelemetry import propagate, trace
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.db import database_unavailable, unavailable_problem
 from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER, IdentityVerifier, InvalidIdentity
 from servicekit.problems import Problem, problem_response
 from servicekit.telemetry import ServiceMetrics, request_id_var
@@ -79,9 +83,15 @@ class ServiceRequestMiddleware:
                         raise
                     # Answered here rather than by the server-error handler outside this middleware,
                     # so the 500 carries the request id and its log line the request and trace ids.
-                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                     span.record_exception(exc)
-                    await problem_response(INTERNAL_ERROR, scope["path"])(scope, receive, send_with_request_id)
+                    if database_unavailable(exc):  # raised outside the request's session
+                        log.warning("database unavailable on %s %s: %s", scope["method"], scope["path"], exc)
+                        self.metrics.database_unavailable.labels("request").inc()
+                        problem = unavailable_problem()
+                    else:
+                        log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                        problem = INTERNAL_ERROR
+                    await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
                 span.set_attribute("http.response.status_code", status_holder["status"])
         finally:
             route = scope.get("route")
@@ -89,6 +99,64 @@ class ServiceRequestMiddleware:
             self.metrics.request_seconds.labels(scope["method"], template, str(status_holder["status"])).observe(
                 time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+def body_too_large(max_bytes: int) -> Problem:
+    return Problem(413, f"the request body is larger than the {max_bytes} bytes this service accepts",
+                   kind="content-too-large", title="Content Too Large", max_bytes=max_bytes)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a streamed body passes the limit. An HTTP exception because FastAPI
+    passes those on while it reads a body, and turns any other error there into a 400."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413)
+        self.max_bytes = max_bytes
+
+
+async def on_body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+    return problem_response(body_too_large(exc.max_bytes), request.url.path)
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over `max_bytes`: at once when Content-Length says so, without reading it;
+    otherwise as soon as the chunks received pass the limit, so an unannounced body is never buffered whole."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await problem_response(body_too_large(self.max_bytes), scope["path"])(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _carries_nul(scope: Scope) -> bool:

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, source_for
-from servicekit.bus import Backoff, create_producer
-from servicekit.db import Database, after_commit
+from servicekit.bus import Backoff, BrokerUnavailable, create_producer
+from servicekit.db import Database, after_commit, database_unavailable
 from servicekit.settings import ServiceSettings
 from servicekit.tables import OutboxRecord
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent
@@ -80,8 +80,12 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.metrics.outbox_failures.inc()
-                log.warning("outbox relay cannot publish yet: %s", exc)
-                await self._drop_producer()
+                if database_unavailable(exc):  # the broker is fine: keep the producer for when the database is back
+                    log.warning("outbox relay waits for the database: %s", exc)
+                    self.metrics.database_unavailable.labels("relay").inc()
+                else:
+                    log.warning("outbox relay cannot publish yet: %s", exc)
+                    await self._drop_producer()
                 await backoff.wait()
                 continue
             if published < self.settings.relay_batch_size:
@@ -117,7 +121,7 @@ class OutboxRelay:
                 backlog = await session.scalar(select(func.count()).where(OutboxRecord.published_at.is_(None)))
             self.metrics.outbox_backlog.set(backlog or 0)
         if done < len(rows):
-            raise ConnectionError(f"outbox row {rows[done].id} was not acknowledged by the broker")
+            raise BrokerUnavailable(f"outbox row {rows[done].id} was not acknowledged by the broker")
         return done
 
     async def _hold_relay_lock(self, session: AsyncSession) -> bool:
@@ -130,7 +134,7 @@ class OutboxRelay:
         """Send rows in id order; returns how many leading rows the broker acknowledged."""
         producer = await self._started_producer()
         if self.settings.kafka_broker_is_ephemeral and not await producer.client.force_metadata_update():
-            raise ConnectionError("the broker did not answer a metadata request")
+            raise BrokerUnavailable("the broker did not answer a metadata request")
         futures = []
         for row in rows:
             # The publish span continues the trace of the request that wrote the row; consumers

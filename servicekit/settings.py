@@ -59,6 +59,10 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     database_url: str = ""
+    # How long a SQLite write waits for another writer's lock before the request answers 503.
+    database_busy_timeout_seconds: float = 10.0
+    # A request body larger than this is refused with 413 before the route reads it.
+    max_request_body_bytes: int = 1024 * 1024
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     # The embedded broker cannot do the idempotent producer; Apache Kafka in production should.
     kafka_enable_idempotence: bool = False

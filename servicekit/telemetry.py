@@ -96,5 +96,8 @@ class ServiceMetrics:
                                   ["topic", "partition"], registry=self.registry)
         self.consumed = Counter("consumer_events_total", "Records seen by the consumer, by outcome",
                                 ["topic", "outcome"], registry=self.registry)
+        self.database_unavailable = Counter("database_unavailable_total",
+                                            "Times the database could not be reached, by what met it",
+                                            ["by"], registry=self.registry)
         self.dead_letters = Counter("consumer_dead_letters_total", "Records sent to a dead-letter topic",
                                     ["topic"], registry=self.registry)

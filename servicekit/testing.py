@@ -89,3 +89,55 @@ async def eventually(check, *, timeout: float | None = None, interval: float = 0
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last result: {result!r})")
         await asyncio.sleep(interval)
+
+
+class TcpProxy:
+    """A TCP forwarder to `target` on a loopback port of its own, which a test can cut and restore.
+
+    Cut, it drops every open connection and refuses new ones, as a database that went away would;
+    restored, it listens on the same port again."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._server: asyncio.Server | None = None
+        self._links: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> TcpProxy:
+        self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port, reuse_address=True)
+        return self
+
+    async def cut(self) -> None:
+        """Refuse new connections and abort the open ones."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._links):
+            writer.transport.abort()
+        self._links.clear()
+
+    async def restore(self) -> None:
+        await self.start()
+
+    async def stop(self) -> None:
+        await self.cut()
+
+    async def _link(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._links |= {client_writer, upstream_writer}
+        await asyncio.gather(self._pipe(client_reader, upstream_writer), self._pipe(upstream_reader, client_writer),
+                             return_exceptions=True)
+        self._links -= {client_writer, upstream_writer}
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.transport.abort()

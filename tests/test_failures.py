@@ -8,7 +8,7 @@ import pytest
 from events.suppliers import SUPPLIER_TOPIC
 from events.topics import dead_letter_topic
 from servicekit.broker import EmbeddedBroker
-from servicekit.testing import eventually
+from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, eventually
 from tests.helpers import projected_supplier, supplier_body
 from tests.kafka_tools import header, produce_raw, read_topic
 from tests.stack import SERVICES, Stack
@@ -196,3 +196,28 @@ async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp
     finally:
         await stack.stop()
         late_broker.stop()
+
+
+async def test_a_database_outage_is_503_with_retry_after_through_the_gateway(broker):
+    """The suppliers service's PostgreSQL, reached through a proxy, is cut and comes back."""
+    proxy = await TcpProxy("127.0.0.1", 5432).start()
+    url = await create_postgres_database("test_suppliers")
+    stack = Stack(bootstrap_servers=broker.bootstrap_servers, services=("suppliers",),
+                  database_urls={"suppliers": url.replace(":5432/", f":{proxy.port}/")})
+    await stack.start()
+    try:
+        admin = await stack.as_role("admin")
+        registered = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
+        await proxy.cut()
+        for response in [await stack.client.post("/api/v1/suppliers", json=supplier_body()),
+                         await stack.client.get(f"/api/v1/suppliers/{registered['id']}", headers=admin)]:
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert int(response.headers["retry-after"]) > 0
+        await proxy.restore()
+        assert (await stack.client.get(f"/api/v1/suppliers/{registered['id']}", headers=admin)).status_code == 200
+        assert (await stack.client.post("/api/v1/suppliers", json=supplier_body())).status_code == 201
+    finally:
+        await stack.stop()
+        await proxy.stop()
+        await drop_postgres_database(url)

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 
-from servicekit.testing import create_postgres_database, drop_postgres_database, identity_headers
+from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, identity_headers
 from servicekit.tests.sample.main import build
 from servicekit.tests.sample.settings import SampleSettings
 from servicekit.tests.support import ALICE, Sample, unique
@@ -77,3 +77,22 @@ async def start_sqlite_sample(sqlite_urls, broker):
 async def start_postgres_sample(postgres_urls, broker):
     async with AsyncExitStack() as stack:
         yield _starter(stack, postgres_urls, broker)
+
+
+@pytest.fixture
+async def database_proxy():
+    """A TCP proxy in front of the local PostgreSQL server that a test can cut and restore."""
+    proxy = await TcpProxy("127.0.0.1", 5432).start()
+    yield proxy
+    await proxy.stop()
+
+
+@pytest.fixture
+async def start_proxied_sample(postgres_urls, database_proxy, broker):
+    """Start a sample service on a fresh PostgreSQL database reached only through `database_proxy`."""
+
+    async def through_proxy(name: str) -> str:
+        return (await postgres_urls(name)).replace(":5432/", f":{database_proxy.port}/")
+
+    async with AsyncExitStack() as stack:
+        yield _starter(stack, through_proxy, broker)

@@ -107,3 +107,43 @@ async def test_unexpected_error_is_answered_with_the_request_id_and_logged_with_
     assert [e["request_id"] for e in errors] == ["boom-1"]
     assert "RuntimeError: internal detail" in errors[0]["error"]
     assert "trace_id" in errors[0]
+
+
+@pytest.fixture
+async def small_bodies(start_sqlite_sample):
+    return await start_sqlite_sample(max_request_body_bytes=1000)
+
+
+def assert_too_large(response):
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+    assert response.json()["type"] == PROBLEM_TYPE_BASE + "content-too-large"
+    assert response.json()["max_bytes"] == 1000
+
+
+async def test_a_body_announced_larger_than_the_limit_is_413_unread(small_bodies):
+    response = await small_bodies.client.post("/api/v1/notes", json={"title": "big", "body": "a" * 2000})
+    assert_too_large(response)
+    assert (await small_bodies.client.get("/api/v1/notes")).json()["data"] == []
+
+
+async def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(small_bodies):
+    sent = []
+
+    async def chunks():
+        yield b'{"title": "streamed", "body": "'
+        for _ in range(50):
+            sent.append(1)
+            yield b"a" * 100
+        yield b'"}'
+
+    response = await small_bodies.client.post("/api/v1/notes", content=chunks(),
+                                              headers={"content-type": "application/json"})
+    assert "content-length" not in response.request.headers
+    assert_too_large(response)
+    assert len(sent) < 50, "the body was read only until it passed the limit"
+    assert (await small_bodies.client.get("/api/v1/notes")).json()["data"] == []
+
+
+async def test_a_body_within_the_limit_is_served(small_bodies):
+    await small_bodies.create_note("small", body="a" * 500)

@@ -152,3 +152,21 @@ async def test_two_replicas_on_postgres_expire_each_agreement_once(stack, broker
         assert sum(counts) >= len(ids)
     finally:
         await replica.stop()
+
+
+@pytest.mark.parametrize("field", ["end_date", "scope", "commitments"])
+async def test_a_variation_cannot_remove_what_an_agreement_always_has(stack, field):
+    supplier = await active_supplier(stack)
+    agreement = await activated(stack, supplier)
+    url = f"/api/v1/agreements/{agreement['id']}"
+    admin = await stack.as_role("admin")
+    today = stack.clock.now().date().isoformat()
+    body = {"scope": ["ai.document-processing"], "effective_date": today, "reason": "fuzzed", field: None}
+    if field == "scope":
+        body["end_date"] = (stack.clock.now().date() + timedelta(days=700)).isoformat()
+    refused = await stack.client.post(f"{url}/vary", headers=admin, json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"] == [{"field": field, "message": "may be changed but not removed"}]
+    unchanged = (await stack.client.get(url, headers=admin)).json()
+    assert unchanged["version"] == agreement["version"] and unchanged["variations"] == []

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events.suppliers import (AgreementActivated, AgreementEvent, AgreementExpired, AgreementOffered,
                               AgreementReinstated, AgreementSigned, AgreementSuspended, AgreementTerminated,
                               AgreementVaried)
-from servicekit.changes import ChangeRecorder
+from servicekit.changes import ChangeRecorder, refuse_removals
 from servicekit.identity import Identity
 from servicekit.problems import conflict, not_found
 from suppliers.agreement import repository
@@ -82,6 +82,9 @@ async def apply_transition(session: AsyncSession, *, agreement: Agreement, actio
 def _vary(agreement: Agreement, variation: Variation, actor: Identity, now: datetime) -> dict:
     """Apply a numbered variation and return what it changed."""
     requested = variation.model_dump(mode="json", exclude_unset=True, exclude={"effective_date", "reason"})
+    # An agreement always has a scope and an end date (it expires on it), and a strategic partnership its
+    # commitments: a variation replaces them, it never removes them.
+    refuse_removals(requested)
     if "end_date" in requested and variation.end_date <= agreement.start_date:
         raise conflict("end_date must be after the agreement's start_date")
     changes = jsonable_encoder({name: {"from": getattr(agreement, name), "to": value}
