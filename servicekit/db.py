@@ -1,8 +1,9 @@
 """Async database access: one engine per service, one transaction per request.
 
 Service code never commits. The request's session commits once after the route returned, or
-rolls back when anything raised; whatever was queued to happen after commit (waking the outbox
-relay) happens only when the commit succeeded.
+rolls back when anything raised. Each transaction is a unit of work: what must happen only once it
+committed (waking the outbox relay, or another sender) is registered on it with `on_commit`, which
+refuses a session that is not in a `Database.transaction()`.
 
 A database that cannot be reached (refused, lost mid-request, SQLite locked past its busy timeout)
 is a 503 with Retry-After, not a 500: the request may simply be sent again. Pooled connections are
@@ -17,6 +18,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +32,7 @@ from sqlalchemy.util import await_
 
 from servicekit.problems import Problem
 
-AFTER_COMMIT_KEY = "after_commit"
+UNIT_OF_WORK_KEY = "unit_of_work"
 log = logging.getLogger("servicekit.db")
 RETRY_AFTER_SECONDS = 5
 # PostgreSQL SQLSTATEs meaning "not now" rather than "wrong": the connection exception class, an
@@ -136,9 +138,31 @@ def unavailable_problem(*, while_committing: bool = False) -> Problem:
                    "few seconds", kind="database-unavailable", headers=headers)
 
 
-def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
-    """Run `callback` once this session's transaction has committed (never on rollback)."""
-    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+@dataclass
+class UnitOfWork:
+    """One transaction of a `Database`: the callbacks to run once it has committed."""
+
+    database: Database
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+def unit_of_work(session: AsyncSession) -> UnitOfWork:
+    """The unit of work the session belongs to; raises when it was not opened by `Database.transaction()`."""
+    found = session.info.get(UNIT_OF_WORK_KEY)
+    if found is None:
+        raise RuntimeError("this session is not in a Database.transaction(): nothing would run after its commit")
+    return found
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction has committed (never on rollback)."""
+    unit_of_work(session).after_commit.append(callback)
+
+
+def wake_on_commit(session: AsyncSession, signal: str) -> None:
+    """Set the database's named signal once the session's transaction has committed."""
+    work = unit_of_work(session)
+    work.after_commit.append(work.database.signal(signal).set)
 
 
 class Database:
@@ -147,9 +171,13 @@ class Database:
     def __init__(self, url: str, *, busy_timeout: float = 10.0):
         self.url = url
         self.engine = create_engine(url, busy_timeout=busy_timeout)
-        # Shared with every session: lets the outbox find the relay's wake-up signal.
-        self.session_info: dict = {}
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._signals: dict[str, asyncio.Event] = {}
+
+    def signal(self, name: str) -> asyncio.Event:
+        """The event set after every committed transaction that asked for it by name (`wake_on_commit`): a
+        sender waits on it instead of polling. One per name and database, made on first use."""
+        return self._signals.setdefault(name, asyncio.Event())
 
     @property
     def is_sqlite(self) -> bool:
@@ -158,15 +186,15 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session that commits when the block ends and rolls back when it raises."""
-        async with self.sessions() as session:
+        work = UnitOfWork(self)
+        async with self.sessions(info={UNIT_OF_WORK_KEY: work}) as session:
             try:
                 yield session
                 await session.commit()
             except BaseException:
-                session.info.pop(AFTER_COMMIT_KEY, None)
                 await _roll_back(session)
                 raise
-        for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+        for callback in work.after_commit:
             callback()
 
     async def ping(self, timeout: float = 2.0) -> bool:

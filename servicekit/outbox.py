@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, source_for
 from servicekit.bus import Backoff, BrokerUnavailable, create_producer
-from servicekit.db import Database, after_commit, database_unavailable
+from servicekit.db import Database, database_unavailable, wake_on_commit
 from servicekit.settings import ServiceSettings
 from servicekit.tables import OutboxRecord
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent
@@ -43,9 +43,7 @@ def emit(session: AsyncSession, event: Event) -> OutboxRecord:
         occurred_at=event.occurred_at,
     )
     session.add(row)
-    signal: asyncio.Event | None = session.info.get(OUTBOX_SIGNAL)
-    if signal is not None:
-        after_commit(session, signal.set)
+    wake_on_commit(session, OUTBOX_SIGNAL)  # the relay publishes it as soon as it is committed
     return row
 
 
@@ -65,8 +63,7 @@ class OutboxRelay:
         self.database = database
         self.settings = settings
         self.metrics = metrics
-        self.signal = asyncio.Event()
-        database.session_info[OUTBOX_SIGNAL] = self.signal
+        self.signal = database.signal(OUTBOX_SIGNAL)
         self._producer = None
 
     async def run(self) -> None:

@@ -8,6 +8,7 @@ import yaml
 from accreditation.subscriptions import subscriptions as accreditation_subscriptions
 from catalogue.subscriptions import subscriptions as catalogue_subscriptions
 from events import TOPICS, asyncapi
+from hub.flows import HubFlows
 from hub.subscriptions import subscriptions as hub_subscriptions
 from servicekit.clock import Clock
 from training.subscriptions import subscriptions as training_subscriptions
@@ -15,7 +16,7 @@ from training.subscriptions import subscriptions as training_subscriptions
 SUBSCRIBED = {
     "accreditation": lambda: accreditation_subscriptions(Clock()),
     "catalogue": lambda: catalogue_subscriptions(Clock()),
-    "hub": hub_subscriptions,
+    "hub": lambda: hub_subscriptions(HubFlows(push_to_hub=False)),
     "training": lambda: training_subscriptions(Clock()),
 }
 PRODUCERS = {topic.producer for topic in TOPICS.values()}

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from servicekit.db import Database, after_commit
+from servicekit.db import Database, on_commit, wake_on_commit
 from servicekit.migrations import upgrade_to_head
 from servicekit.problems import PROBLEM_CONTENT_TYPE
 from servicekit.tables import AuditEntry, OutboxRecord
@@ -80,8 +80,8 @@ async def test_commit_that_succeeds_after_a_deferred_check(sample):
 async def test_transaction_commits_then_runs_callbacks_in_order(database):
     calls = []
     async with database.transaction() as session:
-        after_commit(session, lambda: calls.append(("first", session.in_transaction())))
-        after_commit(session, lambda: calls.append(("second", session.in_transaction())))
+        on_commit(session, lambda: calls.append(("first", session.in_transaction())))
+        on_commit(session, lambda: calls.append(("second", session.in_transaction())))
         await session.execute(text("INSERT INTO sample_projections (id, title, version, applied) "
                                    "VALUES ('p1', 't', 1, 0)"))
         assert calls == []
@@ -96,7 +96,7 @@ async def test_transaction_rolls_back_and_drops_callbacks_when_the_block_raises(
         async with database.transaction() as session:
             await session.execute(text("INSERT INTO sample_projections (id, title, version, applied) "
                                        "VALUES ('p1', 't', 1, 0)"))
-            after_commit(session, lambda: calls.append("ran"))
+            on_commit(session, lambda: calls.append("ran"))
             1 / 0
     assert calls == []
     async with database.sessions() as session:
@@ -114,7 +114,7 @@ async def test_transaction_whose_commit_fails_raises_and_drops_callbacks(databas
             session.add(SampleTag(note_id="missing", label="orphan"))
             await session.flush()
             flushed.append(True)
-            after_commit(session, lambda: calls.append("ran"))
+            on_commit(session, lambda: calls.append("ran"))
     assert flushed == [True]
     assert calls == []
 
@@ -152,3 +152,22 @@ async def test_timestamps_come_back_in_utc_on_every_backend(sample):
     assert audit.at.tzinfo is not None
     # Comparing with the service clock must work whatever the backend.
     assert stored.created_at <= datetime.now(timezone.utc)
+
+
+async def test_on_commit_refuses_a_session_outside_a_transaction(database):
+    # A session opened by hand has no unit of work: what it registers would never run, so it fails loudly.
+    async with database.sessions() as session:
+        with pytest.raises(RuntimeError, match="not in a Database.transaction"):
+            on_commit(session, lambda: None)
+
+
+async def test_a_named_signal_is_set_only_after_a_transaction_that_asked_for_it_commits(database):
+    signal = database.signal("sender")
+    async with database.transaction() as session:
+        wake_on_commit(session, "sender")
+        assert not signal.is_set()
+    assert signal.is_set() and database.signal("sender") is signal
+    signal.clear()
+    async with database.transaction():
+        pass
+    assert not signal.is_set()

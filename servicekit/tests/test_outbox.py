@@ -60,8 +60,7 @@ async def test_emit_writes_the_row_in_the_callers_transaction(database):
 
 
 async def test_emit_in_a_rolled_back_transaction_leaves_no_row(database):
-    signal = asyncio.Event()
-    database.session_info[OUTBOX_SIGNAL] = signal
+    signal = database.signal(OUTBOX_SIGNAL)
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
             emit(session, note_event("n-1"))

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.concurrency import check_if_match, set_etag
-from servicekit.db import SessionDep, after_commit
+from servicekit.db import SessionDep, on_commit
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page, paginate
@@ -98,7 +98,7 @@ async def create_batch(batch: BatchCreate, session: SessionDep, identity: Identi
         note = service.create(session, note_in=NoteCreate(title=title), actor=identity.subject, now=clock.now())
         await session.flush()
         ids.append(note.id)
-    after_commit(session, lambda: state.after_commit_calls.append((request_key, session.in_transaction())))
+    on_commit(session, lambda: state.after_commit_calls.append((request_key, session.in_transaction())))
     async with state.database.engine.connect() as other:
         visible = await other.scalar(select(func.count()).select_from(SampleNote).where(SampleNote.id.in_(ids)))
     if batch.fail == "problem":
@@ -116,7 +116,7 @@ async def create_tag(tag_in: TagCreate, session: SessionDep, request: Request) -
     session.add(tag)
     await session.flush()
     await _pause(request, "after_flush")
-    after_commit(session, lambda: state.after_commit_calls.append(("tag", tag_in.label)))
+    on_commit(session, lambda: state.after_commit_calls.append(("tag", tag_in.label)))
     return {"id": tag.id}
 
 

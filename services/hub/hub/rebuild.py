@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-from hub import flows
+from hub.flows import HubFlows
 from hub.settings import HubSettings
-from hub.sync import queue
 from servicekit.db import Database
 
 
 async def main() -> None:
     settings = HubSettings()
     database = Database(settings.database_url)
-    if settings.sync_url:
-        queue.enable(database)
-    try:
-        outcome = await flows.rebuild(database, settings)
+    try:  # what changes is queued when a hub is configured; the running service pushes it
+        outcome = await HubFlows(push_to_hub=bool(settings.sync_url)).rebuild(database, settings)
     finally:
         await database.dispose()
     print(f"registry rebuilt from {outcome.events} events: {outcome.sources} sources, "

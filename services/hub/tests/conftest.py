@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 import hub
-from hub.sync import queue
 from servicekit.db import Database
 from servicekit.migrations import upgrade_to_head
 
@@ -19,10 +18,9 @@ from services.hub.tests.fake_hub import FakeHub
 
 @pytest.fixture
 async def database(database_urls):
-    """The hub's database alone, migrated, with sync queueing on (no service, no broker)."""
+    """The hub's database alone, migrated (no service, no broker)."""
     db = Database(await database_urls("hub"))
     await upgrade_to_head(db, Path(hub.__file__).parent / "migrations")
-    queue.enable(db)
     yield db
     await db.dispose()
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from hub import flows
+from hub.flows import HubFlows
 from hub.settings import HubSettings
 from hub.sync.client import HubClient, HubUnavailable
 from hub.sync.models import SyncItem, SyncState
@@ -46,9 +46,12 @@ class ScriptedHub:
         self.sent.append(("DELETE", entry_id, None))
 
 
+FLOWS = HubFlows(push_to_hub=True)  # these tests are about the queue
+
+
 async def change(database: Database, document: dict) -> None:
     async with database.transaction() as session:
-        await flows.write_entry(session, document, at=AT)
+        await FLOWS.write_entry(session, document, at=AT)
 
 
 async def queued(database: Database) -> list[SyncItem]:
@@ -137,7 +140,7 @@ async def test_a_change_committed_while_a_push_is_recorded_is_not_lost(database)
     pushed = await sender._push(item.entry_id, found[item.entry_id])  # version 1 reaches the hub
 
     async with database.transaction() as session:  # the registry changes meanwhile, its write not yet committed
-        await flows.write_entry(session, content("second"), at=AT)
+        await FLOWS.write_entry(session, content("second"), at=AT)
         await session.flush()
         recording = asyncio.create_task(sender._record([pushed]))
         await asyncio.sleep(0.3)  # the sender is now waiting for this transaction to end

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from events.hub import EntryType
-from hub import flows
+from hub.flows import FlowsDep, RebuildOutcome
 from hub.registry import export, repository, service
 from hub.insights import Insights, insights
 from hub.registry.models import EntryPublic, public
@@ -72,7 +72,7 @@ async def registry_insights(session: SessionDep):
     return await insights(session)
 
 
-@router.post("/rebuild", response_model=flows.RebuildOutcome, dependencies=[Admin])
-async def rebuild_registry(request: Request):
+@router.post("/rebuild", response_model=RebuildOutcome, dependencies=[Admin])
+async def rebuild_registry(request: Request, flows: FlowsDep):
     """Replay every source topic from the beginning into an empty registry and swap it in."""
     return await flows.rebuild(request.app.state.database, request.app.state.settings)

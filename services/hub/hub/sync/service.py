@@ -36,12 +36,12 @@ class Sync:
 
 
 async def start_sync(app: FastAPI) -> None:
-    """On start: with a hub URL, queue every registry change from now on and get ready to push."""
+    """On start: with a hub URL, get ready to push what the flows queue (see `hub.main`)."""
     settings: HubSettings = app.state.settings
     app.state.sync = None
     if not settings.sync_url:
         return
-    signal = queue.enable(app.state.database)
+    signal = app.state.database.signal(queue.SYNC_SIGNAL)
     client = HubClient(settings.sync_url, settings.sync_secret, timeout=settings.sync_timeout_seconds)
     metrics = SyncMetrics(app.state.metrics.registry)
     app.state.sync = Sync(app.state.database, settings, client,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from hub import flows
+from hub.flows import FlowsDep
 from hub.usecase import repository, service
 from hub.usecase.models import Phase, UseCaseCreate, UseCasePublic, UseCaseUpdate
 from servicekit.api import ClockDep, IdentityDep, require_roles
@@ -28,7 +28,7 @@ CONFLICT = {409: {"description": "the phase table does not allow this from the c
 @router.post("", status_code=201, response_model=UseCasePublic, dependencies=[Editor],
              responses={422: {"description": "a field is not valid, or a linked offering is not published"}})
 async def create_use_case(use_case_in: UseCaseCreate, session: SessionDep, identity: IdentityDep, clock: ClockDep,
-                          idempotency: IdempotencyDep, request: Request) -> Response:
+                          idempotency: IdempotencyDep, request: Request, flows: FlowsDep) -> Response:
     """Register an agency's AI use case (buyers and admins; Idempotency-Key honoured)."""
     if replay := await idempotency.replay():
         return replay
@@ -56,7 +56,7 @@ async def get_use_case(use_case_id: str, session: SessionDep, response: Response
 @router.patch("/{use_case_id}", response_model=UseCasePublic, dependencies=[Editor],
               responses={409: {"description": "a retired use case cannot be changed"}})
 async def update_use_case(use_case_id: str, changes: UseCaseUpdate, request: Request, response: Response,
-                          session: SessionDep, identity: IdentityDep, clock: ClockDep):
+                          session: SessionDep, identity: IdentityDep, clock: ClockDep, flows: FlowsDep):
     """Change a use case (the buyer who registered it, or an admin; If-Match required)."""
     use_case = await service.get(session, use_case_id)
     service.check_may_change(use_case, identity)
@@ -78,7 +78,7 @@ async def use_case_history(use_case_id: str, session: SessionDep, cursor: Cursor
 
 @router.post("/{use_case_id}/{action}", response_model=UseCasePublic, responses=CONFLICT, dependencies=[Editor])
 async def transition_use_case(use_case_id: str, action: Action, session: SessionDep, identity: IdentityDep,
-                              clock: ClockDep, response: Response, body: Reason | None = None):
+                              clock: ClockDep, response: Response, flows: FlowsDep, body: Reason | None = None):
     """Move the phase: design, develop, pilot, launch (impact assessments done), rework (reason), retire
     (reason; the use case leaves the public registry)."""
     use_case = await service.get(session, use_case_id)
