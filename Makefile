@@ -5,8 +5,12 @@ VENV := .venv
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 PY := $(VENV)/bin/python
+REDOCLY_VERSION := 2.77.0
+REDOCLY_STAMP := $(TOOLS)/node/.redocly-$(REDOCLY_VERSION)
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(TOOLS)/node/node_modules/.bin/redocly
+OPENAPI_FILE := var/openapi/marketplace.json
 
-.PHONY: run test bench env contracts check-contracts rebuild-hub clean
+.PHONY: run test bench env contracts check-contracts lint-openapi rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -26,8 +30,20 @@ run: env
 # Tests wait on the broker and the databases more than they compute, so three worker processes keep two
 # cores busy; TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
-test: env
+test: env lint-openapi
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
+
+# Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
+$(REDOCLY_STAMP):
+	npm install --prefix $(TOOLS)/node --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
+	@touch $@
+
+# The merged OpenAPI document the gateway serves, built from the services' apps in this process (no
+# network, no database), must pass Redocly's recommended rules with no warnings either (recommended-strict
+# is the same rules, warnings counted as errors).
+lint-openapi: env $(REDOCLY_STAMP)
+	$(PY) -m gateway.openapi_export $(OPENAPI_FILE)
+	$(REDOCLY) lint --extends=recommended-strict --max-problems=50 $(OPENAPI_FILE)
 
 # wrk is the load generator (from Debian's packages); without it the benchmark falls back to a Python one.
 bench: env

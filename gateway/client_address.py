@@ -55,6 +55,11 @@ class ClientAddresses:
         return [*earlier, peer] if peer is not None else earlier
 
 
+def client_key(scope, addresses: ClientAddresses) -> str:
+    """Rate-limit key of an anonymous caller: its address."""
+    return "ip:" + addresses.of(scope)
+
+
 def forwarded_for(scope) -> list[str]:
     """Every X-Forwarded-For hop, left to right, across repeated headers."""
     hops: list[str] = []

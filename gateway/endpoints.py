@@ -6,7 +6,6 @@ import asyncio
 import base64
 import binascii
 import time
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote_plus
 
 import aiohttp
@@ -15,12 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.proxy import client_key, rate_limited
+from gateway.client_address import client_key
+from gateway.ratelimit import rate_limited
 from gateway.routes import API_PREFIX
+from gateway.state import GatewayState
 from servicekit.problems import Problem
-
-if TYPE_CHECKING:
-    from gateway.main import Gateway
 
 MAX_FORM_BYTES = 16384
 PROBE_TIMEOUT_SECONDS = 1.0
@@ -39,10 +37,10 @@ def _invalid_client(description: str) -> Problem:
 
 
 class Endpoints:
-    """Request handlers bound to one Gateway."""
+    """Request handlers bound to one gateway's state."""
 
-    def __init__(self, gateway: Gateway):
-        self.gw = gateway
+    def __init__(self, state: GatewayState):
+        self.state = state
 
     def routes(self) -> list[Route]:
         return [
@@ -66,9 +64,9 @@ class Endpoints:
 
     async def token(self, request: Request) -> Response:
         """OAuth 2.0 client credentials grant (RFC 6749 §4.4)."""
-        if self.gw.issuer is None:
+        if self.state.issuer is None:
             raise Problem(404, "this gateway does not issue tokens; ask the identity provider", kind="not-found")
-        _limit(self.gw.token_limiter, client_key(request.scope, self.gw.addresses))
+        _limit(self.state.token_limiter, client_key(request.scope, self.state.addresses))
         form = await _read_form(request)
         grant_type = form.get("grant_type")
         if not grant_type:
@@ -77,27 +75,27 @@ class Endpoints:
             raise oauth_problem(400, "unsupported_grant_type", "only the client_credentials grant is supported")
         client_id, secret = _client_credentials(request, form)
         # Per client id too: many addresses guessing one client's secret share one budget.
-        _limit(self.gw.token_client_limiter, "client:" + client_id)
-        client = await self.gw.clients.authenticate(client_id, secret)
+        _limit(self.state.token_client_limiter, "client:" + client_id)
+        client = await self.state.clients.authenticate(client_id, secret)
         if client is None:
             raise _invalid_client("unknown client or wrong secret")
         requested = set(form.get("scope", "").split())
         if requested - client.roles:
             raise oauth_problem(400, "invalid_scope", f"the client may not have {sorted(requested - client.roles)}")
         roles = frozenset(requested) or client.roles
-        issuer = self.gw.issuer
+        issuer = self.state.issuer
         body = {"access_token": issuer.issue(client, roles), "token_type": "Bearer",
                 "expires_in": issuer.ttl_seconds, "scope": " ".join(sorted(roles))}
         return JSONResponse(body, headers=_NO_STORE)
 
     async def jwks(self, request: Request) -> Response:
-        if self.gw.issuer is None:
+        if self.state.issuer is None:
             raise Problem(404, "this gateway does not issue tokens; ask the identity provider", kind="not-found")
-        return JSONResponse(self.gw.issuer.jwks(), headers={"cache-control": "public, max-age=300"})
+        return JSONResponse(self.state.issuer.jwks(), headers={"cache-control": "public, max-age=300"})
 
     async def openapi(self, request: Request) -> Response:
-        header = self.gw.authenticator.anonymous().identity_header(self.gw.settings.identity_secret, time.time())
-        document = await self.gw.openapi.document(self.gw.require_session(), header)
+        header = self.state.authenticator.anonymous().identity_header(self.state.settings.identity_secret, time.time())
+        document = await self.state.openapi.document(self.state.pools.control(), header)
         return Response(document, media_type="application/json")
 
     async def docs(self, request: Request) -> Response:
@@ -108,13 +106,13 @@ class Endpoints:
 
     async def readyz(self, request: Request) -> Response:
         """200 once the gateway can forward; upstream reachability is reported, not required."""
-        session = self.gw.require_session()
-        names = list(self.gw.routes.upstreams)
-        states = await asyncio.gather(*(_probe(session, self.gw.routes.upstreams[name]) for name in names))
+        session = self.state.pools.control()
+        names = list(self.state.routes.upstreams)
+        states = await asyncio.gather(*(_probe(session, self.state.routes.upstreams[name]) for name in names))
         return JSONResponse({"status": "ready", "upstreams": dict(zip(names, states, strict=True))})
 
     async def metrics(self, request: Request) -> Response:
-        return Response(self.gw.metrics.render(), media_type=self.gw.metrics.content_type)
+        return Response(self.state.metrics.render(), media_type=self.state.metrics.content_type)
 
     async def unknown_resource(self, request: Request) -> Response:
         resource = request.path_params["rest"].split("/", 1)[0]

@@ -12,18 +12,76 @@ from typing import Any
 import aiohttp
 import orjson
 
+from gateway.access import PUBLIC, SIGNED_IN, roles_for
 from gateway.routes import API_PREFIX, ROUTES
-from servicekit.identity import IDENTITY_HEADER, ROLES
+from gateway.ratelimit import rate_limited
+from servicekit.identity import IDENTITY_HEADER
+from servicekit.problems import Problem
 
 log = logging.getLogger("gateway.openapi")
 FETCH_TIMEOUT_SECONDS = 5.0
 # While a service is down, look again sooner than the full cache time.
 INCOMPLETE_CACHE_SECONDS = 5.0
 _PROBLEM_REF = {"$ref": "#/components/schemas/GatewayProblem"}
+_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+BEARER = ({"bearerAuth": []},)
+# Public operations take a token too: it may show the caller more (an admin sees withdrawn entries).
+OPTIONAL_BEARER = ({}, {"bearerAuth": []})
+API_INFO = {
+    "title": "AI Marketplace API", "version": "v1",
+    "description": "Procurement marketplace for AI across the public service, behind one gateway.",
+    "contact": {"name": "AI Marketplace platform team"},
+    "license": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
+}
+# The document names paths from the root of the gateway that serves it.
+SERVERS = [{"url": "/", "description": "the gateway serving this document"}]
+TAG_DESCRIPTIONS = {"auth": "The gateway's development token issuer and its public keys."}
 
 
-def _problem_response(description: str) -> dict:
-    return {"description": description, "content": {"application/problem+json": {"schema": _PROBLEM_REF}}}
+def _problem_response(description: str, example: dict | None = None, headers: dict | None = None) -> dict:
+    media: dict[str, Any] = {"schema": _PROBLEM_REF}
+    if example is not None:
+        media["example"] = example
+    response: dict[str, Any] = {"description": description, "content": {"application/problem+json": media}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _example(problem: Problem) -> dict:
+    return problem.body()
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "whole seconds to wait before trying again",
+                                "schema": {"type": "integer", "minimum": 1}}}
+_WWW_AUTHENTICATE = {"WWW-Authenticate": {"description": "the bearer challenge", "schema": {"type": "string"}}}
+# What the gateway itself may answer on any forwarded request, whatever the service says.
+GATEWAY_RESPONSES: dict[str, tuple[str, dict]] = {
+    "401": ("GatewayUnauthorized", _problem_response(
+        "the bearer token is missing where one is needed, or is not valid", _example(Problem(
+            401, "the bearer token is not valid: Signature has expired", kind="invalid-token")),
+        _WWW_AUTHENTICATE)),
+    "408": ("GatewayRequestTimeout", _problem_response(
+        "the request did not arrive in full within the gateway's deadline",
+        _example(Problem(408, "the request did not arrive in full within 30 s", kind="request-timeout")))),
+    "413": ("GatewayContentTooLarge", _problem_response(
+        "the request body is larger than the route's limit", _example(Problem(
+            413, "the request body is larger than this route's limit of 1048576 bytes", kind="request-too-large",
+            title="Content Too Large", limit=1048576)))),
+    "429": ("GatewayTooManyRequests", _problem_response(
+        "too many requests from this caller", _example(rate_limited(3)), _RETRY_AFTER)),
+    "502": ("GatewayBadGateway", _problem_response(
+        "the service sent a malformed response", _example(Problem(
+            502, "the catalogue service sent a malformed response", kind="upstream-bad-response",
+            service="catalogue")))),
+    "503": ("GatewayServiceUnavailable", _problem_response(
+        "the service, or the identity provider checking the token, cannot be reached", _example(Problem(
+            503, "the catalogue service is not reachable", kind="upstream-unavailable", service="catalogue")))),
+    "504": ("GatewayTimeout", _problem_response(
+        "the service did not answer in time", _example(Problem(
+            504, "the catalogue service did not answer within 10 s", kind="upstream-timeout",
+            service="catalogue")))),
+}
 
 
 def gateway_document(issues_tokens: bool) -> dict:
@@ -31,18 +89,20 @@ def gateway_document(issues_tokens: bool) -> dict:
     schemes: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     schemas: dict[str, Any] = {"GatewayProblem": {
         "type": "object", "description": "RFC 9457 problem details",
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                       "detail": {"type": "string"}, "instance": {"type": "string"},
-                       "error": {"type": "string", "description": "RFC 6749 error code (token endpoint only)"}},
+        "properties": {"type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+                       "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"},
+                       "service": {"type": "string", "description": "the service that failed (502, 503, 504)"},
+                       "limit": {"type": "integer", "description": "the route's body limit in bytes (413)"},
+                       "error": {"type": "string", "description": "RFC 6749 error code (token endpoint only)"},
+                       "error_description": {"type": "string", "description": "RFC 6749 (token endpoint only)"}},
         "required": ["type", "title", "status"]}}
+    responses = {name: response for name, response in GATEWAY_RESPONSES.values()}
     paths: dict[str, Any] = {}
     if issues_tokens:
         schemes["clientBasic"] = {"type": "http", "scheme": "basic", "description": "client id and secret"}
-        schemes["clientCredentials"] = {"type": "oauth2", "flows": {"clientCredentials": {
-            "tokenUrl": f"{API_PREFIX}auth/token", "scopes": {role: f"act as {role}" for role in ROLES}}}}
         schemas |= _token_schemas()
         paths = _token_paths()
-    return {"paths": paths, "components": {"schemas": schemas, "securitySchemes": schemes}}
+    return {"paths": paths, "components": {"schemas": schemas, "responses": responses, "securitySchemes": schemes}}
 
 
 def _token_schemas() -> dict:
@@ -63,15 +123,28 @@ def _token_paths() -> dict:
         "tags": ["auth"], "summary": "Issue an access token (OAuth 2.0 client credentials grant)",
         "operationId": "gateway_issue_token", "security": [{"clientBasic": []}, {}],
         "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-            "schema": {"$ref": "#/components/schemas/GatewayTokenRequest"}}}},
+            "schema": {"$ref": "#/components/schemas/GatewayTokenRequest"},
+            "example": {"grant_type": "client_credentials", "scope": "buyer"}}}},
         "responses": {"200": {"description": "a bearer token", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/GatewayTokenResponse"}}}},
-            "400": _problem_response("invalid_request, unsupported_grant_type or invalid_scope"),
-            "401": _problem_response("invalid_client"), "429": _problem_response("too many requests")}}}
+            "schema": {"$ref": "#/components/schemas/GatewayTokenResponse"},
+            "example": {"access_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiJidXllciJ9.c2lnbmF0dXJl",
+                        "token_type": "Bearer", "expires_in": 3600, "scope": "buyer"}}}},
+            "400": _problem_response("invalid_request, unsupported_grant_type or invalid_scope", _example(
+                Problem(400, "only the client_credentials grant is supported", kind="unsupported-grant-type",
+                        error="unsupported_grant_type",
+                        error_description="only the client_credentials grant is supported"))),
+            "401": _problem_response("invalid_client", _example(
+                Problem(401, "unknown client or wrong secret", kind="invalid-client", error="invalid_client",
+                        error_description="unknown client or wrong secret"))),
+            "429": {"$ref": "#/components/responses/GatewayTooManyRequests"}}}}
     jwks = {"get": {"tags": ["auth"], "summary": "Public keys that verify the gateway's tokens",
                     "operationId": "gateway_jwks", "security": [],
-                    "responses": {"200": {"description": "a JSON Web Key Set",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+                    "responses": {"200": {"description": "a JSON Web Key Set", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["keys"],
+                                   "properties": {"keys": {"type": "array", "items": {"type": "object"}}}},
+                        "example": {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+                                              "n": "sXch...", "e": "AQAB"}]}}}},
+                                  "429": {"$ref": "#/components/responses/GatewayTooManyRequests"}}}}
     return {f"{API_PREFIX}auth/token": token, f"{API_PREFIX}auth/jwks.json": jwks}
 
 
@@ -79,12 +152,13 @@ def merge_documents(services: Mapping[str, dict | None], own: dict) -> dict:
     """Merge service documents (None = unavailable) into the gateway's own document."""
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "AI Marketplace API", "version": "v1",
-                 "description": "Procurement marketplace for AI across the public service, behind one gateway."},
+        "info": copy.deepcopy(API_INFO),
+        "servers": copy.deepcopy(SERVERS),
         "paths": copy.deepcopy(own["paths"]),
         "components": copy.deepcopy(own["components"]),
-        "security": [{"bearerAuth": []}, {}],
-        "tags": [{"name": "auth", "description": "development token issuer"}] if own["paths"] else [],
+        # Every operation says its own; this is only for tools that read nothing else.
+        "security": _security(BEARER),
+        "tags": [{"name": "auth", "description": TAG_DESCRIPTIONS["auth"]}] if own["paths"] else [],
     }
     for service, document in services.items():
         if document is not None:
@@ -104,12 +178,44 @@ def _merge_service(merged: dict, service: str, document: dict) -> None:
         for name, value in entries.items():
             target[renames.get((section, name), name)] = value
     owned = tuple(f"{API_PREFIX}{resource}" for resource, owner in ROUTES.items() if owner == service)
+    routed = False
     for path, item in (document.get("paths") or {}).items():
         # Only what the gateway actually routes to this service is reachable through it.
         if any(path == prefix or path.startswith(prefix + "/") for prefix in owned):
-            merged["paths"][path] = _without_identity_header(item)
-    known = {tag["name"] for tag in merged["tags"]}
-    merged["tags"].extend(tag for tag in document.get("tags") or [] if tag.get("name") not in known)
+            merged["paths"][path] = _as_forwarded(_without_identity_header(item), path, service)
+            routed = True
+    if routed:
+        info = document.get("info") or {}
+        merged["tags"].append({"name": service,
+                               "description": info.get("description") or info.get("title") or service})
+
+
+def _as_forwarded(item: dict, path: str, service: str) -> dict:
+    """The path item's operations under the service's tag, with their security and the gateway's responses."""
+    forwarded = dict(item)
+    for method in _OPERATIONS:
+        if isinstance(item.get(method), dict):
+            forwarded[method] = _forwarded_operation(item[method], roles_for(method, path), service)
+    return forwarded
+
+
+def _forwarded_operation(operation: dict, roles: tuple[str, ...], service: str) -> dict:
+    responses = dict(operation.get("responses") or {})
+    for status, (name, _) in GATEWAY_RESPONSES.items():
+        # The service's own description of a status wins; it knows more about this operation.
+        responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+    if roles != PUBLIC:
+        needs = "any marketplace role" if roles == SIGNED_IN else "the role " + " or ".join(roles)
+        responses.setdefault("403", _problem_response(f"the token does not carry {needs}", _example(
+            Problem(403, f"this needs the role {' or '.join(roles)}", kind="forbidden"))))
+    ordered = dict(sorted(responses.items()))
+    return operation | {"tags": [service], "security": _security(OPTIONAL_BEARER if roles == PUBLIC else BEARER),
+                        "responses": ordered}
+
+
+def _security(requirements: tuple[dict, ...]) -> list[dict]:
+    # A fresh list each time: the merged document is the caller's to change.
+    return [{scheme: [] for scheme in requirement} for requirement in requirements]
 
 
 def _without_identity_header(item: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from gateway.settings import GatewaySettings
+from servicekit.problems import Problem
 
 # The gateway's own calls (OpenAPI documents, readiness probes, supplier credential checks).
 CONTROL = "gateway"
@@ -35,5 +36,9 @@ class UpstreamPools:
         for session in sessions.values():
             await session.close()
 
-    def control(self) -> aiohttp.ClientSession | None:
-        return self.sessions.get(CONTROL)
+    def control(self) -> aiohttp.ClientSession:
+        """The session for the gateway's own upstream calls, apart from the forwarded traffic."""
+        session = self.sessions.get(CONTROL)
+        if session is None:
+            raise Problem(503, "the gateway is starting or stopping", kind="not-ready")
+        return session

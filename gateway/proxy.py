@@ -7,23 +7,24 @@ token once and then reuses the result, and sends small upstream bodies in one AS
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-import os
-import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from time import perf_counter, time
+from typing import NamedTuple
 
 import aiohttp
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
+from yarl import URL
 
-from gateway.client_address import ClientAddresses
-from gateway.metrics import GatewayMetrics
-from gateway.ratelimit import TokenBucketLimiter
+from gateway.client_address import ClientAddresses, client_key
+from gateway.ratelimit import rate_limited
+from gateway.request_ids import REQUEST_ID_NAME, request_id_of
 from gateway.routes import Route
 from gateway.server import request_started
-from gateway.tokens import Authenticator, InvalidToken, KeysUnavailable, Principal
+from gateway.state import GatewayState
+from gateway.tokens import InvalidToken, KeysUnavailable, Principal
 from servicekit.identity import IDENTITY_HEADER, REQUEST_ID_HEADER
 from servicekit.problems import Problem, problem_response
 
@@ -33,25 +34,11 @@ HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"p
                         b"trailer", b"transfer-encoding", b"upgrade", b"proxy-connection"})
 # Request headers the gateway replaces with its own, or that must not reach a service.
 _REQUEST_SPECIAL = HOP_BY_HOP | {
-    b"host", b"authorization", IDENTITY_HEADER.encode(), REQUEST_ID_HEADER.encode(), b"x-forwarded-for",
+    b"host", b"authorization", IDENTITY_HEADER.encode(), REQUEST_ID_NAME, b"x-forwarded-for",
     b"x-forwarded-host", b"x-forwarded-proto", b"traceparent", b"tracestate", b"content-length", b"expect",
 }
 # The gateway's own server adds date and server headers; forwarding the upstream's would duplicate them.
-_RESPONSE_DROP = HOP_BY_HOP | {REQUEST_ID_HEADER.encode(), b"date", b"server"}
-_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
-_REQUEST_ID_NAME = REQUEST_ID_HEADER.encode()
-
-
-# Request ids only need to be unique, not secret: a random per-process prefix and a counter will do.
-_ID_PREFIX = os.urandom(8).hex()
-_id_counter = itertools.count()
-
-
-def request_id_of(value: bytes | None) -> bytes:
-    """The client's request id when it is a short plain token, else a fresh one."""
-    if value is not None and _REQUEST_ID.fullmatch(value):
-        return value
-    return f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
+_RESPONSE_DROP = HOP_BY_HOP | {REQUEST_ID_NAME, b"date", b"server"}
 
 
 def _has_dot_segment(path: str) -> bool:
@@ -59,92 +46,141 @@ def _has_dot_segment(path: str) -> bool:
     return "/." in path and any(segment in (".", "..") for segment in path.split("/"))
 
 
+@dataclass(slots=True)
+class ForwardedRequest:
+    """One request on its way to a service: what it asks, where it goes, what is sent on and who sent it."""
+
+    method: str
+    path: str
+    # Path and query as the client sent them, passed on byte for byte.
+    raw_path: bytes
+    query: bytes
+    route: Route
+    # Headers for the service; the identity and request id are added once the caller is admitted.
+    headers: list[tuple[str, str]]
+    request_id: bytes
+    authorization: bytes | None
+    trace_context: dict[str, str] | None
+    body: RequestBody
+    # How long the service may stay silent (for the 504's detail), and the aiohttp timeouts saying so.
+    upstream_timeout: float
+    client_timeout: aiohttp.ClientTimeout
+    scope: dict
+    # The caller, once its token is checked.
+    principal: Principal | None = None
+
+    @classmethod
+    def arriving(cls, scope, receive, route: Route, addresses: ClientAddresses,
+                 deadline_seconds: float) -> ForwardedRequest:
+        """The request as it reaches the proxy, its body not yet read."""
+        headers, request_id, authorization, trace_context, length = _split_headers(scope, addresses)
+        path = scope["path"]
+        upstream_timeout, client_timeout = route.timeouts_for(path)
+        body = RequestBody(scope, receive, length, route.body_limit_for(path), deadline_seconds)
+        return cls(scope["method"], path, scope.get("raw_path") or path.encode(), scope["query_string"], route,
+                   headers, request_id_of(request_id), authorization, trace_context, body, upstream_timeout,
+                   client_timeout, scope)
+
+    @property
+    def service(self) -> str:
+        return self.route.service
+
+    def url(self) -> URL:
+        return self.route.url(self.raw_path, self.query)
+
+
+class _Answer(NamedTuple):
+    """The service's response, its body when small enough to hold, and whether the request body was all read."""
+
+    response: aiohttp.ClientResponse
+    body: bytes | None
+    request_body_read: bool
+
+
 class Proxy:
     """ASGI handler for one matched Route."""
 
-    def __init__(self, *, authenticator: Authenticator, limiter: TokenBucketLimiter, metrics: GatewayMetrics,
-                 tracer: trace.Tracer, identity_secret: str, max_buffered_body: int, addresses: ClientAddresses,
-                 request_deadline: float, always_trace: bool = False):
-        self.authenticator = authenticator
-        self.limiter = limiter
-        self.metrics = metrics
-        self.tracer = tracer
+    def __init__(self, state: GatewayState, *, always_trace: bool = False):
+        settings = state.settings
+        self.authenticator = state.authenticator
+        self.limiter = state.limiter
+        self.metrics = state.metrics
+        self.tracer = state.tracer
         self.tracing = _TracingCheck(always_trace)
-        self.identity_secret = identity_secret
-        self.max_buffered_body = max_buffered_body
-        self.addresses = addresses
-        self.request_deadline = request_deadline
-        # Service name -> its session, filled for the life of the server.
-        self.sessions: dict[str, aiohttp.ClientSession] = {}
+        self.identity_secret = settings.identity_secret
+        self.max_buffered_body = settings.max_buffered_body_bytes
+        self.addresses = state.addresses
+        self.request_deadline = settings.request_deadline_seconds
+        # A session per service, open for the life of the server (Gateway.lifespan).
+        self.pools = state.pools
 
     async def __call__(self, scope, receive, send, route: Route) -> None:
         started = perf_counter()
-        headers, request_id, authorization, carrier, length = _split_headers(scope, self.addresses)
-        request_id = request_id_of(request_id)
+        request = ForwardedRequest.arriving(scope, receive, route, self.addresses, self.request_deadline)
         status = 500
         try:
             if self.tracing.enabled(started):
-                status = await self._traced(scope, receive, send, route, headers, request_id, authorization,
-                                            length, carrier)
+                status = await self._traced(request, send)
             else:
                 # A no-op span would record nothing and re-inject the caller's context unchanged; skip the work.
-                if carrier:
-                    headers.extend(carrier.items())
-                status = await self._handle(scope, receive, send, route, headers, request_id, authorization, length)
+                if request.trace_context:
+                    request.headers.extend(request.trace_context.items())
+                status = await self._handle(request, send)
         finally:
             self.metrics.observe(route.resource, status, perf_counter() - started)
 
-    async def _traced(self, scope, receive, send, route, headers, request_id, authorization, length, carrier) -> int:
+    async def _traced(self, request: ForwardedRequest, send) -> int:
         """_handle inside a SERVER span whose context goes upstream as traceparent."""
-        context = propagate.extract(carrier) if carrier else None
-        with self.tracer.start_as_current_span(f"{scope['method']} /api/v1/{route.resource}", context=context,
-                                               kind=SpanKind.SERVER, record_exception=False) as span:
-            propagate.inject(_HeaderListSetter(headers))
+        context = propagate.extract(request.trace_context) if request.trace_context else None
+        with self.tracer.start_as_current_span(f"{request.method} /api/v1/{request.route.resource}",
+                                               context=context, kind=SpanKind.SERVER, record_exception=False) as span:
+            propagate.inject(_HeaderListSetter(request.headers))
             status = 500
             try:
-                status = await self._handle(scope, receive, send, route, headers, request_id, authorization, length)
+                status = await self._handle(request, send)
             finally:
                 if span.is_recording():
-                    _annotate(span, scope, route, status, request_id)
+                    _annotate(span, request, status)
             return status
 
-    async def _handle(self, scope, receive, send, route, headers, request_id, authorization, length) -> int:
+    async def _handle(self, request: ForwardedRequest, send) -> int:
         now = time()
-        body = RequestBody(scope, receive, length, route.body_limit_for(scope["path"]), self.request_deadline)
-        admitted = body.refusal or await self._admit(scope, authorization, now)
+        admitted = request.body.refusal or await self._admit(request, now)
         if isinstance(admitted, Problem):
-            return await self._problem(scope, send, request_id, admitted)
-        headers.append((IDENTITY_HEADER, admitted.identity_header(self.identity_secret, now)))
-        headers.append((REQUEST_ID_HEADER, request_id.decode("latin-1")))
+            return await self._problem(request, send, admitted)
+        request.principal = admitted
+        request.headers.append((IDENTITY_HEADER, admitted.identity_header(self.identity_secret, now)))
+        request.headers.append((REQUEST_ID_HEADER, request.request_id.decode("latin-1")))
         try:
-            outcome = await self._exchange(scope, route, headers, body)
+            outcome = await self._exchange(request)
         except _ClientGone:
             return 499
         except _Refused as refused:
             outcome = refused.problem
         except Exception:
-            log.exception("proxy failure on %s %s", scope["method"], scope["path"])
+            log.exception("proxy failure on %s %s", request.method, request.path)
             outcome = Problem(500, "the gateway failed to handle this request; it has been logged",
                               kind="internal-error")
         if isinstance(outcome, Problem):
-            return await self._problem(scope, send, request_id, outcome)
-        return await self._relay(receive, send, route, request_id, *outcome)
+            return await self._problem(request, send, outcome)
+        return await self._relay(request, send, outcome)
 
-    async def _admit(self, scope, authorization: bytes | None, now: float) -> Principal | Problem:
+    async def _admit(self, request: ForwardedRequest, now: float) -> Principal | Problem:
         """The caller, if the path is sane, its token valid and its rate within the limit."""
-        if _has_dot_segment(scope["path"]):
+        if _has_dot_segment(request.path):
             return Problem(400, "the path has '.' or '..' segments")
+        authorization = request.authorization
         try:
             principal = self._principal(authorization, now) or await self.authenticator.authenticate(authorization)
         except InvalidToken as exc:
             # Bad tokens spend the caller's address budget, so guessing them is as slow as anything else.
-            return self._rate_limited(client_key(scope, self.addresses)) or Problem(
+            return self._rate_limited(client_key(request.scope, self.addresses)) or Problem(
                 401, f"the bearer token is not valid: {exc}", kind="invalid-token",
                 headers={"www-authenticate": 'Bearer error="invalid_token"'})
         except KeysUnavailable:
             return Problem(503, "the identity provider cannot be reached to check the token",
                            kind="identity-provider-unavailable")
-        return self._rate_limited(principal.rate_key or client_key(scope, self.addresses)) or principal
+        return self._rate_limited(principal.rate_key or client_key(request.scope, self.addresses)) or principal
 
     def _rate_limited(self, key: str) -> Problem | None:
         wait = self.limiter.take(key)
@@ -157,62 +193,62 @@ class Proxy:
             return self.authenticator.anonymous()
         return self.authenticator.cached(authorization, now)
 
-    async def _relay(self, receive, send, route: Route, request_id: bytes, response: aiohttp.ClientResponse,
-                     body: bytes | None, body_complete: bool) -> int:
+    async def _relay(self, request: ForwardedRequest, send, answer: _Answer) -> int:
         """Send the upstream response on; a failure from here on can only cut it short."""
+        response = answer.response
         try:
             await send({"type": "http.response.start", "status": response.status,
-                        "headers": _response_headers(response.raw_headers, request_id)})
-            if body is not None:
-                await send({"type": "http.response.body", "body": body})
+                        "headers": _response_headers(response.raw_headers, request.request_id)})
+            if answer.body is not None:
+                await send({"type": "http.response.body", "body": answer.body})
             else:
-                await self._stream(receive, send, response, route, body_complete)
+                await self._stream(request, send, response, answer.request_body_read)
         finally:
             response.release()
         return response.status
 
-    async def _exchange(self, scope, route: Route, headers, body: RequestBody):
-        """Send the request upstream: (response, small body or None, request body read?) or a Problem."""
-        session = self.sessions.get(route.service)
+    async def _exchange(self, request: ForwardedRequest) -> _Answer | Problem:
+        """Send the request upstream: the service's answer, or a Problem."""
+        session = self.pools.sessions.get(request.service)
         if session is None:
             return Problem(503, "the gateway is starting or stopping", kind="not-ready")
-        deadline, client_timeout = route.timeouts_for(scope["path"])
+        body = request.body
         data = await body.read() if 0 <= body.length <= self.max_buffered_body else body.stream()
-        url = route.url(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
         response = None
         try:
             # The route's connect and sock_read timeouts bound the wait; no extra timer on the hot path.
-            response = await session.request(scope["method"], url, headers=headers, data=data,
-                                             allow_redirects=False, timeout=client_timeout)
+            response = await session.request(request.method, request.url(), headers=request.headers, data=data,
+                                             allow_redirects=False, timeout=request.client_timeout)
             small = response.content_length is not None and response.content_length <= self.max_buffered_body
-            outcome = response, (await response.read() if small else None), body.complete
+            answer = _Answer(response, await response.read() if small else None, body.complete)
         except (TimeoutError, aiohttp.ClientError) as exc:
             if response is not None:
                 response.close()
             # A failure while the client's body was still coming in is the client's, not the service's.
-            return body.failure(exc) or self._upstream_problem(scope, route, exc, deadline)
+            return body.failure(exc) or self._upstream_problem(request, exc)
         if body.refusal is not None:
             response.close()
             return body.refusal
-        return outcome
+        return answer
 
-    def _upstream_problem(self, scope, route: Route, exc: Exception, deadline: float) -> Problem:
+    def _upstream_problem(self, request: ForwardedRequest, exc: Exception) -> Problem:
+        service = request.service
         if isinstance(exc, TimeoutError):
-            kind, status, detail = "timeout", 504, f"did not answer within {deadline:g} s"
+            kind, status, detail = "timeout", 504, f"did not answer within {request.upstream_timeout:g} s"
         elif isinstance(exc, aiohttp.ClientConnectorError):
             kind, status, detail = "unavailable", 503, "is not reachable"
         else:
             kind, status, detail = "bad-response", 502, "sent a malformed response"
-        self.metrics.upstream_error(route.service, kind)
+        self.metrics.upstream_error(service, kind)
         # The detail goes to the public; the upstream's address and the exception only to the log.
-        log.warning("%s %s -> %s %s: %s", scope["method"], scope["path"], route.service, detail,
+        log.warning("%s %s -> %s %s: %s", request.method, request.path, service, detail,
                     str(exc) or type(exc).__name__)
-        return Problem(status, f"the {route.service} service {detail}", kind=f"upstream-{kind}",
-                       service=route.service)
+        return Problem(status, f"the {service} service {detail}", kind=f"upstream-{kind}", service=service)
 
-    async def _stream(self, receive, send, response: aiohttp.ClientResponse, route: Route, body_complete: bool):
+    async def _stream(self, request: ForwardedRequest, send, response: aiohttp.ClientResponse,
+                      request_body_read: bool) -> None:
         # Watch for the client leaving, so a large export stops being read from the service.
-        gone = asyncio.ensure_future(_wait_disconnect(receive)) if body_complete else None
+        gone = asyncio.ensure_future(_wait_disconnect(request.body.receive)) if request_body_read else None
         try:
             async for chunk in response.content.iter_any():
                 if gone is not None and gone.done():
@@ -221,8 +257,8 @@ class Proxy:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except (aiohttp.ClientError, TimeoutError) as exc:
             # Headers are out already; ending without the last chunk tells the client it is truncated.
-            self.metrics.upstream_error(route.service, "stream-broken")
-            log.warning("%s stream broke: %s", route.service, exc)
+            self.metrics.upstream_error(request.service, "stream-broken")
+            log.warning("%s stream broke: %s", request.service, exc)
             response.close()
             return
         finally:
@@ -231,9 +267,9 @@ class Proxy:
         await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
-    async def _problem(scope, send, request_id: bytes, problem: Problem) -> int:
-        problem.headers[REQUEST_ID_HEADER] = request_id.decode("latin-1")
-        await problem_response(problem, scope["path"])(scope, _no_receive, send)
+    async def _problem(request: ForwardedRequest, send, problem: Problem) -> int:
+        problem.headers[REQUEST_ID_HEADER] = request.request_id.decode("latin-1")
+        await problem_response(problem, request.path)(request.scope, _no_receive, send)
         return problem.status
 
 
@@ -325,11 +361,6 @@ def _too_slow(seconds: float) -> Problem:
                    headers={"connection": "close"})
 
 
-def rate_limited(wait: int, what: str = "requests") -> Problem:
-    return Problem(429, f"too many {what}; retry in {wait} s", kind="rate-limited",
-                   headers={"retry-after": str(wait)})
-
-
 class _HeaderListSetter(dict):
     """A carrier for propagate.inject that appends to the outgoing header list."""
 
@@ -388,13 +419,8 @@ def _response_headers(raw_headers, request_id: bytes) -> list[tuple[bytes, bytes
             connection_tokens = {token.strip().lower() for token in value.split(b",")}
     if connection_tokens:
         out = [(name, value) for name, value in out if name not in connection_tokens]
-    out.append((_REQUEST_ID_NAME, request_id))
+    out.append((REQUEST_ID_NAME, request_id))
     return out
-
-
-def client_key(scope, addresses: ClientAddresses) -> str:
-    """Rate-limit key of an anonymous caller: its address."""
-    return "ip:" + addresses.of(scope)
 
 
 class _TracingCheck:
@@ -416,10 +442,11 @@ class _TracingCheck:
         return self._enabled
 
 
-def _annotate(span: trace.Span, scope, route: Route, status: int, request_id: bytes) -> None:
-    span.set_attributes({"http.request.method": scope["method"], "url.path": scope["path"],
-                         "http.route": f"/api/v1/{route.resource}", "http.response.status_code": status,
-                         "marketplace.service": route.service, "marketplace.request_id": request_id.decode()})
+def _annotate(span: trace.Span, request: ForwardedRequest, status: int) -> None:
+    span.set_attributes({"http.request.method": request.method, "url.path": request.path,
+                         "http.route": f"/api/v1/{request.route.resource}", "http.response.status_code": status,
+                         "marketplace.service": request.service,
+                         "marketplace.request_id": request.request_id.decode()})
     if status >= 500:
         span.set_status(StatusCode.ERROR)
 

@@ -1,9 +1,11 @@
-"""Per-client token-bucket rate limit."""
+"""Per-client token-bucket rate limit, and the 429 problem of a caller over it."""
 
 from __future__ import annotations
 
 import math
 import time
+
+from servicekit.problems import Problem
 
 MAX_KEYS = 100_000
 
@@ -44,3 +46,9 @@ class TokenBucketLimiter:
             del self._buckets[key]
         if len(self._buckets) >= MAX_KEYS:
             self._buckets.clear()
+
+
+def rate_limited(wait: int, what: str = "requests") -> Problem:
+    """429 problem+json telling the caller how long to wait."""
+    return Problem(429, f"too many {what}; retry in {wait} s", kind="rate-limited",
+                   headers={"retry-after": str(wait)})

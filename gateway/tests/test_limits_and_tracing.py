@@ -39,7 +39,7 @@ async def test_limits_are_per_client(upstreams):
                                       rate_limit_burst=1))
     async with asgi_gateway(gateway) as client:
         anonymous = [(await client.get("/api/v1/suppliers")).status_code for _ in range(2)]
-        token = gateway.issuer.issue(Client("admin", frozenset({"admin"})), frozenset({"admin"}))
+        token = gateway.state.issuer.issue(Client("admin", frozenset({"admin"})), frozenset({"admin"}))
         with_token = await client.get("/api/v1/suppliers", headers={"Authorization": f"Bearer {token}"})
     assert anonymous == [200, 429] and with_token.status_code == 200
 

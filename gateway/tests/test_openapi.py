@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from openapi_spec_validator import validate
+
 from gateway.openapi import gateway_document, merge_documents
 from gateway.tests.support import service_document
 
@@ -21,6 +23,7 @@ async def test_merged_document_leaves_out_services_that_are_down(live):
     assert [p["name"] for p in parameters] == ["page"]
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert {"suppliers", "catalogue", "hub", "auth"} <= {tag["name"] for tag in document["tags"]}
+    validate(document)
 
 
 async def test_colliding_components_are_renamed_and_refs_follow(live):

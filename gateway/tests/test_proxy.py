@@ -137,7 +137,7 @@ async def test_large_export_streams_back(live):
 
 async def test_expired_token_is_401(live):
     now = int(time.time())
-    issuer = live.gateway.issuer
+    issuer = live.gateway.state.issuer
     expired = jwt.encode({"sub": "admin", "roles": ["admin"], "iss": issuer.issuer, "aud": issuer.audience,
                           "iat": now - 7200, "exp": now - 3600}, issuer.key, algorithm="RS256",
                          headers={"kid": issuer.kid})
@@ -148,7 +148,7 @@ async def test_expired_token_is_401(live):
 
 async def test_forged_and_garbage_tokens_are_401(live):
     now = int(time.time())
-    issuer = live.gateway.issuer
+    issuer = live.gateway.state.issuer
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     claims = {"sub": "admin", "roles": ["admin"], "iss": issuer.issuer, "aud": issuer.audience, "iat": now,
               "exp": now + 600}
@@ -166,7 +166,7 @@ async def test_forged_and_garbage_tokens_are_401(live):
 
 async def test_unknown_roles_are_dropped(live):
     now = int(time.time())
-    issuer = live.gateway.issuer
+    issuer = live.gateway.state.issuer
     token = jwt.encode({"sub": "ops", "roles": ["assessor", "root", 7], "iss": issuer.issuer, "aud": issuer.audience,
                         "iat": now, "exp": now + 600}, issuer.key, algorithm="RS256", headers={"kid": issuer.kid})
     echo = (await live.client.get("/api/v1/suppliers", headers=bearer(token))).json()

@@ -47,7 +47,7 @@ def test_real_client_secrets_are_accepted_outside_development(tmp_path):
         {"client_id": "admin", "roles": ["admin"], "secret_hash": hash_secret("s3cret", iterations=1000)}]}))
     gateway = create_app(GatewaySettings(environment="production", identity_secret=STRONG_SECRET,
                                          clients_file=clients))
-    assert gateway.issuer is not None
+    assert gateway.state.issuer is not None
 
 
 def test_unknown_roles_in_the_clients_file_are_an_error(tmp_path):
@@ -85,7 +85,7 @@ class SupplierClients:
 
 async def test_a_chain_of_client_stores_issues_supplier_tokens(upstreams):
     gateway = create_app(settings_for(suppliers_url=upstreams["suppliers"]))
-    gateway.clients = ChainClientStore([gateway.clients, SupplierClients()])
+    gateway.state.clients = ChainClientStore([gateway.state.clients, SupplierClients()])
     async with asgi_gateway(gateway) as client:
         issued = await client.post("/api/v1/auth/token", data={"grant_type": "client_credentials",
                                                                "client_id": "sup-client-7", "client_secret": "right"})

@@ -85,5 +85,5 @@ async def test_scope_must_be_within_the_clients_roles(live):
 async def test_jwks_publishes_the_signing_key(live):
     response = await live.client.get("/api/v1/auth/jwks.json")
     (key,) = response.json()["keys"]
-    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["kid"] == live.gateway.issuer.kid
+    assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["kid"] == live.gateway.state.issuer.kid
     assert "d" not in key
