@@ -171,8 +171,8 @@ FRAME_RULES: list[tuple[str, callable]] = [
     ("FastAPI (routing, dependencies)", lambda f: f.in_("/fastapi/")),
     ("Starlette (routing, responses)", lambda f: f.in_("/starlette/")),
     ("HTTP server (uvicorn, httptools, h11)", lambda f: f.in_("/uvicorn/") or f.in_("httptools") or f.in_("/h11/")),
-    ("asyncio loop machinery (not idle)", lambda f: f.in_("/asyncio/")),
 ]
+ASYNCIO = "asyncio loop machinery (not idle)"
 IDLE_LOOP = "idle: event loop waiting for I/O (epoll) or in uvloop's own C code"
 IDLE_WORKER = "idle: waiting on its queue for the next call"
 NATIVE = (".c", ".h", ".cpp", ".hpp", ".so", "libc.so.6", "?")
@@ -203,6 +203,8 @@ def category(sample: Sample, role: str) -> str:
         for name, rule in FRAME_RULES:
             if rule(frame):
                 return name
+    if any(f.in_("/asyncio/") for f in frames):  # only when nothing outside asyncio names the work
+        return ASYNCIO
     return f"other ({leaf.function} in {Path(leaf.file).name})"
 
 
@@ -517,6 +519,10 @@ def event_path(args: argparse.Namespace, work: Path) -> None:
         ids = asyncio.run(load())
     print(f"\nevent path: {count} registrations at {rate:g}/s, py-spy on both services for {args.seconds:g} s")
     stage_times(work, ids)
+    report_event_profiles(work, summaries)
+
+
+def report_event_profiles(work: Path, summaries: dict[str, str]) -> None:
     report_profile("event path: suppliers (requests + outbox relay)", work / "event-suppliers.txt",
                    summaries["suppliers"])
     samples, names = read_samples(work / "event-suppliers.txt")
@@ -578,10 +584,16 @@ def main() -> None:
     parser.add_argument("--only", choices=["request", "event", "count"], help="one part only")
     parser.add_argument("--native", action="store_true",
                         help="py-spy --native too: tells epoll waits and GIL waits apart (slows the service more)")
+    parser.add_argument("--report", help="only sort again the py-spy files a --keep run left in this folder")
     parser.add_argument("--keep", help="folder to keep py-spy's raw files in")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} "
           f"{os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; py-spy {py_spy()} at {RATE_HZ} Hz, --idle --threads")
+    if args.report:
+        report_profile("request path: suppliers service under GET load", Path(args.report) / "request" / "request.txt",
+                       "(saved)")
+        report_event_profiles(Path(args.report) / "event", {"suppliers": "(saved)", "catalogue": "(saved)"})
+        return
     for path, run in (("count", lambda args, work: count_per_request(work)), ("request", request_path),
                       ("event", event_path)):
         if args.only in (None, path):
