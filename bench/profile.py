@@ -1,7 +1,10 @@
 """Where one GET and one event spend their time, sampled with py-spy.
 
-    python -m bench.profile [--seconds N] [--rate R] [--keep DIR]
+    python -m bench.profile [--seconds N] [--rate R] [--keep DIR] [--only count|request|event] [--native]
+    python -m bench.profile --report DIR     # sort again the py-spy files a --keep run left
 
+0. Counting, in this process and without a profiler: per GET, the calls handed to aiosqlite's
+   thread, the SQL statements, logger checks, log records and spans.
 1. Request path: the suppliers service (SQLite) under steady load on `GET /api/v1/suppliers/{id}`
    (wrk when on PATH, else the Python load generator) while py-spy records the service for N seconds.
 2. Event path: suppliers and catalogue on the embedded broker, registrations posted at R per second,
@@ -70,7 +73,8 @@ def py_spy() -> str:
 
 def start_recording(pid: int, seconds: float, out: Path, native: bool = False) -> subprocess.Popen:
     command = [py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE_HZ), "--threads",
-               "--idle", "--nonblocking", "--full-filenames", *(["--native"] if native else []), "--duration", str(int(seconds)), "-o", str(out)]
+               "--idle", "--nonblocking", "--full-filenames", *(["--native"] if native else []),
+               "--duration", str(int(seconds)), "-o", str(out)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -147,7 +151,8 @@ def thread_role(samples: list[Sample], names: dict[str, str]) -> dict[str, str]:
 FRAME_RULES: list[tuple[str, callable]] = [
     ("aiosqlite hand-off (loop side: futures, queue, wake-up)",
      lambda f: f.in_("/aiosqlite/") or f.in_("dialects/sqlite/aiosqlite.py") or f.in_("connectors/aiosqlite.py")),
-    ("SQLAlchemy async bridge (greenlet)", lambda f: f.in_("sqlalchemy/util/_concurrency") or f.in_("sqlalchemy/util/concurrency.py") or f.in_("/greenlet/")),
+    ("SQLAlchemy async bridge (greenlet)",
+     lambda f: f.in_("sqlalchemy/util/_concurrency") or f.in_("sqlalchemy/util/concurrency.py") or f.in_("/greenlet/")),
     ("SQLAlchemy connection pool", lambda f: f.in_("sqlalchemy/pool/")),
     ("SQLAlchemy session (begin/commit/close/flush)",
      lambda f: f.in_("sqlalchemy/orm/session.py") or f.in_("sqlalchemy/ext/asyncio/session.py")
@@ -296,12 +301,14 @@ def report_profile(title: str, path: Path, summary: str) -> dict[str, Counter]:
             lifetimes[sample.thread] += sample.count
     if lifetimes:
         longest = max(lifetimes.values())
-        print(f"aiosqlite worker threads seen: {len(lifetimes)}, of which {sum(v >= 0.9 * longest for v in lifetimes.values())}"
+        whole = sum(v >= 0.9 * longest for v in lifetimes.values())
+        print(f"aiosqlite worker threads seen: {len(lifetimes)}, of which {whole}"
               f" lived through the whole recording (the others were opened or closed during it)")
     table = shares(samples, roles)
     for role in sorted(table, key=lambda r: (r != "event loop", r)):
         print_table(f"{role}", table[role], threads[role])
-    busy = lambda s: roles.get(s.thread) == "event loop" and not category(s, "event loop").startswith("idle")  # noqa: E731
+    def busy(sample: Sample) -> bool:
+        return roles.get(sample.thread) == "event loop" and not category(sample, "event loop").startswith("idle")
     print_functions("event loop, busy samples by innermost function (self time):", samples, busy)
     return table
 
@@ -472,7 +479,8 @@ def relay_step(sample: Sample, role: str) -> str:
     return f"{step} / {category(sample, role)}"
 
 
-async def post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int, first: int) -> tuple[list[str], Counter]:
+async def post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int,
+                       first: int) -> tuple[list[str], Counter]:
     """Like event_latency's, but a failed registration is counted rather than ending the run."""
     headers = event_latency._signed(ANONYMOUS_IDENTITY)
     loop = asyncio.get_running_loop()
@@ -588,7 +596,7 @@ def main() -> None:
     parser.add_argument("--keep", help="folder to keep py-spy's raw files in")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} "
-          f"{os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; py-spy {py_spy()} at {RATE_HZ} Hz, --idle --threads")
+          f"{os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; py-spy {py_spy()} at {RATE_HZ} Hz, --idle --threads --nonblocking")
     if args.report:
         report_profile("request path: suppliers service under GET load", Path(args.report) / "request" / "request.txt",
                        "(saved)")
