@@ -73,17 +73,20 @@ def py_spy() -> str:
 
 def start_recording(pid: int, seconds: float, out: Path, native: bool = False) -> subprocess.Popen:
     command = [py_spy(), "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE_HZ), "--threads",
-               "--idle", "--nonblocking", "--full-filenames", *(["--native"] if native else []),
+               # py-spy must pause the process to unwind native stacks.
+               "--idle", "--full-filenames", *(["--native"] if native else ["--nonblocking"]),
                "--duration", str(int(seconds)), "-o", str(out)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def wait_attached(recording: subprocess.Popen) -> None:
     """Until py-spy has attached and started sampling (on a busy machine that takes seconds)."""
+    said = []
     for line in recording.stdout:
         if "Sampling process" in line:
             return
-    raise RuntimeError("py-spy ended before it started sampling")
+        said.append(line)
+    raise RuntimeError(f"py-spy ended before it started sampling: {''.join(said[:5])}")
 
 
 def finish_recording(recording: subprocess.Popen) -> str:
