@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 from training.course.routes import router as course_router
-from training.sessions.routes import router as session_router
+from training.session.routes import router as session_router
 from training.settings import TrainingSettings
 from training.subscriptions import subscriptions
 

@@ -17,7 +17,7 @@ from events.training import (CourseChangeCause, CourseLevel, CourseState, Course
                              Nzqa, Pacing, SessionState)
 from servicekit.models import StrictModel
 from servicekit.tables import utc_column
-from training.sessions.models import SessionPublic
+from training.session.models import SessionPublic
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(min_length=1, max_length=10000)]

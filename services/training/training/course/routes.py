@@ -19,9 +19,9 @@ from servicekit.problems import validation_problem
 from training.course import repository, service
 from training.course.models import CourseCreate, CoursePublic, CourseUpdate
 from training.course.repository import CourseFilters
-from training.sessions import repository as sessions_repository
-from training.sessions import service as sessions
-from training.sessions.models import SessionCreate, SessionPublic
+from training.session import repository as sessions_repository
+from training.session import service as sessions
+from training.session.models import SessionCreate, SessionPublic
 from training.text import Id, ReasonBody
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])

@@ -17,8 +17,8 @@ from training.course.lifecycle import COURSE_LIFECYCLE, NEEDS_ACCREDITATION, PRO
 from training.course.models import Course, CourseCreate, CoursePublic, CourseUpdate, course_state
 from training.providers import repository as providers_repository
 from training.providers import service as accreditations
-from training.sessions import repository as sessions
-from training.sessions.models import SessionPublic
+from training.session import repository as sessions
+from training.session.models import SessionPublic
 
 AGGREGATE = "course"
 STAFF = ("admin", "assessor")

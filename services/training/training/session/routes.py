@@ -14,8 +14,8 @@ from training.course import service as courses
 from training.registration import repository as registrations_repository
 from training.registration import service as registrations
 from training.registration.models import RegistrationCreate, RegistrationPublic
-from training.sessions import service
-from training.sessions.models import SessionPublic
+from training.session import service
+from training.session.models import SessionPublic
 from training.text import Id
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
