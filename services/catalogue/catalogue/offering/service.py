@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.category import repository as categories
-from catalogue.eligibility import service as eligibility
+from catalogue.supplier import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state

@@ -15,8 +15,8 @@ from servicekit.problems import conflict, forbidden, not_found
 from training.course import repository
 from training.course.lifecycle import COURSE_LIFECYCLE, NEEDS_ACCREDITATION, PROVIDER_ACTIONS
 from training.course.models import Course, CourseCreate, CoursePublic, CourseUpdate, course_state
-from training.providers import repository as providers_repository
-from training.providers import service as accreditations
+from training.supplier import repository as providers_repository
+from training.supplier import service as accreditations
 from training.session import repository as sessions
 from training.session.models import SessionPublic
 

@@ -12,7 +12,7 @@ from servicekit.clock import Clock
 from servicekit.consumer import Handler
 from servicekit.projection import keep_snapshot
 from training.course import follow
-from training.providers.models import AccreditationProjection, SupplierProjection
+from training.supplier.models import AccreditationProjection, SupplierProjection
 
 
 def accreditation_handler(clock: Clock) -> Handler:
