@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
-from suppliers.agreement.expiry import expiry_job
+from suppliers.agreement.jobs import expiry_job
 from suppliers.agreement.routes import router as agreement_router
 from suppliers.credential.routes import router as credential_router
 from suppliers.settings import SuppliersSettings
