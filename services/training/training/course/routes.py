@@ -14,15 +14,15 @@ from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
+from servicekit.models import Reason
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import validation_problem
 from training.course import repository, service
-from training.course.models import CourseCreate, CoursePublic, CourseUpdate
+from training.course.models import CourseCreate, CoursePublic, CourseUpdate, Id
 from training.course.repository import CourseFilters
 from training.session import repository as sessions_repository
 from training.session import service as sessions
 from training.session.models import SessionCreate, SessionPublic
-from training.text import Id, ReasonBody
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -143,7 +143,7 @@ async def list_sessions(course_id: Id, session: SessionDep, identity: IdentityDe
 
 @router.post("/{course_id}/{action}", response_model=CoursePublic, responses=CONFLICT, dependencies=[SignedIn])
 async def transition_course(course_id: Id, action: Action, session: SessionDep, identity: IdentityDep,
-                            clock: ClockDep, response: Response, body: ReasonBody | None = None):
+                            clock: ClockDep, response: Response, body: Reason | None = None):
     """publish, withdraw (reason optional): the course's own provider. Publishing needs an accreditation in
     force covering the course's training area."""
     course = await service.get_visible(session, course_id, identity)

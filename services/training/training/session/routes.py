@@ -11,12 +11,12 @@ from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import forbidden, not_found
 from training.course import service as courses
+from training.course.models import Id
 from training.registration import repository as registrations_repository
 from training.registration import service as registrations
 from training.registration.models import RegistrationCreate, RegistrationPublic
 from training.session import service
 from training.session.models import SessionPublic
-from training.text import Id
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
