@@ -20,9 +20,6 @@ from servicekit.problems import validation_problem
 from training.course import repository, service
 from training.course.models import CourseCreate, CoursePublic, CourseUpdate, Id
 from training.course.repository import CourseFilters
-from training.session import repository as sessions_repository
-from training.session import service as sessions
-from training.session.models import SessionCreate, SessionPublic
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -115,30 +112,6 @@ async def course_history(course_id: Id, session: SessionDep, identity: IdentityD
     await service.get_visible(session, course_id, identity)
     return await read_history(session, aggregate_type=service.AGGREGATE, aggregate_id=course_id,
                               cursor=cursor, limit=limit)
-
-
-@router.post("/{course_id}/sessions", status_code=201, response_model=SessionPublic, dependencies=[Supplier],
-             responses={409: {"description": "the course is suspended or withdrawn"}})
-async def schedule_session(course_id: Id, session_in: SessionCreate, session: SessionDep, identity: IdentityDep,
-                           clock: ClockDep, idempotency: IdempotencyDep) -> Response:
-    """The provider schedules a session of its draft or published course: start before end, in the future,
-    online or at a location, capacity 1 or more (Idempotency-Key honoured)."""
-    if replay := await idempotency.replay():
-        return replay
-    course = await service.get_visible(session, course_id, identity)
-    scheduled = await sessions.schedule(session, course=course, session_in=session_in, actor=identity,
-                                        now=clock.now())
-    return idempotency.respond(201, SessionPublic.of(scheduled),
-                               headers={"Location": f"/api/v1/sessions/{scheduled.id}"})
-
-
-@router.get("/{course_id}/sessions", response_model=Page[SessionPublic])
-async def list_sessions(course_id: Id, session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
-                        limit: LimitQuery = 50):
-    """Sessions of the course, soonest first, with how full each is."""
-    await service.get_visible(session, course_id, identity)
-    rows, next_cursor = await sessions_repository.page_of_course(session, course_id, cursor=cursor, limit=limit)
-    return Page[SessionPublic](data=[SessionPublic.of(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("/{course_id}/{action}", response_model=CoursePublic, responses=CONFLICT, dependencies=[SignedIn])
