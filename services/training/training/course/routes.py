@@ -1,4 +1,4 @@
-"""HTTP routes of courses: providers draft, schedule, publish and withdraw their own; buyers search the
+"""HTTP routes of courses: providers draft, publish and withdraw their own; buyers search the
 published ones; drafts are seen only by their provider and staff."""
 
 from __future__ import annotations
