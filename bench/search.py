@@ -131,7 +131,7 @@ def generate(count: int, suppliers: list[str], seed: int = 4) -> list[dict]:
 
 async def fill(database_url: str, count: int) -> float:
     """Write suppliers and `count` published offerings in bulk; returns the seconds it took."""
-    from catalogue.eligibility.models import SupplierProjection
+    from catalogue.supplier.models import SupplierProjection
     from catalogue.offering.models import Offering
     from catalogue.search import index
 

@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 from servicekit.testing import eventually
+from suppliers.supplier.nzbn import nzbn_check_digit
 
 _counter = itertools.count(1)
 
@@ -13,8 +14,7 @@ _counter = itertools.count(1)
 def nzbn(seed: int | None = None) -> str:
     """A valid NZBN (GS1 check digit) that differs per call."""
     body = f"9429{(seed if seed is not None else next(_counter) * 7919 + 1000003) % 10**8:08d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
+    return body + str(nzbn_check_digit(body))
 
 
 def supplier_body(**overrides) -> dict:

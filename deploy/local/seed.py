@@ -26,6 +26,7 @@ import httpx
 from deploy.local.seed_accreditation import accredit_providers
 from deploy.local.seed_hub import make_use_cases
 from deploy.local.seed_training import list_courses
+from suppliers.supplier.nzbn import nzbn_check_digit
 
 TOKEN_PATH = "/api/v1/auth/token"
 ROLES = ("admin", "assessor", "buyer", "partner")
@@ -41,11 +42,10 @@ def dev_secret(client_id: str) -> str:
 
 
 def nzbn(first_twelve: str) -> str:
-    """A valid NZBN: the 12 digits given plus their GS1 check digit (weights 1,3,1,3,...)."""
+    """A valid NZBN: the 12 digits given plus their GS1 check digit."""
     if len(first_twelve) != 12 or not first_twelve.isdigit():
         raise ValueError("an NZBN starts with 12 digits")
-    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(first_twelve))
-    return first_twelve + str((10 - total % 10) % 10)
+    return first_twelve + str(nzbn_check_digit(first_twelve))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from accreditation.accreditation.routes import router as accreditation_router
 from accreditation.application.routes import router as application_router
-from accreditation.schedule import schedule_job
+from accreditation.accreditation.jobs import schedule_job
 from accreditation.settings import AccreditationSettings
 from accreditation.subscriptions import subscriptions
 from accreditation.supplier.routes import router as supplier_router

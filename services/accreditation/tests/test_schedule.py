@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accreditation.main import build as build_accreditation
-from accreditation.schedule import expire_due, flag_renewals_due, run_schedule
+from accreditation.accreditation.jobs import expire_due, flag_renewals_due, run_schedule
 from events.accreditation import ACCREDITATION_TOPIC
 from servicekit.tables import AuditEntry, OutboxRecord
 from servicekit.testing import RunningServer, eventually

@@ -10,7 +10,7 @@ from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 from catalogue.category.routes import router as category_router
 from catalogue.category.seed import seed_on_start
-from catalogue.eligibility.routes import router as eligibility_router
+from catalogue.supplier.routes import router as eligibility_router
 from catalogue.offering.routes import router as offering_router
 from catalogue.search.routes import router as search_router
 from catalogue.shortlist.routes import router as shortlist_router

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from catalogue.eligibility.service import check
+from catalogue.supplier.service import check
 from servicekit.testing import eventually
 from tests.helpers import projected_supplier, supplier_body
 

@@ -10,6 +10,7 @@ from hub.registry.routes import router as registry_router
 from hub.flows import HubFlows
 from hub.settings import HubSettings
 from hub.subscriptions import subscriptions
+from hub.sync import jobs as sync_jobs
 from hub.sync import service as sync
 from hub.sync.routes import router as sync_router
 from hub.usecase.routes import router as use_case_router
@@ -33,7 +34,7 @@ def build(settings: HubSettings | None = None, *, clock: Clock | None = None) ->
         # it, but still reads a late event for the earliest time its source was seen live (what makes a
         # shuffled stream give the same registry as an ordered one): no stale-version drop.
         subscriptions=subscriptions(flows), batch_handler=flows.apply_source_events, drop_stale=False,
-        jobs={"hub-sync": sync.push_job, "hub-reconcile": sync.reconcile_job},
+        jobs={"hub-sync": sync_jobs.push_job, "hub-reconcile": sync_jobs.reconcile_job},
         on_start=[sync.start_sync],
     ), clock=clock)
     app.state.flows = flows  # the routes' changes that span domains go through it (hub.flows.FlowsDep)

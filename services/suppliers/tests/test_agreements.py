@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from events.suppliers import AGREEMENT_TOPIC
 from servicekit.tables import AuditEntry, OutboxRecord
 from servicekit.testing import RunningServer, create_postgres_database, drop_postgres_database
-from suppliers.agreement.expiry import expire_due_agreements
+from suppliers.agreement.jobs import expire_due_agreements
 from suppliers.main import build as build_suppliers
 from tests.kafka_tools import read_topic
 from tests.helpers import SIGNATURE, active_supplier, activated, offer_body, offered, supplier_body

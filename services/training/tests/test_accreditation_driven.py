@@ -8,7 +8,7 @@ from events.training import COURSE_TOPIC
 from servicekit.tables import InboxRecord
 from servicekit.testing import eventually
 from tests.kafka_tools import header, read_topic
-from training.providers.models import AccreditationProjection
+from training.supplier.models import AccreditationProjection
 
 
 async def test_suspension_suspends_published_courses_reinstatement_brings_them_back_revocation_withdraws(

@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 from training.course.routes import router as course_router
-from training.sessions.routes import router as session_router
+from training.registration.routes import router as registration_router
+from training.session.routes import course_router as course_session_router
+from training.session.routes import router as session_router
 from training.settings import TrainingSettings
 from training.subscriptions import subscriptions
 
@@ -21,7 +23,9 @@ def build(settings: TrainingSettings | None = None, *, clock: Clock | None = Non
         title="Training service",
         description="Training courses, sessions and registrations of interest.",
         settings=settings or TrainingSettings(),
-        routers=[course_router, session_router],
+        # Matched in this order: a course's sessions before the course's `/{course_id}/{action}`, and a
+        # buyer's `/sessions/registrations` before `/sessions/{session_id}`.
+        routers=[course_session_router, course_router, registration_router, session_router],
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=subscriptions(clock),
     ), clock=clock)

@@ -7,7 +7,7 @@ from events.suppliers import (SupplierDeregistered, SupplierReinstated, Supplier
                               SupplierUpdated, SupplierVerified)
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription, on
-from training.providers.handlers import accreditation_handler, apply_supplier_event
+from training.supplier.handlers import accreditation_handler, apply_supplier_event
 
 
 def subscriptions(clock: Clock) -> list[Subscription]:

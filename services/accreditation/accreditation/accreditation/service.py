@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accreditation.accreditation import repository
-from accreditation.accreditation.lifecycle import (ACCREDITATION_LIFECYCLE, IN_FORCE, SHOW_CAUSE, SUPPLIER,
-                                                   SUPPLIER_ACTIONS, settled_status)
+from accreditation.accreditation.lifecycle import (ACCREDITATION_LIFECYCLE, SHOW_CAUSE, SUPPLIER, SUPPLIER_ACTIONS,
+                                                   settled_status)
 from accreditation.accreditation.models import Accreditation, accreditation_state, area_codes
 from accreditation.supplier import repository as suppliers
 from events.accreditation import (AccreditationEvent, AccreditationExpired, AccreditationGranted,
@@ -102,23 +102,3 @@ def _renew(accreditation: Accreditation, renewal, today) -> None:
         accreditation.training_areas = list(renewal.training_areas)
         accreditation.area_codes = area_codes(renewal.training_areas)
         accreditation.audiences = list(renewal.audiences)
-
-
-async def follow_supplier(session: AsyncSession, supplier_id: str, supplier_status: str, *, now: datetime) -> int:
-    """After the supplier's status changed: suspend its accreditations in force when it is suspended or
-    deregistered, and reinstate those suspended for that reason once it is active again. Show-cause
-    suspensions stay. Returns how many accreditations changed."""
-    if supplier_status in ("suspended", "deregistered"):
-        affected = await repository.of_supplier(session, supplier_id, statuses=IN_FORCE)
-        for accreditation in affected:
-            await apply_transition(session, accreditation=accreditation, action="suspend", actor=None, now=now,
-                                   reason=f"the supplier is {supplier_status}")
-        return len(affected)
-    if supplier_status == "active":
-        affected = await repository.of_supplier(session, supplier_id, statuses=("suspended",),
-                                                suspended_reason=SUPPLIER)
-        for accreditation in affected:
-            await apply_transition(session, accreditation=accreditation, action="reinstate", actor=None, now=now,
-                                   reason="the supplier is active again")
-        return len(affected)
-    return 0

@@ -3,7 +3,7 @@ Applications are seen by their own supplier, assessors and admins."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -19,6 +19,8 @@ from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 
 router = APIRouter(prefix="/api/v1/accreditation/applications", tags=["accreditation applications"])
+# The actions without a body; those with one have a route each, below.
+Action = Literal["submit", "start-assessment"]
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
 Supplier = require_roles("supplier")
 CONFLICT = {409: {"description": "the life cycle does not allow this from the current state, or a guard "
@@ -96,22 +98,9 @@ async def _move(application_id: str, action: str, session, identity, clock, **de
                                           now=clock.now(), **details)
 
 
-@router.post("/{application_id}/submit", response_model=ApplicationPublic, responses=CONFLICT,
-             dependencies=[SignedIn])
-async def submit_application(application_id: str, session: SessionDep, identity: IdentityDep, clock: ClockDep,
-                             response: Response):
-    """The supplier submits its draft (it needs trainers and evidence, and the supplier active)."""
-    return _answer(response, await _move(application_id, "submit", session, identity, clock))
-
-
-@router.post("/{application_id}/start-assessment", response_model=ApplicationPublic, responses=CONFLICT,
-             dependencies=[SignedIn])
-async def start_assessment(application_id: str, session: SessionDep, identity: IdentityDep, clock: ClockDep,
-                           response: Response):
-    """An assessor opens the assessment of a submitted application."""
-    return _answer(response, await _move(application_id, "start-assessment", session, identity, clock))
-
-
+# request-information, respond, approve and decline carry a body of their own (questions, answers, a
+# decision), so each keeps its route; they come before the one route of the actions without a body,
+# whose `{action}` would otherwise take their paths.
 @router.post("/{application_id}/request-information", response_model=ApplicationPublic, responses=CONFLICT,
              dependencies=[SignedIn])
 async def request_information(application_id: str, questions: Questions, session: SessionDep,
@@ -144,3 +133,12 @@ async def decline(application_id: str, decision: Decision, session: SessionDep, 
                   clock: ClockDep, response: Response):
     """The assessor declines, with the reasons (ratings optional)."""
     return _answer(response, await _move(application_id, "decline", session, identity, clock, decision=decision))
+
+
+@router.post("/{application_id}/{action}", response_model=ApplicationPublic, responses=CONFLICT,
+             dependencies=[SignedIn])
+async def transition_application(application_id: str, action: Action, session: SessionDep, identity: IdentityDep,
+                                 clock: ClockDep, response: Response):
+    """submit: the supplier submits its draft (it needs trainers and evidence, and the supplier active);
+    start-assessment: an assessor opens the assessment of a submitted application."""
+    return _answer(response, await _move(application_id, action, session, identity, clock))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accreditation.accreditation import service as accreditations
+from accreditation.accreditation import handlers as accreditations
 from accreditation.supplier.models import SupplierProjection
 from events.suppliers import SupplierEvent
 from servicekit.clock import Clock

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.category import repository as categories
-from catalogue.eligibility import service as eligibility
+from catalogue.supplier import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
@@ -144,17 +144,3 @@ async def apply_transition(session: AsyncSession, *, offering: Offering, action:
                    actor=actor.subject if actor else SYSTEM, at=now, from_state=from_state, reason=reason)
     await index.reindex(session, offering)
     return offering
-
-
-async def follow_eligibility(session: AsyncSession, supplier_id: str, *, today: date, now: datetime) -> None:
-    """After the supplier's projection changed: suspend its published offerings it may no longer sell,
-    and publish again those suspended for eligibility that it may sell once more. Offerings an admin
-    suspended are left alone."""
-    for offering in await repository.eligibility_bound(session, supplier_id):
-        missing = await eligibility.check(session, supplier_id, list(offering.categories), today)
-        if offering.status == "published" and missing:
-            await apply_transition(session, offering=offering, action="suspend", actor=None, now=now,
-                                   reason="; ".join(missing))
-        elif offering.status == "suspended" and not missing:
-            await apply_transition(session, offering=offering, action="reinstate", actor=None, now=now,
-                                   missing=missing)

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, Select, String, bindparam, distinct, func, liter
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-from catalogue.eligibility.models import SupplierProjection
+from catalogue.supplier.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.search import text
 from catalogue.search.models import SearchQuery

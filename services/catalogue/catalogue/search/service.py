@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.category import repository as categories
-from catalogue.eligibility import repository as eligibility
+from catalogue.supplier import repository as eligibility
 from catalogue.offering import service as offerings
 from catalogue.offering.models import Offering, OfferingPublic
 from catalogue.search import repository

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.eligibility.models import SupplierProjection
+from catalogue.supplier.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.shortlist.models import Shortlist, ShortlistItem
 from servicekit.pagination import paginate

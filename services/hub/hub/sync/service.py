@@ -1,10 +1,8 @@
-"""The sync as a whole: started when a hub URL is configured, with its sender, scheduled reconciliation
-and status."""
+"""The sync as a whole: started when a hub URL is configured, with its sender, reconciliation and status
+(the jobs that run them are in jobs.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -18,8 +16,6 @@ from hub.sync.models import ReconcileOutcome, SyncItem, SyncState, SyncStatus
 from hub.sync.reconcile import reconcile
 from hub.sync.sender import SyncMetrics, SyncSender
 from servicekit.db import Database
-
-log = logging.getLogger("hub.sync")
 
 
 @dataclass
@@ -46,36 +42,6 @@ async def start_sync(app: FastAPI) -> None:
     metrics = SyncMetrics(app.state.metrics.registry)
     app.state.sync = Sync(app.state.database, settings, client,
                           SyncSender(app.state.database, settings, client, signal, metrics))
-
-
-async def _idle() -> None:
-    await asyncio.Event().wait()
-
-
-async def push_job(app: FastAPI) -> None:
-    """Background job: push the queue while a hub is configured."""
-    sync: Sync | None = app.state.sync
-    if sync is None:
-        return await _idle()
-    try:
-        await sync.sender.run()
-    except asyncio.CancelledError:  # the service stops: let the hub's connections go
-        await sync.client.close()
-        raise
-
-
-async def reconcile_job(app: FastAPI) -> None:
-    """Background job: reconcile on a schedule while a hub is configured."""
-    sync: Sync | None = app.state.sync
-    if sync is None:
-        return await _idle()
-    while True:
-        await asyncio.sleep(sync.settings.reconcile_interval_seconds)
-        try:
-            outcome = await sync.reconcile()
-            log.info("scheduled reconciliation: %s", outcome.model_dump())
-        except Exception as exc:
-            log.warning("scheduled reconciliation failed: %s", exc)
 
 
 async def status(session: AsyncSession, settings: HubSettings) -> SyncStatus:

@@ -72,6 +72,8 @@ async def agreement_history(agreement_id: str, session: SessionDep, identity: Id
                               cursor=cursor, limit=limit)
 
 
+# sign and vary carry a body of their own (a signature, a variation), so each keeps its route; they come
+# before the one route of the other actions, whose `{action}` would otherwise take their paths.
 @router.post("/{agreement_id}/sign", response_model=AgreementPublic, responses=CONFLICT, dependencies=[SignedIn])
 async def sign_agreement(agreement_id: str, signature: Signature, session: SessionDep, identity: IdentityDep,
                          clock: ClockDep, response: Response):

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from events.suppliers import SupplierSize, SupplierState, SupplierStatus
 from servicekit.models import StrictModel
 from servicekit.tables import utc_column
-from suppliers.credentials.models import ClientCredentials
+from suppliers.credential.models import ClientCredentials
 from suppliers.supplier.nzbn import is_valid_nzbn
 
 

@@ -15,7 +15,7 @@ from servicekit.history import HistoryEntry, read_history
 from servicekit.identity import Identity
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
-from suppliers.credentials.models import ClientCredentials
+from suppliers.credential.models import ClientCredentials
 from suppliers.supplier import repository, service
 from suppliers.supplier.models import (SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
                                        SupplierWithCredentials)

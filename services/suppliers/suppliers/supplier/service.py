@@ -11,8 +11,8 @@ from events.suppliers import (SupplierDeregistered, SupplierEvent, SupplierRegis
 from servicekit.changes import ChangeRecorder, apply_changes
 from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found
-from suppliers.credentials import service as credentials
-from suppliers.credentials.models import ClientCredentials
+from suppliers.credential import service as credentials
+from suppliers.credential.models import ClientCredentials
 from suppliers.supplier import repository
 from suppliers.supplier.lifecycle import SUPPLIER_LIFECYCLE
 from suppliers.supplier.models import Supplier, SupplierCreate, SupplierUpdate, supplier_state

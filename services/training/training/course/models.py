@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field as ColumnField
@@ -17,8 +18,10 @@ from events.training import (CourseChangeCause, CourseLevel, CourseState, Course
                              Nzqa, Pacing, SessionState)
 from servicekit.models import StrictModel
 from servicekit.tables import utc_column
-from training.sessions.models import SessionPublic
+from training.session.models import SessionPublic
 
+# The id in a path of any training route (a course's, a session's, a registration's).
+Id = Annotated[str, Path(max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(min_length=1, max_length=10000)]
 CourseCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from training.course.models import Course, normalise
-from training.sessions.models import CourseSession
+from training.session.models import CourseSession
 from servicekit.pagination import paginate
 
 # States anyone may look up by id; drafts only their provider and staff.

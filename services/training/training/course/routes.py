@@ -1,4 +1,4 @@
-"""HTTP routes of courses: providers draft, schedule, publish and withdraw their own; buyers search the
+"""HTTP routes of courses: providers draft, publish and withdraw their own; buyers search the
 published ones; drafts are seen only by their provider and staff."""
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
 from servicekit.idempotency import IdempotencyDep
+from servicekit.models import Reason
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import validation_problem
 from training.course import repository, service
-from training.course.models import CourseCreate, CoursePublic, CourseUpdate
+from training.course.models import CourseCreate, CoursePublic, CourseUpdate, Id
 from training.course.repository import CourseFilters
-from training.sessions import repository as sessions_repository
-from training.sessions import service as sessions
-from training.sessions.models import SessionCreate, SessionPublic
-from training.text import Id, ReasonBody
 
 router = APIRouter(prefix="/api/v1/courses", tags=["courses"])
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
@@ -117,33 +114,9 @@ async def course_history(course_id: Id, session: SessionDep, identity: IdentityD
                               cursor=cursor, limit=limit)
 
 
-@router.post("/{course_id}/sessions", status_code=201, response_model=SessionPublic, dependencies=[Supplier],
-             responses={409: {"description": "the course is suspended or withdrawn"}})
-async def schedule_session(course_id: Id, session_in: SessionCreate, session: SessionDep, identity: IdentityDep,
-                           clock: ClockDep, idempotency: IdempotencyDep) -> Response:
-    """The provider schedules a session of its draft or published course: start before end, in the future,
-    online or at a location, capacity 1 or more (Idempotency-Key honoured)."""
-    if replay := await idempotency.replay():
-        return replay
-    course = await service.get_visible(session, course_id, identity)
-    scheduled = await sessions.schedule(session, course=course, session_in=session_in, actor=identity,
-                                        now=clock.now())
-    return idempotency.respond(201, SessionPublic.of(scheduled),
-                               headers={"Location": f"/api/v1/sessions/{scheduled.id}"})
-
-
-@router.get("/{course_id}/sessions", response_model=Page[SessionPublic])
-async def list_sessions(course_id: Id, session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
-                        limit: LimitQuery = 50):
-    """Sessions of the course, soonest first, with how full each is."""
-    await service.get_visible(session, course_id, identity)
-    rows, next_cursor = await sessions_repository.page_of_course(session, course_id, cursor=cursor, limit=limit)
-    return Page[SessionPublic](data=[SessionPublic.of(r) for r in rows], next_cursor=next_cursor)
-
-
 @router.post("/{course_id}/{action}", response_model=CoursePublic, responses=CONFLICT, dependencies=[SignedIn])
 async def transition_course(course_id: Id, action: Action, session: SessionDep, identity: IdentityDep,
-                            clock: ClockDep, response: Response, body: ReasonBody | None = None):
+                            clock: ClockDep, response: Response, body: Reason | None = None):
     """publish, withdraw (reason optional): the course's own provider. Publishing needs an accreditation in
     force covering the course's training area."""
     course = await service.get_visible(session, course_id, identity)

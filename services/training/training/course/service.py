@@ -8,17 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.training import (CourseCreated, CourseEvent, CoursePublished, CourseReinstated, CourseSuspended,
                              CourseUpdated, CourseWithdrawn)
-from servicekit.changes import apply_changes, record_and_emit, refuse_removals
+from servicekit.changes import ChangeRecorder, apply_changes, refuse_removals
 from servicekit.identity import Identity
 from servicekit.lifecycle import SYSTEM
 from servicekit.problems import conflict, forbidden, not_found
 from training.course import repository
 from training.course.lifecycle import COURSE_LIFECYCLE, NEEDS_ACCREDITATION, PROVIDER_ACTIONS
 from training.course.models import Course, CourseCreate, CoursePublic, CourseUpdate, course_state
-from training.providers import repository as providers_repository
-from training.providers import service as accreditations
-from training.sessions import repository as sessions
-from training.sessions.models import SessionPublic
+from training.supplier import repository as providers_repository
+from training.supplier import service as accreditations
+from training.session import repository as sessions
+from training.session.models import CourseSession, SessionPublic
 
 AGGREGATE = "course"
 STAFF = ("admin", "assessor")
@@ -48,15 +48,20 @@ async def get_visible(session: AsyncSession, course_id: str, identity: Identity)
     return course
 
 
+def _recorder(scheduled: list[CourseSession]) -> ChangeRecorder:
+    """The recorder of one change: a course's event carries its sessions, which take a query to read, so
+    its snapshot is made once they have been read."""
+    return ChangeRecorder(AGGREGATE, snapshot=lambda course: {"course": course_state(course, scheduled)})
+
+
 async def record(session: AsyncSession, course: Course, event_type: type[CourseEvent], *, action: str, actor: str,
                  at: datetime, from_state: str | None, reason: str | None = None, changes: dict | None = None) -> None:
     """Audit row and outbox event for a change already applied to the course (version and status set)."""
     session.add(course)
     await session.flush()
-    event = event_type(aggregate_id=course.id, version=course.version, occurred_at=at, actor=actor, reason=reason,
-                       course=course_state(course, await sessions.of_course(session, course.id)))
-    record_and_emit(session, event, aggregate_type=AGGREGATE, action=action, from_state=from_state,
-                    to_state=course.status, changes=changes)
+    scheduled = await sessions.of_course(session, course.id)
+    _recorder(scheduled).record(session, course, event_type, action=action, actor=actor, at=at,
+                                from_state=from_state, reason=reason, changes=changes)
 
 
 async def create(session: AsyncSession, *, course_in: CourseCreate, actor: Identity, now: datetime) -> Course:

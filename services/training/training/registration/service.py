@@ -13,8 +13,8 @@ from training.course import service as courses
 from training.course.models import Course
 from training.registration import repository
 from training.registration.models import Registration, RegistrationCreate, RegistrationPublic
-from training.sessions import repository as sessions
-from training.sessions.models import CourseSession
+from training.session import repository as sessions
+from training.session.models import CourseSession
 
 
 async def register(session: AsyncSession, *, course_session: CourseSession, course: Course,

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from training.course import repository, service
 from training.course.models import Course
-from training.providers import repository as providers
-from training.providers import service as accreditations
+from training.supplier import repository as providers
+from training.supplier import service as accreditations
 
 
 async def follow_accreditations(session: AsyncSession, provider_id: str, *, now: datetime) -> None:

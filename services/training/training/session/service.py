@@ -11,8 +11,8 @@ from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found, validation_problem
 from training.course import service as courses
 from training.course.models import Course
-from training.sessions import repository
-from training.sessions.models import CourseSession, SessionCreate
+from training.session import repository
+from training.session.models import CourseSession, SessionCreate
 
 SCHEDULABLE = ("draft", "published")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from training.providers.models import AccreditationProjection, SupplierProjection
+from training.supplier.models import AccreditationProjection, SupplierProjection
 
 
 async def get_accreditation(session: AsyncSession, accreditation_id: str) -> AccreditationProjection | None:

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.category import repository as categories
-from catalogue.eligibility import repository
-from catalogue.eligibility.models import AgreementProjection
+from catalogue.supplier import repository
+from catalogue.supplier.models import AgreementProjection
 
 
 def in_force(agreement: AgreementProjection, today: date) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalogue.eligibility.models import AgreementProjection, SupplierProjection
+from catalogue.supplier.models import AgreementProjection, SupplierProjection
 from servicekit.pagination import paginate
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from training.sessions.models import CourseSession
+from training.session.models import CourseSession
 from servicekit.pagination import paginate
 
 ORDER = [CourseSession.starts_at, CourseSession.id]

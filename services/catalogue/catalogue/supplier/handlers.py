@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.suppliers import AgreementEvent, SupplierEvent
-from catalogue.eligibility.models import AgreementProjection, SupplierProjection
-from catalogue.offering import service as offerings
+from catalogue.supplier.models import AgreementProjection, SupplierProjection
+from catalogue.offering import handlers as offerings
 from servicekit.clock import Clock
 from servicekit.consumer import Handler
 from servicekit.projection import keep_snapshot

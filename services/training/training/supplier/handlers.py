@@ -11,8 +11,8 @@ from events.suppliers import SupplierEvent
 from servicekit.clock import Clock
 from servicekit.consumer import Handler
 from servicekit.projection import keep_snapshot
-from training.course import follow
-from training.providers.models import AccreditationProjection, SupplierProjection
+from training.course import handlers as courses
+from training.supplier.models import AccreditationProjection, SupplierProjection
 
 
 def accreditation_handler(clock: Clock) -> Handler:
@@ -23,7 +23,7 @@ def accreditation_handler(clock: Clock) -> Handler:
         state = event.accreditation
         await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
             "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
-        await follow.follow_accreditations(session, state.supplier_id, now=clock.now())
+        await courses.follow_accreditations(session, state.supplier_id, now=clock.now())
 
     return apply_accreditation_event
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from catalogue.eligibility import repository, service
-from catalogue.eligibility.models import AgreementEligibility, SupplierEligibility, SupplierEligibilityDetail
+from catalogue.supplier import repository, service
+from catalogue.supplier.models import AgreementEligibility, SupplierEligibility, SupplierEligibilityDetail
 from servicekit.api import ClockDep, require_roles
 from servicekit.db import SessionDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page

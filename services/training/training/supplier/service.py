@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events.accreditation import IN_FORCE
-from training.providers import repository
-from training.providers.models import AccreditationProjection
+from training.supplier import repository
+from training.supplier.models import AccreditationProjection
 
 ENDED = frozenset({"expired", "revoked", "surrendered"})
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.history import record_change
 from servicekit.identity import Identity
-from suppliers.credentials.models import ClientCredentials, SupplierClient
+from suppliers.credential.models import ClientCredentials, SupplierClient
 from suppliers.supplier.models import Supplier
 
 # Secrets are 256 random bits, so a fast hash is safe here: there is no dictionary to try.

@@ -8,8 +8,8 @@ from servicekit.api import IdentityDep
 from servicekit.db import SessionDep
 from servicekit.identity import INTERNAL_ROLE
 from servicekit.problems import Problem, not_found
-from suppliers.credentials import service
-from suppliers.credentials.models import ClientCheck, VerifiedClient
+from suppliers.credential import service
+from suppliers.credential.models import ClientCheck, VerifiedClient
 
 router = APIRouter(prefix="/internal/clients", include_in_schema=False)
 
