@@ -66,12 +66,12 @@ class Stack:
         for name in self.services:
             await self.start_service(name)
         gateway_settings = GatewaySettings(
-            identity_secret=DEV_IDENTITY_SECRET, upstream_timeout_seconds=3.0, rate_limit_per_second=10000,
+            identity_secret=DEV_IDENTITY_SECRET, upstream_timeout_seconds=30.0, rate_limit_per_second=10000,
             rate_limit_burst=10000, token_rate_limit_per_second=1000, token_rate_limit_burst=1000,
             **{f"{name}_url": self.servers[name].url if name in self.servers else NOT_RUNNING for name in SERVICES},
             **(gateway_overrides or {}))
         self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings)).start()
-        self.client = httpx.AsyncClient(base_url=self.servers["gateway"].url, timeout=20)
+        self.client = httpx.AsyncClient(base_url=self.servers["gateway"].url, timeout=60)
         return self
 
     async def stop(self) -> None:
