@@ -100,4 +100,5 @@ def test_another_version_of_the_model_package_is_refused(monkeypatch):
 def test_batches_group_texts_of_similar_length_shortest_first():
     assert embedding.batches([3, 256, 4, 5, 3]) == [[0, 4, 2, 3], [1]]
     assert [len(batch) for batch in embedding.batches([10] * 40)] == [32, 8]
+    assert [len(batch) for batch in embedding.batches([256] * 10)] == [4, 4, 2]
     assert embedding.batches([]) == []
