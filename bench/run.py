@@ -8,6 +8,8 @@
 3. Catalogue search with 50,000 published offerings: a filtered full-text query with facets, p95
    at the service <= 25 ms and through the gateway <= 50 ms, on SQLite and on PostgreSQL (alone:
    `python -m bench.search`).
+4. Sentence embeddings (all-MiniLM-L6-v2 in numpy): load time, one query's latency, batch throughput
+   and the environment's size (alone: `python -m bench.embedding`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import httpx
 os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
-from bench import event_latency  # noqa: E402
+from bench import embedding, event_latency  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
 from bench.processes import running_services, stop  # noqa: E402
@@ -117,6 +119,7 @@ def main() -> None:
     print(f"  p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms "
           f"({verdict} the p99 <= 100 ms target)")
     search.run(args.search_offerings, args.search_requests)
+    embedding.run()
 
 
 if __name__ == "__main__":
