@@ -22,6 +22,7 @@ from bench.processes import running_services
 from servicekit.identity import ANONYMOUS_IDENTITY, Identity
 from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import identity_headers
+from suppliers.supplier.nzbn import nzbn_check_digit
 
 ADMIN = Identity(subject="bench", roles=frozenset({"admin"}))
 
@@ -33,8 +34,7 @@ def _signed(identity: Identity) -> dict[str, str]:
 
 def _nzbn(n: int) -> str:
     body = f"9429{n:08d}"
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
-    return body + str((10 - total % 10) % 10)
+    return body + str(nzbn_check_digit(body))
 
 
 async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int, first: int = 0) -> list[str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from servicekit.broker import EmbeddedBroker, free_port
+from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, sign_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +68,13 @@ def running_services(names: list[str], work_dir: Path, *, database_urls: dict[st
     finally:
         stop(processes)
         broker.stop()
+
+
+def registered_supplier(suppliers_url: str, secret: str, name: str) -> str:
+    """Register one supplier straight at the suppliers service; returns the path that reads it."""
+    registered = httpx.post(f"{suppliers_url}/api/v1/suppliers", headers={
+        IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
+        "legal_name": f"{name} Supplier Ltd", "nzbn": "9429039501974", "size": "small",
+        "contacts": [{"name": name, "email": f"{name.lower()}@example.nz"}]})
+    registered.raise_for_status()
+    return f"/api/v1/suppliers/{registered.json()['id']}"

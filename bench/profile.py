@@ -48,7 +48,7 @@ os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-b
 from bench import event_latency  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import processes  # noqa: E402
-from bench.processes import ROOT, running_services  # noqa: E402
+from bench.processes import ROOT, registered_supplier, running_services  # noqa: E402
 from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
 
 RATE_HZ = 200
@@ -321,12 +321,7 @@ def report_profile(title: str, path: Path, summary: str) -> dict[str, Counter]:
 def request_path(args: argparse.Namespace, work: Path) -> None:
     with running_services(["suppliers"], work) as (urls, _broker):
         secret = os.environ["IDENTITY_SECRET"]
-        registered = httpx.post(f"{urls['suppliers']}/api/v1/suppliers", headers={
-            IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
-            "legal_name": "Profile Supplier Ltd", "nzbn": "9429039501974", "size": "small",
-            "contacts": [{"name": "Profile", "email": "profile@example.nz"}]})
-        registered.raise_for_status()
-        url = f"{urls['suppliers']}/api/v1/suppliers/{registered.json()['id']}"
+        url = urls["suppliers"] + registered_supplier(urls["suppliers"], secret, "Profile")
         headers = {IDENTITY_HEADER: sign_identity(Identity("buyer", frozenset({"buyer"})), secret, ttl_seconds=3600)}
         throughput.check(url, headers)
         pid = service_pid(urls["suppliers"])

@@ -30,9 +30,9 @@ os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-b
 from bench import embedding, event_latency  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
-from bench.processes import running_services, stop  # noqa: E402
+from bench.processes import registered_supplier, running_services, stop  # noqa: E402
 from servicekit.broker import free_port  # noqa: E402
-from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
+from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
 
 
 def machine() -> str:
@@ -45,12 +45,7 @@ def gateway_against_service(args: argparse.Namespace, work: Path) -> tuple[float
     """Requests per second straight to the suppliers service and through the gateway."""
     with running_services(["suppliers"], work) as (urls, _broker):
         secret = os.environ["IDENTITY_SECRET"]
-        registered = httpx.post(f"{urls['suppliers']}/api/v1/suppliers", headers={
-            IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
-            "legal_name": "Bench Supplier Ltd", "nzbn": "9429039501974", "size": "small",
-            "contacts": [{"name": "Bench", "email": "bench@example.nz"}]})
-        registered.raise_for_status()
-        path = f"/api/v1/suppliers/{registered.json()['id']}"
+        path = registered_supplier(urls["suppliers"], secret, "Bench")
         gateway_port = free_port()
         gateway = throughput.start_gateway(int(urls["suppliers"].rsplit(":", 1)[1]), gateway_port)
         try:
