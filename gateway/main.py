@@ -100,7 +100,7 @@ def build_state(settings: GatewaySettings, *, tracer_provider: TracerProvider | 
     ] if issuer else [])
     return GatewayState(
         settings=settings, routes=routes, addresses=ClientAddresses(settings.trusted_proxies), pools=pools,
-        metrics=GatewayMetrics(), tracer=trace.get_tracer("gateway", tracer_provider=tracer_provider),
+        metrics=GatewayMetrics(settings.upstreams()), tracer=trace.get_tracer("gateway", tracer_provider=tracer_provider),
         issuer=issuer, clients=clients,
         authenticator=Authenticator(
             issuer=settings.jwt_issuer, audience=settings.jwt_audience, identity_secret=settings.identity_secret,

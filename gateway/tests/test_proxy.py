@@ -173,18 +173,32 @@ async def test_unknown_roles_are_dropped(live):
     assert echo["identity"] == {"sub": "ops", "roles": ["assessor"]}
 
 
+def _sample(metrics_text: str, series: str) -> float:
+    """The value of one series in a Prometheus text exposition."""
+    for line in metrics_text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"{series} is not exposed")
+
+
 async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
     await live.client.get("/api/v1/suppliers")
     ops = live.gateway.ops.url
     assert ops.startswith("http://127.0.0.1:") and ops != live.url
+    timeouts = 'gateway_upstream_errors_total{kind="timeout",service="suppliers"}'
     async with httpx.AsyncClient(base_url=ops, timeout=10) as operations:
+        # Every upstream's failure series exists from the start, at zero or above.
+        before = _sample((await operations.get("/metrics")).text, timeouts)
+        assert _sample((await operations.get("/metrics")).text,
+                       'gateway_upstream_errors_total{kind="stream-broken",service="hub"}') >= 0
+        assert_problem(await live.client.get("/api/v1/suppliers/slow?seconds=3"), 504)
         metrics = await operations.get("/metrics")
         ready = await operations.get("/readyz")
         alive = await operations.get("/healthz")
     assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
     assert 'gateway_requests_total{route="suppliers",status="200"}' in metrics.text
     assert "gateway_request_duration_seconds_bucket" in metrics.text
-    assert 'gateway_upstream_errors_total{kind="timeout",service="suppliers"}' in metrics.text
+    assert _sample(metrics.text, timeouts) == before + 1
     assert ready.status_code == 200
     assert ready.json()["upstreams"] == {"suppliers": "up", "catalogue": "up", "accreditation": "down",
                                          "training": "down", "hub": "up"}
