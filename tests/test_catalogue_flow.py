@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.catalogue_helpers import URL, act, offering_body, sellable, status_becomes
-from tests.helpers import SIGNATURE, offer_body, supplier_body
+from testsupport.catalogue_helpers import URL, act, offering_body, sellable, status_becomes
+from testsupport.helpers import SIGNATURE, offer_body, supplier_body
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from events.suppliers import SUPPLIER_TOPIC
 from events.topics import dead_letter_topic
 from servicekit.broker import EmbeddedBroker
 from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, eventually
-from tests.helpers import projected_supplier, supplier_body
-from tests.kafka_tools import header, produce_raw, read_topic
-from tests.stack import SERVICES, Stack
+from testsupport.helpers import projected_supplier, supplier_body
+from testsupport.kafka_tools import header, produce_raw, read_topic
+from testsupport.stack import SERVICES, Stack
 
 
 @pytest.fixture

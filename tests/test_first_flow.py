@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from servicekit.tables import OutboxRecord
-from tests.helpers import nzbn, projected_supplier, supplier_body
+from testsupport.helpers import nzbn, projected_supplier, supplier_body
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from servicekit.testing import eventually
-from tests.accreditation_flows import Flows
-from tests.training_flows import MASTERCLASS, published_course
+from testsupport.accreditation_flows import Flows
+from testsupport.training_flows import MASTERCLASS, published_course
 
 PRACTITIONER_COURSE = MASTERCLASS | {
     "name": "Responsible AI in practice", "course_code": "PRAC-AI-201",

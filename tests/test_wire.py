@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from events.suppliers import SUPPLIER_TOPIC
 from servicekit.tables import OutboxRecord
-from tests.helpers import projected_supplier, supplier_body
-from tests.kafka_tools import read_topic
+from testsupport.helpers import projected_supplier, supplier_body
+from testsupport.kafka_tools import read_topic
 
 
 @pytest.fixture

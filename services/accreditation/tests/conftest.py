@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accreditation_flows import Flows
-from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
+from testsupport.accreditation_flows import Flows
 
 
 @pytest.fixture
-def flows(stack) -> Flows:  # noqa: F811
+def flows(stack) -> Flows:
     return Flows(stack)
 
 

@@ -10,7 +10,7 @@ from cloudevents.core.formats.json import JSONFormat
 from events.accreditation import ACCREDITATION_TOPIC
 from events.suppliers import SUPPLIER_TOPIC
 from servicekit.testing import eventually
-from tests.kafka_tools import header, produce_raw, read_topic
+from testsupport.kafka_tools import header, produce_raw, read_topic
 
 ACCREDITATIONS = "/api/v1/accreditations"
 

@@ -7,8 +7,8 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from events.accreditation import ACCREDITATION_TOPIC, APPLICATION_TOPIC
-from tests.helpers import supplier_body
-from tests.kafka_tools import read_topic
+from testsupport.helpers import supplier_body
+from testsupport.kafka_tools import read_topic
 
 APPLICATIONS = "/api/v1/accreditation/applications"
 

@@ -12,7 +12,7 @@ from accreditation.accreditation.jobs import expire_due, flag_renewals_due, run_
 from events.accreditation import ACCREDITATION_TOPIC
 from servicekit.tables import AuditEntry, OutboxRecord
 from servicekit.testing import RunningServer, eventually
-from tests.kafka_tools import read_topic
+from testsupport.kafka_tools import read_topic
 
 ACCREDITATIONS = "/api/v1/accreditations"
 

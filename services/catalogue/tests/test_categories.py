@@ -8,8 +8,8 @@ from catalogue.category.seed import load_taxonomy, seed_taxonomy
 from events.catalogue import CATEGORY_TOPIC
 from servicekit.tables import OutboxRecord
 from servicekit.testing import eventually
-from tests.helpers import supplier_body
-from tests.kafka_tools import read_topic
+from testsupport.helpers import supplier_body
+from testsupport.kafka_tools import read_topic
 
 SOLUTIONS = ["ai.assurance-services", "ai.chatbots-and-search", "ai.computer-vision", "ai.document-processing",
              "ai.generative-assistants", "ai.platforms-mlops", "ai.predictive-analytics", "ai.speech",

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from catalogue.supplier.service import check
 from servicekit.testing import eventually
-from tests.helpers import projected_supplier, supplier_body
+from testsupport.helpers import projected_supplier, supplier_body
 
 SIGNATURE = {"signatory_name": "Aroha Ngata", "signatory_role": "Director"}
 SCOPE = ["ai.document-processing", "ai.translation"]

@@ -1,7 +1,7 @@
 """An offering's history holds draft changes and rejection reasons: only its supplier and staff read it."""
 
-from tests.catalogue_helpers import URL, act, drafted, eligible_supplier
-from tests.helpers import active_supplier
+from testsupport.catalogue_helpers import URL, act, drafted, eligible_supplier
+from testsupport.helpers import active_supplier
 
 
 async def test_history_of_a_published_offering_is_for_its_supplier_and_staff(stack):

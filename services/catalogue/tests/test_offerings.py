@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from events.catalogue import OFFERING_TOPIC
 from servicekit.tables import OutboxRecord
-from tests.catalogue_helpers import (URL, act, drafted, eligible_supplier, offering_body, published, sellable,
+from testsupport.catalogue_helpers import (URL, act, drafted, eligible_supplier, offering_body, published, sellable,
                                      status_becomes)
-from tests.helpers import active_supplier, activated
+from testsupport.helpers import active_supplier, activated
 
 
 async def test_the_life_of_an_offering_through_each_role(stack):

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from servicekit.pagination import encode_cursor
-from tests.catalogue_helpers import URL, act, offering_body, published, sellable
-from tests.helpers import activated, supplier_body
+from testsupport.catalogue_helpers import URL, act, offering_body, published, sellable
+from testsupport.helpers import activated, supplier_body
 
 SCOPE = ["ai.translation", "ai.document-processing", "ai.speech", "ai.computer-vision"]
 

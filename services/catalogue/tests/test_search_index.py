@@ -2,7 +2,7 @@
 databases: change a rule and both follow, on the next write and on a rebuild."""
 
 from catalogue.search import index
-from tests.catalogue_helpers import URL, eligible_supplier, published
+from testsupport.catalogue_helpers import URL, eligible_supplier, published
 
 
 async def found(stack, words: str) -> list[str]:

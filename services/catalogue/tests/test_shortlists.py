@@ -8,7 +8,7 @@ import httpx
 
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 from servicekit.settings import DEV_IDENTITY_SECRET
-from tests.catalogue_helpers import act, drafted, eligible_supplier, published
+from testsupport.catalogue_helpers import act, drafted, eligible_supplier, published
 
 SHORTLISTS = "/api/v1/shortlists"
 

@@ -1,5 +1,3 @@
-from tests.conftest import stack, stack_services  # noqa: F401  (the marketplace behind its gateway)
-
 import uuid
 from pathlib import Path
 

@@ -12,7 +12,7 @@ from events import accreditation as acc
 from events import catalogue as cat
 from events import suppliers as sup
 from events import training as trn
-from tests.kafka_tools import produce, produce_events, wrapped  # noqa: F401  (the feed's way onto the wire)
+from testsupport.kafka_tools import produce, produce_events, wrapped  # noqa: F401  (the feed's way onto the wire)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 

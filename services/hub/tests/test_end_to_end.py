@@ -9,8 +9,8 @@ import httpx
 
 from servicekit.testing import eventually
 from services.hub.tests.flows import OFFERINGS, eligible_supplier, listed, published_offering
-from tests.accreditation_flows import Flows
-from tests.training_flows import COURSES, MASTERCLASS, published_course
+from testsupport.accreditation_flows import Flows
+from testsupport.training_flows import COURSES, MASTERCLASS, published_course
 
 STATUS = "/api/v1/registry/sync/status"
 

@@ -8,7 +8,7 @@ import orjson
 from events import catalogue as cat
 from events.hub import REGISTRY_TOPIC
 from servicekit.testing import eventually
-from tests.kafka_tools import header, read_topic
+from testsupport.kafka_tools import header, read_topic
 from services.hub.tests import feed
 from services.hub.tests.flows import USE_CASES, entry, use_case_body
 

@@ -13,8 +13,8 @@ from servicekit.tables import AuditEntry, OutboxRecord
 from servicekit.testing import RunningServer, create_postgres_database, drop_postgres_database
 from suppliers.agreement.jobs import expire_due_agreements
 from suppliers.main import build as build_suppliers
-from tests.kafka_tools import read_topic
-from tests.helpers import SIGNATURE, active_supplier, activated, offer_body, offered, supplier_body
+from testsupport.kafka_tools import read_topic
+from testsupport.helpers import SIGNATURE, active_supplier, activated, offer_body, offered, supplier_body
 
 
 async def test_the_full_life_of_an_agreement(stack, broker):

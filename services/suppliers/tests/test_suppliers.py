@@ -4,8 +4,8 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary
 from cloudevents.core.formats.json import JSONFormat
 
 from events.suppliers import SUPPLIER_TOPIC
-from tests.helpers import nzbn, supplier_body
-from tests.kafka_tools import read_topic
+from testsupport.helpers import nzbn, supplier_body
+from testsupport.kafka_tools import read_topic
 
 
 async def register(stack, **overrides) -> dict:

@@ -1,6 +1,6 @@
 """Who reads what of suppliers and agreements: contacts and agreements are for staff and the supplier itself."""
 
-from tests.helpers import active_supplier, offered
+from testsupport.helpers import active_supplier, offered
 
 
 async def test_contacts_are_only_for_staff_and_the_supplier_itself(stack):

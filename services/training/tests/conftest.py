@@ -1,10 +1,11 @@
 """Fixtures of the training tests: the marketplace behind its gateway, and a way to announce
 accreditations on the real broker.
 
-The accreditation service is its own deliverable, so these tests announce accreditation events
-themselves, exactly as its outbox relay would put them on the wire (CloudEvents in binary mode,
-key = accreditation id). `Accreditations` is the one place that does it: swap its methods for calls
-to the accreditation API once both services are in the same tree."""
+These tests run suppliers and training without the accreditation service and announce accreditation
+events themselves, exactly as its outbox relay puts them on the wire (CloudEvents in binary mode, key =
+accreditation id), so each test decides which change reaches training and when, including changes the
+accreditation service would never send in that order. `Accreditations` is the one place that does it;
+tests/test_training_flow.py follows the same changes made through the accreditation service itself."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ from events.accreditation import (AccreditationExpired, AccreditationGranted, Ac
                                   AccreditationRenewalDue, AccreditationRenewed, AccreditationRevoked,
                                   AccreditationState, AccreditationSurrendered, AccreditationSuspended)
 from servicekit.testing import eventually
-from tests.conftest import stack  # noqa: F401  (the marketplace behind its gateway)
-from tests.helpers import active_supplier
-from tests.kafka_tools import produce_events
+from testsupport.helpers import active_supplier
+from testsupport.kafka_tools import produce_events
 
 # what happened -> (event type, status the accreditation then has)
 CHANGES = {

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from events.training import COURSE_TOPIC
 from servicekit.tables import InboxRecord
 from servicekit.testing import eventually
-from tests.kafka_tools import header, read_topic
+from testsupport.kafka_tools import header, read_topic
 from training.supplier.models import AccreditationProjection
 
 

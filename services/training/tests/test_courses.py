@@ -3,7 +3,7 @@ sees drafts, changes with If-Match, history, the events on training.course.v1, a
 
 from events.training import COURSE_TOPIC
 from servicekit.testing import eventually
-from tests.kafka_tools import header, read_topic
+from testsupport.kafka_tools import header, read_topic
 
 URL = "/api/v1/courses"
 PROBLEM = "application/problem+json"

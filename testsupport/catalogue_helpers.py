@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from servicekit.testing import eventually
-from tests.helpers import active_supplier, activated
+from testsupport.helpers import active_supplier, activated
 
 URL = "/api/v1/offerings"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from servicekit.testing import eventually
-from tests.helpers import active_supplier
+from testsupport.helpers import active_supplier
 
 APPLICATIONS = "/api/v1/accreditation/applications"
 ACCREDITATIONS = "/api/v1/accreditations"
