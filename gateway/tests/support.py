@@ -24,6 +24,8 @@ from servicekit.testing import PATIENCE_SECONDS
 IDENTITY_SECRET = "test-identity-secret-that-is-long-enough"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 EXPORT_ROWS = 20_000
+# Set by a fake service's upload route when the first part of a body reaches it, by the request's `mark`.
+BODY_STARTED: dict[str, asyncio.Event] = {}
 
 
 @contextlib.asynccontextmanager
@@ -119,6 +121,15 @@ def fake_service(service: str, resource: str, problem_fields: list[str]) -> Star
         await asyncio.sleep(float(request.query_params.get("seconds", "3")))
         return JSONResponse({"slow": True})
 
+    async def upload(request: Request) -> Response:
+        started, digest, length = BODY_STARTED.setdefault(request.query_params["mark"], asyncio.Event()), \
+            hashlib.sha256(), 0
+        async for chunk in request.stream():
+            started.set()
+            digest.update(chunk)
+            length += len(chunk)
+        return JSONResponse({"body_length": length, "body_sha": digest.hexdigest()})
+
     async def export(request: Request) -> Response:
         async def rows():
             yield b"id,name\n"
@@ -135,6 +146,7 @@ def fake_service(service: str, resource: str, problem_fields: list[str]) -> Star
     return Starlette(routes=[
         Route(f"/api/v1/{resource}/slow", slow),
         Route(f"/api/v1/{resource}/export.csv", export),
+        Route(f"/api/v1/{resource}/upload", upload, methods=["PUT"]),
         Route("/openapi.json", openapi),
         Route("/healthz", lambda request: JSONResponse({"status": "ok"})),
         Route("/{path:path}", echo, methods=ALL_METHODS),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from gateway.settings import GatewaySettings
 from gateway.tests.conftest import ROUTE_TIMEOUT
-from gateway.tests.support import EXPORT_ROWS
+from gateway.tests.support import BODY_STARTED, EXPORT_ROWS
 from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
 
 
@@ -68,6 +69,23 @@ async def test_large_request_body_is_streamed_to_the_service(live):
                                      headers={"content-type": "application/octet-stream"})
     echo = response.json()
     assert echo["body_length"] == len(body) and echo["body_sha"] == hashlib.sha256(body).hexdigest()
+
+
+async def test_a_body_reaches_the_service_while_the_client_is_still_sending(live):
+    # The client holds back the rest of its body until the service has the first part: a gateway that
+    # read the whole body before forwarding it would never see the rest, and the wait below would time out.
+    first, rest = b"a" * 65536, b"b" * 65536
+    started = BODY_STARTED.setdefault("streamed", asyncio.Event())
+
+    async def chunks():
+        yield first
+        await asyncio.wait_for(started.wait(), timeout=10)
+        yield rest
+
+    response = await live.client.put("/api/v1/suppliers/upload?mark=streamed", content=chunks(),
+                                     headers={"content-type": "application/octet-stream"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"body_length": len(first + rest), "body_sha": hashlib.sha256(first + rest).hexdigest()}
 
 
 async def test_forwarding_headers_and_hop_by_hop(live):
