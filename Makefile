@@ -10,7 +10,7 @@ REDOCLY_STAMP := $(TOOLS)/node/.redocly-$(REDOCLY_VERSION)
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(TOOLS)/node/node_modules/.bin/redocly
 OPENAPI_FILE := var/openapi/marketplace.json
 
-.PHONY: run test bench env contracts check-contracts lint-openapi rebuild-hub clean
+.PHONY: run test bench env contracts check-contracts lint-openapi lint-imports rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -30,8 +30,13 @@ run: env
 # Tests wait on the broker and the databases more than they compute, so three worker processes keep two
 # cores busy; TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
-test: env lint-openapi
+test: env lint-imports lint-openapi
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
+
+# The layer rules in pyproject.toml ([tool.importlinter]): services independent of each other and of the
+# gateway, the toolkit below them, no production code on the test support, no import cycles among siblings.
+lint-imports: env
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
 $(REDOCLY_STAMP):
@@ -42,7 +47,7 @@ $(REDOCLY_STAMP):
 # network, no database), must pass Redocly's recommended rules with no warnings either (recommended-strict
 # is the same rules, warnings counted as errors).
 lint-openapi: env $(REDOCLY_STAMP)
-	$(PY) -m gateway.openapi_export $(OPENAPI_FILE)
+	$(PY) -m deploy.openapi_export $(OPENAPI_FILE)
 	$(REDOCLY) lint --extends=recommended-strict --max-problems=50 $(OPENAPI_FILE)
 
 # wrk is the load generator (from Debian's packages); without it the benchmark falls back to a Python one.

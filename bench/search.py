@@ -1,8 +1,8 @@
 """Catalogue search at scale: 50,000 published offerings, a filtered full-text query with facets.
 
 The offerings are written straight into the catalogue's database (bulk insert, then the catalogue's
-own `catalogue.search.index.rebuild` writes what search reads), then the same queries are sent one at a time to the catalogue
-and through the gateway, on SQLite and on PostgreSQL. Targets: p95 <= 25 ms at the service, <= 50 ms
+own `catalogue.offering.search_rows.rebuild` writes what search reads), then the same queries are sent
+one at a time to the catalogue and through the gateway, on SQLite and on PostgreSQL. Targets: p95 <= 25 ms at the service, <= 50 ms
 through the gateway.
 
 Run alone: `python -m bench.search [--offerings 50000] [--requests 300] [--backend sqlite|postgres]`.
@@ -133,7 +133,7 @@ async def fill(database_url: str, count: int) -> float:
     """Write suppliers and `count` published offerings in bulk; returns the seconds it took."""
     from catalogue.supplier.models import SupplierProjection
     from catalogue.offering.models import Offering
-    from catalogue.search import index
+    from catalogue.offering import search_rows
 
     began = time.perf_counter()
     now = datetime.now(timezone.utc)
@@ -150,7 +150,7 @@ async def fill(database_url: str, count: int) -> float:
             await connection.execute(SupplierProjection.__table__.insert(), suppliers)
             for chunk in range(0, len(offerings), 5000):
                 await connection.execute(Offering.__table__.insert(), offerings[chunk:chunk + 5000])
-            await connection.run_sync(index.rebuild)  # what search reads, by the catalogue's own rules
+            await connection.run_sync(search_rows.rebuild)  # what search reads, by the catalogue's own rules
         # What a live database has had time to do: statistics gathered, and on PostgreSQL the GIN index's
         # pending list merged (autovacuum's work; until then every search reads that list through).
         async with engine.connect() as connection:

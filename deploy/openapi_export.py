@@ -1,6 +1,6 @@
 """Write the merged OpenAPI document from the services' apps built in this process (no network, no database).
 
-`python -m gateway.openapi_export var/openapi/marketplace.json` is what `make lint-openapi` lints: the
+`python -m deploy.openapi_export var/openapi/marketplace.json` is what `make lint-openapi` lints: the
 same merge the running gateway serves, over the documents the services would answer with.
 """
 
@@ -63,7 +63,7 @@ def api_routes(app: FastAPI) -> Iterator[APIRoute]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.openapi_export")
+    parser = argparse.ArgumentParser(prog="python -m deploy.openapi_export")
     parser.add_argument("output", type=Path, help="where to write the merged document (JSON)")
     args = parser.parse_args(argv)
     # The services' settings refuse their placeholder secrets outside development.

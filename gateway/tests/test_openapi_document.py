@@ -7,7 +7,7 @@ from openapi_spec_validator import validate
 
 from gateway.access import OPERATION_ROLES, PUBLIC, SIGNED_IN, roles_for
 from gateway.openapi import GATEWAY_RESPONSES
-from gateway.openapi_export import api_routes, merged_document, service_apps
+from deploy.openapi_export import api_routes, merged_document, service_apps
 from gateway.routes import API_PREFIX, ROUTES
 
 OPERATIONS = ("get", "put", "post", "delete", "patch")

@@ -2,7 +2,7 @@
 
 from events.suppliers import (SupplierDeregistered, SupplierReinstated, SupplierRegistered, SupplierSuspended,
                               SupplierUpdated, SupplierVerified)
-from accreditation.supplier.handlers import supplier_handler
+from accreditation.accreditation.handlers import supplier_handler
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription, on
 

@@ -6,7 +6,7 @@ from events.suppliers import (AgreementActivated, AgreementExpired, AgreementOff
                               SupplierUpdated, SupplierVerified)
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription, on
-from catalogue.supplier.handlers import eligibility_handlers
+from catalogue.offering.handlers import eligibility_handlers
 
 
 def subscriptions(clock: Clock) -> list[Subscription]:

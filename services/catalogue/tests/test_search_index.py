@@ -1,7 +1,7 @@
-"""What search reads is written by the catalogue's own rules (catalogue.search.index), in Python, for both
-databases: change a rule and both follow, on the next write and on a rebuild."""
+"""What search reads is written by the catalogue's own rules (catalogue.offering.search_rows), in Python, for
+both databases: change a rule and both follow, on the next write and on a rebuild."""
 
-from catalogue.search import index
+from catalogue.offering import search_rows
 from testsupport.catalogue_helpers import URL, eligible_supplier, published
 
 
@@ -13,19 +13,20 @@ async def found(stack, words: str) -> list[str]:
 
 async def rebuild(stack) -> int:
     async with stack.servers["catalogue"].app.state.database.engine.begin() as connection:
-        return await connection.run_sync(index.rebuild)
+        return await connection.run_sync(search_rows.rebuild)
 
 
 async def test_a_rule_changed_in_python_is_what_both_databases_search(stack, monkeypatch):
     supplier = await eligible_supplier(stack)
     own = await stack.as_supplier(supplier["credentials"])
-    rule = index.searched_text
+    rule = search_rows.searched_text
     # A rule that also indexes a word the offering's text does not hold.
-    monkeypatch.setattr(index, "searched_text", lambda o: rule(o) | {"description": rule(o)["description"] + " zephyr"})
+    monkeypatch.setattr(search_rows, "searched_text",
+                        lambda o: rule(o) | {"description": rule(o)["description"] + " zephyr"})
     offering = await published(stack, own)
     assert await found(stack, "zephyr") == [offering["id"]]
 
-    monkeypatch.setattr(index, "searched_text", rule)
+    monkeypatch.setattr(search_rows, "searched_text", rule)
     assert await found(stack, "zephyr") == [offering["id"]]  # rows stay as written until they are written again
     assert await rebuild(stack) >= 1
     assert await found(stack, "zephyr") == []
@@ -41,8 +42,8 @@ async def test_filter_values_and_records_follow_the_rules_on_a_rebuild(stack, mo
     assert offering["id"] in [o["id"] for o in listed.json()["data"]]
 
     # A rule that leaves the risk tier out of the index: the filter, which the index answers, finds nothing.
-    rule = index.facts
-    monkeypatch.setattr(index, "facts", lambda o: [(kind, value) for kind, value in rule(o) if kind != "ri"])
+    rule = search_rows.facts
+    monkeypatch.setattr(search_rows, "facts", lambda o: [(kind, value) for kind, value in rule(o) if kind != "ri"])
     await rebuild(stack)
     listed = await stack.client.get(URL, params=risk | {"q": offering["name"].split()[0]}, headers=buyer)
     assert offering["id"] not in [o["id"] for o in listed.json()["data"]]

@@ -10,8 +10,8 @@ from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 from suppliers.agreement.jobs import expiry_job
 from suppliers.agreement.routes import router as agreement_router
-from suppliers.credential.routes import router as credential_router
 from suppliers.settings import SuppliersSettings
+from suppliers.supplier.routes import clients_router
 from suppliers.supplier.routes import router as supplier_router
 
 
@@ -21,7 +21,7 @@ def build(settings: SuppliersSettings | None = None, *, clock: Clock | None = No
         title="Suppliers service",
         description="Supplier onboarding and supplier agreements.",
         settings=settings or SuppliersSettings(),
-        routers=[supplier_router, agreement_router, credential_router],
+        routers=[supplier_router, agreement_router, clients_router],
         migrations_dir=Path(__file__).parent / "migrations",
         jobs={"agreement-expiry": expiry_job},
     ), clock=clock)

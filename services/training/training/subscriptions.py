@@ -7,7 +7,8 @@ from events.suppliers import (SupplierDeregistered, SupplierReinstated, Supplier
                               SupplierUpdated, SupplierVerified)
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription, on
-from training.supplier.handlers import accreditation_handler, apply_supplier_event
+from training.course.handlers import accreditation_handler
+from training.supplier.handlers import apply_supplier_event
 
 
 def subscriptions(clock: Clock) -> list[Subscription]:

@@ -1,5 +1,5 @@
-"""Accreditations following their supplier's status, applied by the service itself when a supplier event
-arrives (in the consumer's transaction, with the projection already updated)."""
+"""Accreditations following their supplier's status: a supplier event updates the projection, and in the same
+transaction the supplier's accreditations are suspended or reinstated."""
 
 from __future__ import annotations
 
@@ -9,6 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accreditation.accreditation import repository, service
 from accreditation.accreditation.lifecycle import IN_FORCE, SUPPLIER
+from accreditation.supplier import handlers as projection
+from events.suppliers import SupplierEvent
+from servicekit.clock import Clock
+from servicekit.consumer import Handler
+
+
+def supplier_handler(clock: Clock) -> Handler:
+    """The handler of supplier events, telling time by the service's clock."""
+
+    async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
+        """Keep the supplier's snapshot, then let its accreditations follow its status."""
+        await projection.keep_supplier(session, event)
+        await follow_supplier(session, event.supplier.id, event.supplier.status, now=clock.now())
+
+    return apply_supplier_event
 
 
 async def follow_supplier(session: AsyncSession, supplier_id: str, supplier_status: str, *, now: datetime) -> int:

@@ -1,5 +1,5 @@
-"""Offerings following their supplier's eligibility, applied by the catalogue itself when a supplier or
-agreement event arrives (in the consumer's transaction, with the projection already updated)."""
+"""Offerings following their supplier's eligibility: a supplier or agreement event updates the projection,
+and in the same transaction the supplier's offerings are suspended or published again."""
 
 from __future__ import annotations
 
@@ -8,7 +8,30 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.offering import repository, service
+from catalogue.supplier import handlers as projection
 from catalogue.supplier import service as eligibility
+from events.suppliers import AgreementEvent, SupplierEvent
+from servicekit.clock import Clock
+from servicekit.consumer import Handler
+
+
+def eligibility_handlers(clock: Clock) -> tuple[Handler, Handler]:
+    """The handlers of supplier and agreement events, telling "today" by the service's clock."""
+
+    async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
+        """Keep the supplier's snapshot, then let its offerings follow."""
+        await _follow(session, await projection.keep_supplier(session, event), clock)
+
+    async def apply_agreement_event(session: AsyncSession, event: AgreementEvent) -> None:
+        """Keep the agreement's snapshot, then let its supplier's offerings follow."""
+        await _follow(session, await projection.keep_agreement(session, event), clock)
+
+    return apply_supplier_event, apply_agreement_event
+
+
+async def _follow(session: AsyncSession, supplier_id: str, clock: Clock) -> None:
+    now = clock.now()
+    await follow_eligibility(session, supplier_id, today=now.date(), now=now)
 
 
 async def follow_eligibility(session: AsyncSession, supplier_id: str, *, today: date, now: datetime) -> None:

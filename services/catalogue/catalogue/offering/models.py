@@ -172,7 +172,7 @@ class Offering(SQLModel, table=True):
     maori_data: dict = ColumnField(sa_column=Column(JSON, nullable=False))
     assurance_records: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = ColumnField(max_length=20, index=True)
-    # Kept from data_residency, pricing and categories for search (catalogue.search.index).
+    # Kept from data_residency, pricing and categories for search (catalogue.offering.search_rows).
     residency_region: str | None = ColumnField(default=None, max_length=20)
     price_min_nzd: float | None = None
     price_max_nzd: float | None = None

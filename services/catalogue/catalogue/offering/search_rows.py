@@ -10,6 +10,8 @@ these rules out of the database, a bulk load, or after a rule changed).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -19,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from catalogue.offering.models import Offering
-from catalogue.search.text import fact, fold, tag
 
 CATEGORY_COLUMNS = ("category_1", "category_2", "category_3")
 # What the rules read of an offering's row.
@@ -29,6 +30,24 @@ SOURCE_COLUMNS = ("id", "name", "summary", "description", "engagement_type", "re
 ROW_COLUMNS = ("id", "status", "supplier_id", "engagement_type", "residency_region", "risk_tier",
                "te_reo_maori_support", "price_min_nzd", "price_max_nzd", *CATEGORY_COLUMNS, "name", "updated_at",
                "created_at")
+
+
+# How text and filter values are spelled in the index; search (catalogue.search.text) spells the words and
+# filters it asks for with the same functions.
+def fold(words: str) -> str:
+    """Text without diacritics (Māori reads maori): what is indexed and what is asked are folded alike."""
+    return "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
+
+
+def tag(prefix: str, value: str) -> str:
+    """A filter value as one FTS5 token (letters and digits only, so the tokenizer keeps it whole)."""
+    return prefix + re.sub(r"[.\-_]", "", value.lower()) + "x"
+
+
+def fact(kind: str, value: str) -> str:
+    """A filter value as a lexeme of the vector; the parser never makes a lexeme that starts with '~', so no
+    word or word prefix can match one."""
+    return f"~{kind}~{value}"
 
 
 def filter_columns(offering: Offering) -> None:

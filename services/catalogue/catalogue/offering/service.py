@@ -11,7 +11,7 @@ from catalogue.supplier import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
-from catalogue.search import index
+from catalogue.offering import search_rows
 from events.catalogue import (OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
                               OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
                               OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
@@ -89,10 +89,10 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
     await _check_categories(session, offering_in.model_dump())
     offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
                         version=1, created_at=now, updated_at=now)
-    index.filter_columns(offering)
+    search_rows.filter_columns(offering)
     CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
                    from_state=None)
-    await index.reindex(session, offering)
+    await search_rows.reindex(session, offering)
     return offering
 
 
@@ -115,10 +115,10 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     await _check_categories(session, requested)
     if not (changed := apply_changes(offering, requested, now)):
         return offering
-    index.filter_columns(offering)
+    search_rows.filter_columns(offering)
     CHANGES.record(session, offering, OfferingUpdated, action="update", actor=actor.subject, at=now,
                    from_state=offering.status, changes=changed)
-    await index.reindex(session, offering)
+    await search_rows.reindex(session, offering)
     return offering
 
 
@@ -142,5 +142,5 @@ async def apply_transition(session: AsyncSession, *, offering: Offering, action:
     offering.updated_at = now
     CHANGES.record(session, offering, EVENTS[action], action=action,
                    actor=actor.subject if actor else SYSTEM, at=now, from_state=from_state, reason=reason)
-    await index.reindex(session, offering)
+    await search_rows.reindex(session, offering)
     return offering

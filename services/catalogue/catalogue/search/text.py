@@ -11,7 +11,6 @@ suspended, and a relevance cursor stays exact between pages.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Protocol
 
 from sqlalchemy import (Boolean, Column, Date, Float, Integer, MetaData, String, Table, and_, bindparam, cast, column,
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
+from catalogue.offering.search_rows import fact, fold, tag
 from catalogue.search.models import SearchQuery
 from servicekit.tables import UtcDateTime
 
@@ -37,11 +37,6 @@ STOP_WORDS = frozenset("""
     down in out on off over under again further then once here there when where why how all any both each
     few more most other some such no nor not only own same so than too very s t can will just don should now
     """.split())
-
-
-def fold(words: str) -> str:
-    """Text without diacritics (Māori reads maori): what is indexed and what is asked are folded alike."""
-    return "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
 
 
 def terms_of(q: str) -> list[str]:
@@ -93,7 +88,7 @@ def counts_today(issued_on, expires_on) -> ColumnElement[bool]:
 
 TEXT = table("catalogue_offering_text", column("rowid"))
 # SQLite's narrow copy of what search reads, and the offerings' active assurance records, keyed by the
-# full-text index's integer key, written with every change of an offering (catalogue.search.index).
+# full-text index's integer key, written with every change of an offering (catalogue.offering.search_rows).
 SQLITE_SEARCH_ROWS = Table(
     "catalogue_offering_search", MetaData(),
     Column("search_key", Integer, primary_key=True), Column("id", String(36)), Column("status", String(20)),
@@ -112,11 +107,6 @@ ACTIVE_RECORD_COUNTS = counts_today(ACTIVE_RECORDS.c.issued_on, ACTIVE_RECORDS.c
 # matches are, is not scored: matching it alone is the baseline, and scoring it would mean a second
 # pass over the largest posting lists.
 FIELD_WEIGHTS = {"name": 2, "summary": 1}
-
-
-def tag(prefix: str, value: str) -> str:
-    """A filter value as one FTS5 token (letters and digits only, so the tokenizer keeps it whole)."""
-    return prefix + re.sub(r"[.\-_]", "", value.lower()) + "x"
 
 
 def _indexed_filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
@@ -187,7 +177,8 @@ class Fts5Search:
                 .where(ACTIVE_RECORDS.c.search_key.in_(select(matched.c.search_key)), ACTIVE_RECORD_COUNTS))
 
 
-# PostgreSQL's narrow copy of what search reads, written with every change of an offering (catalogue.search.index).
+# PostgreSQL's narrow copy of what search reads, written with every change of an offering
+# (catalogue.offering.search_rows).
 SEARCH_ROWS = Table(
     "catalogue_offering_search", MetaData(),
     Column("id", String(36), primary_key=True), Column("status", String(20)), Column("supplier_id", String(36)),
@@ -200,12 +191,6 @@ SEARCH_ROWS = Table(
     Column("active_standards", ARRAY(String(60))), Column("active_issued_on", ARRAY(Date)),
     Column("active_expires_on", ARRAY(Date)))
 ENGLISH = literal_column("'english'::regconfig")
-
-
-def fact(kind: str, value: str) -> str:
-    """A filter value as a lexeme of the vector; the parser never makes a lexeme that starts with '~', so no
-    word or word prefix can match one."""
-    return f"~{kind}~{value}"
 
 
 def _quoted(lexeme: str) -> str:

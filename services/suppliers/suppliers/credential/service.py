@@ -1,4 +1,5 @@
-"""Issuing, rotating and checking supplier client secrets."""
+"""Issuing, rotating and checking supplier client secrets. Whether the supplier may still sign in is the
+supplier's rule (supplier/service.py `signed_in`)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.history import record_change
 from servicekit.identity import Identity
 from suppliers.credential.models import ClientCredentials, SupplierClient
-from suppliers.supplier.models import Supplier
 
 # Secrets are 256 random bits, so a fast hash is safe here: there is no dictionary to try.
 HASH_PREFIX = "sha256$"
 AGGREGATE = "supplier_client"
-# A suspended supplier may still sign in to read its records; a deregistered one may not.
-TOKEN_STATES = ("pending_verification", "active", "suspended")
 
 
 def _hash(secret: str) -> str:
@@ -30,18 +28,18 @@ def _new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def issue(session: AsyncSession, *, supplier: Supplier, now: datetime) -> ClientCredentials:
+def issue(session: AsyncSession, *, supplier_id: str, now: datetime) -> ClientCredentials:
     """Create the supplier's client; the secret is returned once and never stored."""
     secret = _new_secret()
-    client = SupplierClient(client_id=f"sup_{secrets.token_hex(8)}", supplier_id=supplier.id,
+    client = SupplierClient(client_id=f"sup_{secrets.token_hex(8)}", supplier_id=supplier_id,
                             secret_hash=_hash(secret), created_at=now)
     session.add(client)
     return ClientCredentials(client_id=client.client_id, client_secret=secret)
 
 
-async def rotate(session: AsyncSession, *, supplier: Supplier, actor: Identity, now: datetime) -> ClientCredentials:
+async def rotate(session: AsyncSession, *, supplier_id: str, actor: Identity, now: datetime) -> ClientCredentials:
     """Replace the supplier's secret; the old one stops working at once."""
-    client = await session.scalar(select(SupplierClient).where(SupplierClient.supplier_id == supplier.id))
+    client = await session.scalar(select(SupplierClient).where(SupplierClient.supplier_id == supplier_id))
     secret = _new_secret()
     client.secret_hash = _hash(secret)
     client.rotated_at = now
@@ -51,10 +49,9 @@ async def rotate(session: AsyncSession, *, supplier: Supplier, actor: Identity, 
     return ClientCredentials(client_id=client.client_id, client_secret=secret)
 
 
-async def verify(session: AsyncSession, *, client_id: str, client_secret: str) -> Supplier | None:
-    """The supplier whose client this is, when the secret matches and the supplier may still act."""
+async def match(session: AsyncSession, *, client_id: str, client_secret: str) -> str | None:
+    """The id of the supplier whose client this is, when the secret matches."""
     client = await session.get(SupplierClient, client_id)
     if client is None or not hmac.compare_digest(client.secret_hash, _hash(client_secret)):
         return None
-    supplier = await session.get(Supplier, client.supplier_id)
-    return supplier if supplier and supplier.status in TOKEN_STATES else None
+    return client.supplier_id

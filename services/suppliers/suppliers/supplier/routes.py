@@ -12,15 +12,18 @@ from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
 from servicekit.models import Reason
 from servicekit.history import HistoryEntry, read_history
-from servicekit.identity import Identity
+from servicekit.identity import INTERNAL_ROLE, Identity
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
-from suppliers.credential.models import ClientCredentials
+from servicekit.problems import Problem, not_found
+from suppliers.credential.models import ClientCheck, ClientCredentials, VerifiedClient
 from suppliers.supplier import repository, service
 from suppliers.supplier.models import (SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
                                        SupplierWithCredentials)
 
 router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"])
+# The check the gateway makes when a supplier's client asks for a token; not routed publicly.
+clients_router = APIRouter(prefix="/internal/clients", include_in_schema=False)
 SignedIn = require_roles("admin", "assessor", "buyer", "partner", "supplier")
 Admin = require_roles("admin")
 Action = Literal["verify", "suspend", "reinstate", "deregister"]
@@ -108,3 +111,15 @@ async def transition_supplier(supplier_id: str, action: Action, session: Session
                                               reason=body.reason if body else None, now=clock.now())
     set_etag(response, supplier.version)
     return _public(supplier, identity)
+
+
+@clients_router.post("/verify", response_model=VerifiedClient)
+async def verify_client(check: ClientCheck, session: SessionDep, identity: IdentityDep):
+    """The supplier a client id and secret belong to, or 401."""
+    if not identity.has_role(INTERNAL_ROLE):
+        raise not_found("route", "/internal/clients/verify")
+    supplier = await service.signed_in(session, client_id=check.client_id, client_secret=check.client_secret)
+    if supplier is None:
+        raise Problem(401, "unknown client, wrong secret, or a supplier that may no longer sign in",
+                      kind="invalid-client")
+    return VerifiedClient(client_id=check.client_id, roles=["supplier"], supplier_id=supplier.id)

@@ -24,6 +24,8 @@ EVENTS: dict[str, type[SupplierEvent]] = {
 }
 # Once verified, who the supplier is and the flags progressive procurement reports on change only by an admin.
 ADMIN_ONLY_ONCE_VERIFIED = ("legal_name", "nzbn", "maori_business", "pasifika_business")
+# A suspended supplier may still sign in to read its records; a deregistered one may not.
+SIGN_IN_STATES = ("pending_verification", "active", "suspended")
 
 
 def org_id_for(nzbn: str | None, country: str | None, registration_id: str | None) -> str:
@@ -64,7 +66,7 @@ async def register(session: AsyncSession, *, supplier_in: SupplierCreate, actor:
                         status="pending_verification", version=1, created_at=now, updated_at=now)
     session.add(supplier)
     await session.flush()
-    client = credentials.issue(session, supplier=supplier, now=now)
+    client = credentials.issue(session, supplier_id=supplier.id, now=now)
     CHANGES.record(session, supplier, SupplierRegistered, action="register", actor=actor.subject, at=now,
                    from_state=None)
     return supplier, client
@@ -116,4 +118,11 @@ async def rotate_credentials(session: AsyncSession, *, supplier: Supplier, actor
         raise forbidden("only the supplier itself or an admin may rotate its credentials")
     if supplier.status == "deregistered":
         raise conflict("a deregistered supplier has no credentials to rotate", current_state=supplier.status)
-    return await credentials.rotate(session, supplier=supplier, actor=actor, now=now)
+    return await credentials.rotate(session, supplier_id=supplier.id, actor=actor, now=now)
+
+
+async def signed_in(session: AsyncSession, *, client_id: str, client_secret: str) -> Supplier | None:
+    """The supplier whose client id and secret these are, when it may still sign in."""
+    supplier_id = await credentials.match(session, client_id=client_id, client_secret=client_secret)
+    supplier = supplier_id and await session.get(Supplier, supplier_id)
+    return supplier if supplier and supplier.status in SIGN_IN_STATES else None

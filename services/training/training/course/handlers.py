@@ -1,5 +1,5 @@
-"""Courses following their provider's accreditations, applied by the service itself when an
-accreditation event arrives (in the consumer's transaction, with the projection already updated).
+"""Courses following their provider's accreditations: an accreditation event updates the projection, and
+in the same transaction the provider's courses follow.
 
 - accreditation suspended: its published courses are suspended (cause `accreditation`);
 - revoked, expired, surrendered, or no longer covering the area: its courses are withdrawn;
@@ -13,10 +13,25 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events.accreditation import AccreditationEvent
+from servicekit.clock import Clock
+from servicekit.consumer import Handler
 from training.course import repository, service
 from training.course.models import Course
+from training.supplier import handlers as projection
 from training.supplier import repository as providers
 from training.supplier import service as accreditations
+
+
+def accreditation_handler(clock: Clock) -> Handler:
+    """The handler of accreditation events, telling time by the service's clock."""
+
+    async def apply_accreditation_event(session: AsyncSession, event: AccreditationEvent) -> None:
+        """Keep the accreditation's snapshot, then suspend, withdraw or publish again its provider's courses."""
+        provider_id = await projection.keep_accreditation(session, event)
+        await follow_accreditations(session, provider_id, now=clock.now())
+
+    return apply_accreditation_event
 
 
 async def follow_accreditations(session: AsyncSession, provider_id: str, *, now: datetime) -> None:

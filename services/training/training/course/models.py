@@ -18,7 +18,6 @@ from events.training import (CourseChangeCause, CourseLevel, CourseState, Course
                              Nzqa, Pacing, SessionState)
 from servicekit.models import StrictModel
 from servicekit.tables import utc_column
-from training.session.models import SessionPublic
 
 # The id in a path of any training route (a course's, a session's, a registration's).
 Id = Annotated[str, Path(max_length=64)]
@@ -29,6 +28,41 @@ Hours = Annotated[float, Field(gt=0, le=10000, allow_inf_nan=False)]
 Price = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, description="NZD; 0 means free")]
 Audiences = Annotated[list[Audience], Field(min_length=1, max_length=5)]
 Prerequisites = Annotated[list[Annotated[str, Field(min_length=1, max_length=500)]], Field(max_length=20)]
+
+
+# A session counts its registrations itself (`registered`, `waitlisted`), so a registration can take a
+# place with one conditional UPDATE that never goes past capacity, on SQLite and PostgreSQL alike.
+class CourseSession(SQLModel, table=True):
+    """A scheduled run of a course with its place counters."""
+
+    __tablename__ = "training_sessions"
+
+    id: str = ColumnField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
+    course_id: str = ColumnField(max_length=36, index=True)
+    starts_at: datetime = ColumnField(sa_column=utc_column())
+    ends_at: datetime = ColumnField(sa_column=utc_column())
+    online: bool
+    location: str | None = ColumnField(default=None, max_length=300)
+    capacity: int
+    registered: int = 0
+    waitlisted: int = 0
+    # Hands out waitlist order; only grows, so order survives cancellations and promotions.
+    waitlist_seq: int = 0
+    created_at: datetime = ColumnField(sa_column=utc_column())
+
+
+class SessionPublic(SessionState):
+    """A scheduled run of a course, with how full it is."""
+
+    course_id: str
+    registered: int
+    waitlisted: int
+    places_left: int
+
+    @classmethod
+    def of(cls, session: CourseSession) -> SessionPublic:
+        places_left = max(session.capacity - session.registered, 0)
+        return cls.model_validate({**session.model_dump(), "places_left": places_left})
 
 
 class NzqaIn(StrictModel):

@@ -1,20 +1,22 @@
-"""Queries over the courses table: one course, the buyers' search, and the courses an accreditation holds up."""
+"""Queries over the courses table and its sessions: one course, the buyers' search, the courses an accreditation
+holds up, and the sessions a course's record carries."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from training.course.models import Course, normalise
-from training.session.models import CourseSession
 from servicekit.pagination import paginate
+from training.course.models import Course, CourseSession, normalise
 
 # States anyone may look up by id; drafts only their provider and staff.
 PUBLIC_STATES = ("published", "suspended", "withdrawn")
 ACCREDITATION = "accreditation"
+SESSION_ORDER = [CourseSession.starts_at, CourseSession.id]  # soonest first
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,19 @@ async def accreditation_bound(session: AsyncSession, provider_id: str) -> list[C
                             and_(Course.status == "suspended", Course.status_cause == ACCREDITATION)))
                  .order_by(Course.created_at, Course.id))
     return list((await session.execute(statement)).scalars().all())
+
+
+async def sessions_of(session: AsyncSession, course_id: str) -> list[CourseSession]:
+    """Every session of the course, soonest first."""
+    statement = select(CourseSession).where(CourseSession.course_id == course_id).order_by(*SESSION_ORDER)
+    return list((await session.execute(statement)).scalars().all())
+
+
+async def sessions_of_courses(session: AsyncSession, course_ids: list[str]) -> dict[str, list[CourseSession]]:
+    """Sessions of several courses in one query, soonest first, by course id."""
+    found: dict[str, list[CourseSession]] = defaultdict(list)
+    if course_ids:
+        statement = select(CourseSession).where(CourseSession.course_id.in_(course_ids)).order_by(*SESSION_ORDER)
+        for row in (await session.execute(statement)).scalars().all():
+            found[row.course_id].append(row)
+    return found

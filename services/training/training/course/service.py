@@ -14,11 +14,10 @@ from servicekit.lifecycle import SYSTEM
 from servicekit.problems import conflict, forbidden, not_found
 from training.course import repository
 from training.course.lifecycle import COURSE_LIFECYCLE, NEEDS_ACCREDITATION, PROVIDER_ACTIONS
-from training.course.models import Course, CourseCreate, CoursePublic, CourseUpdate, course_state
+from training.course.models import (Course, CourseCreate, CoursePublic, CourseSession, CourseUpdate, SessionPublic,
+                                    course_state)
 from training.supplier import repository as providers_repository
 from training.supplier import service as accreditations
-from training.session import repository as sessions
-from training.session.models import CourseSession, SessionPublic
 
 AGGREGATE = "course"
 STAFF = ("admin", "assessor")
@@ -59,7 +58,7 @@ async def record(session: AsyncSession, course: Course, event_type: type[CourseE
     """Audit row and outbox event for a change already applied to the course (version and status set)."""
     session.add(course)
     await session.flush()
-    scheduled = await sessions.of_course(session, course.id)
+    scheduled = await repository.sessions_of(session, course.id)
     _recorder(scheduled).record(session, course, event_type, action=action, actor=actor, at=at,
                                 from_state=from_state, reason=reason, changes=changes)
 
@@ -145,7 +144,7 @@ async def rebind(session: AsyncSession, *, course: Course, accreditation_id: str
 
 async def public_views(session: AsyncSession, courses: list[Course]) -> list[CoursePublic]:
     """Courses as callers see them, with their sessions and provider names (two queries for any number)."""
-    by_course = await sessions.of_courses(session, [c.id for c in courses])
+    by_course = await repository.sessions_of_courses(session, [c.id for c in courses])
     names = await providers_repository.provider_names(session, {c.provider_id for c in courses})
     return [CoursePublic.model_validate({
         **course.model_dump(), "nzqa": course.nzqa, "free": course.price_nzd == 0,

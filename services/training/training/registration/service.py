@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.identity import Identity
 from servicekit.problems import conflict, forbidden
 from training.course import service as courses
-from training.course.models import Course
+from training.course.models import Course, CourseSession
 from training.registration import repository
 from training.registration.models import Registration, RegistrationCreate, RegistrationPublic
 from training.session import repository as sessions
-from training.session.models import CourseSession
 
 
 async def register(session: AsyncSession, *, course_session: CourseSession, course: Course,

@@ -7,41 +7,22 @@ Either way two registrations can never both take the last place."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from training.session.models import CourseSession
 from servicekit.pagination import paginate
-
-ORDER = [CourseSession.starts_at, CourseSession.id]
+from training.course.models import CourseSession
+from training.course.repository import SESSION_ORDER
 
 
 async def get(session: AsyncSession, session_id: str) -> CourseSession | None:
     return await session.get(CourseSession, session_id)
 
 
-async def of_course(session: AsyncSession, course_id: str) -> list[CourseSession]:
-    """Every session of the course, soonest first."""
-    statement = select(CourseSession).where(CourseSession.course_id == course_id).order_by(*ORDER)
-    return list((await session.execute(statement)).scalars().all())
-
-
-async def of_courses(session: AsyncSession, course_ids: list[str]) -> dict[str, list[CourseSession]]:
-    """Sessions of several courses in one query, soonest first, by course id."""
-    found: dict[str, list[CourseSession]] = defaultdict(list)
-    if course_ids:
-        statement = select(CourseSession).where(CourseSession.course_id.in_(course_ids)).order_by(*ORDER)
-        for row in (await session.execute(statement)).scalars().all():
-            found[row.course_id].append(row)
-    return found
-
-
 async def page_of_course(session: AsyncSession, course_id: str, *, cursor: str | None,
                          limit: int) -> tuple[list[CourseSession], str | None]:
     statement = select(CourseSession).where(CourseSession.course_id == course_id)
-    return await paginate(session, statement, order=ORDER, cursor=cursor, limit=limit)
+    return await paginate(session, statement, order=SESSION_ORDER, cursor=cursor, limit=limit)
 
 
 async def take_place(session: AsyncSession, session_id: str) -> bool:

@@ -10,9 +10,9 @@ from servicekit.db import SessionDep
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from training.course import service as courses
-from training.course.models import Id
+from training.course.models import Id, SessionPublic
 from training.session import repository, service
-from training.session.models import SessionCreate, SessionPublic
+from training.session.models import SessionCreate
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 # Sessions are scheduled and listed through their course, under its prefix (and its tag).

@@ -10,9 +10,9 @@ from events.training import CourseUpdated
 from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found, validation_problem
 from training.course import service as courses
-from training.course.models import Course
+from training.course.models import Course, CourseSession
 from training.session import repository
-from training.session.models import CourseSession, SessionCreate
+from training.session.models import SessionCreate
 
 SCHEDULABLE = ("draft", "published")
 

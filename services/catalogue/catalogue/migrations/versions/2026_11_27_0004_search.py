@@ -95,7 +95,7 @@ def _create_shortlists() -> None:
 
 def _tag(prefix: str, column: str) -> str:
     """SQL for one filter value (a column or expression) as a single index token;
-    catalogue.search.text.tag is the same rule."""
+    catalogue.offering.search_rows.tag is the same rule."""
     return f"coalesce('{prefix}' || replace(replace(replace(lower({column}), '.', ''), '-', ''), '_', '') || 'x', '')"
 
 

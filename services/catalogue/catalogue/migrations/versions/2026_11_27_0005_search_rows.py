@@ -50,7 +50,7 @@ def _active(field: str, sql_type: str) -> str:
 
 
 def _facts() -> str:
-    """The filter values as lexemes '~<kind>~<value>' (catalogue.search.text.fact is the same rule): the
+    """The filter values as lexemes '~<kind>~<value>' (catalogue.offering.search_rows.fact is the same rule): the
     parser never makes a lexeme starting with '~', so no word, not even a prefix, matches one."""
     values = ["'~en~' || NEW.engagement_type", "'~re~' || NEW.residency_region", "'~ri~' || NEW.risk_tier",
               "CASE WHEN NEW.te_reo_maori_support THEN '~tr~yes' ELSE '~tr~no' END",

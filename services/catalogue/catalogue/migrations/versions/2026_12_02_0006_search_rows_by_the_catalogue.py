@@ -1,5 +1,5 @@
 """Search rows are written by the catalogue itself, not by triggers: the rules (searched text, filter values
-as tokens, active assurance records) live once, in catalogue.search.index, for both databases.
+as tokens, active assurance records) live once, in catalogue.offering.search_rows, for both databases.
 
 The triggers of 0004 and 0005 are dropped and every offering's search rows are written again with the
 rules as they are now. The downgrade leaves the rows as they are and does not bring the triggers back: a
@@ -12,7 +12,7 @@ Create Date: 2026-12-02
 """
 from alembic import op
 
-from catalogue.search import index
+from catalogue.offering import search_rows
 
 revision = "2026_12_02_0006"
 down_revision = "2026_11_27_0005"
@@ -30,7 +30,7 @@ def upgrade() -> None:
     else:
         for trigger in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    index.rebuild(op.get_bind())
+    search_rows.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
