@@ -18,8 +18,7 @@ def supplier_handler(clock: Clock):
     async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
         """Insert or replace the supplier's row, and let its accreditations follow its status."""
         state = event.supplier
-        await keep_snapshot(session, SupplierProjection, state.id, event,
-                            state.model_dump(include={"legal_name", "trading_name", "status"}))
+        await keep_snapshot(session, SupplierProjection, event, state)
         await accreditations.follow_supplier(session, state.id, state.status, now=clock.now())
 
     return apply_supplier_event

@@ -19,15 +19,13 @@ def eligibility_handlers(clock: Clock) -> tuple[Handler, Handler]:
     async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
         """Insert or replace the supplier's row with the snapshot the event carries."""
         state = event.supplier
-        await keep_snapshot(session, SupplierProjection, state.id, event, state.model_dump(include={
-            "legal_name", "trading_name", "org_id", "size", "maori_business", "pasifika_business", "status"}))
+        await keep_snapshot(session, SupplierProjection, event, state)
         await _follow(session, state.id, clock)
 
     async def apply_agreement_event(session: AsyncSession, event: AgreementEvent) -> None:
         """Insert or replace the agreement's row with the snapshot the event carries."""
         state = event.agreement
-        await keep_snapshot(session, AgreementProjection, state.id, event, state.model_dump(include={
-            "supplier_id", "type", "scope", "start_date", "end_date", "status"}))
+        await keep_snapshot(session, AgreementProjection, event, state)
         await _follow(session, state.supplier_id, clock)
 
     return apply_supplier_event, apply_agreement_event

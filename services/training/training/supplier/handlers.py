@@ -21,8 +21,7 @@ def accreditation_handler(clock: Clock) -> Handler:
     async def apply_accreditation_event(session: AsyncSession, event: AccreditationEvent) -> None:
         """Insert or replace the accreditation's row, then suspend, withdraw or publish again its courses."""
         state = event.accreditation
-        await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
-            "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
+        await keep_snapshot(session, AccreditationProjection, event, state)
         await courses.follow_accreditations(session, state.supplier_id, now=clock.now())
 
     return apply_accreditation_event
@@ -31,5 +30,4 @@ def accreditation_handler(clock: Clock) -> Handler:
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
     """Insert or replace the supplier's row with the snapshot the event carries."""
     state = event.supplier
-    await keep_snapshot(session, SupplierProjection, state.id, event,
-                        state.model_dump(include={"legal_name", "trading_name", "status"}))
+    await keep_snapshot(session, SupplierProjection, event, state)
