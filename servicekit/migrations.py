@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command, context, op
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from servicekit.db import Database
@@ -41,6 +43,20 @@ async def upgrade_to_head(database: Database, migrations_dir: Path) -> None:
         if not database.is_sqlite:
             await connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('alembic-upgrade'))"))
         await connection.run_sync(lambda sync: command.upgrade(_config(migrations_dir, sync), "head"))
+
+
+async def schema_drift(database: Database, metadata: MetaData, tables: set[str]) -> list[tuple]:
+    """How the migrated database differs from the models in `metadata` for `tables` (alembic's autogenerate
+    comparison, types included): empty when the migrations build exactly the tables the models declare."""
+    def compare(connection: Connection) -> list[tuple]:
+        def included(item, name, kind, reflected, compare_to) -> bool:
+            return (name if kind == "table" else item.table.name) in tables
+
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": included})
+        return compare_metadata(context, metadata)
+
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(compare)
 
 
 def run_migrations_in_env() -> None:

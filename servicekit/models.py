@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional, TypeVar, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def _has_nul(value: Any) -> bool:
@@ -29,6 +31,15 @@ class StrictModel(BaseModel):
         if _has_nul(value):
             raise ValueError("must not contain a NUL character")
         return value
+
+
+def optional(base: type[Model]) -> type[Model]:
+    """`base` with every field optional and absent by default, each keeping its constraints: the body of a
+    partial update (`class XUpdate(optional(XBase))`), so its fields are the create body's, listed once.
+    The validators of `base` come along and must accept a field left out."""
+    hints = get_type_hints(base, include_extras=True)
+    fields: dict[str, Any] = {name: (Optional[hints[name]], None) for name in base.model_fields}
+    return create_model(f"{base.__name__}Optional", __base__=base, __module__=base.__module__, **fields)
 
 
 class Reason(StrictModel):

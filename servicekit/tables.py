@@ -7,6 +7,7 @@ Each service creates them in its own database through its first migration
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Integer, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -29,6 +30,12 @@ class UtcDateTime(TypeDecorator):
 
 def utc_column(nullable: bool = False) -> Column:
     return Column(UtcDateTime(timezone=True), nullable=nullable)
+
+
+def utc_field(nullable: bool = False) -> Any:
+    """A UTC timestamp field for a base class that several tables share (a Column object, unlike this,
+    belongs to one table)."""
+    return Field(sa_type=UtcDateTime(timezone=True), nullable=nullable)
 
 
 class OutboxRecord(SQLModel, table=True):

@@ -13,5 +13,4 @@ from servicekit.projection import keep_snapshot
 async def keep_supplier(session: AsyncSession, event: SupplierEvent) -> None:
     """Insert or replace the supplier's row with the snapshot the event carries."""
     state = event.supplier
-    await keep_snapshot(session, SupplierProjection, state.id, event,
-                        state.model_dump(include={"legal_name", "trading_name", "status"}))
+    await keep_snapshot(session, SupplierProjection, event, state)

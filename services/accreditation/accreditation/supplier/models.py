@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlmodel import Field, SQLModel
 
-from servicekit.tables import utc_column
+from servicekit.projection import SupplierColumns
 
 
-class SupplierProjection(SQLModel, table=True):
+class SupplierProjection(SupplierColumns, table=True):
     """A supplier as last announced on `suppliers.supplier.v1`."""
 
     __tablename__ = "accreditation_suppliers"
-
-    id: str = Field(primary_key=True, max_length=36)
-    legal_name: str = Field(max_length=200)
-    trading_name: str | None = Field(default=None, max_length=200)
-    status: str = Field(max_length=30)
-    version: int
-    changed_at: datetime = Field(sa_column=utc_column())
-    applied_at: datetime = Field(sa_column=utc_column())
 
 
 class SupplierKnown(BaseModel):

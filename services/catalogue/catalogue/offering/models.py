@@ -1,4 +1,6 @@
-"""Offerings: the table, what a supplier sends, and what callers see."""
+"""Offerings: what a supplier sends (one field list for creating and changing), the table, and what callers
+see. The table and the public model stay apart from the request on purpose (stored JSON, derived search
+columns; the event's snapshot types); tests/test_offering_fields.py fails when the lists drift."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from events.catalogue import DataResidency as DataResidencyState
 from events.catalogue import MaoriData as MaoriDataState
 from events.catalogue import ModelProvenance as ModelProvenanceState
 from events.catalogue import Pricing as PricingState
-from servicekit.models import StrictModel
+from servicekit.models import StrictModel, optional
 from servicekit.tables import utc_column
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -100,8 +102,8 @@ Categories = Annotated[list[CategoryCode], Field(min_length=1, max_length=3,
 AssuranceRecords = Annotated[list[AssuranceRecordIn], Field(max_length=30)]
 
 
-class OfferingCreate(StrictModel):
-    """A draft offering, as its supplier starts it."""
+class OfferingBase(StrictModel):
+    """What a supplier says of its offering: the fields it starts a draft with and may change later."""
 
     name: Name
     summary: Summary
@@ -120,34 +122,17 @@ class OfferingCreate(StrictModel):
 
     @model_validator(mode="after")
     def _distinct_categories(self):
-        if len(set(self.categories)) != len(self.categories):
-            raise ValueError("categories must not repeat a code")
-        return self
-
-
-class OfferingUpdate(StrictModel):
-    """What a supplier changes of a draft or rejected offering; nested objects are replaced whole."""
-
-    name: Name | None = None
-    summary: Summary | None = None
-    description: LongText | None = None
-    categories: Categories | None = None
-    engagement_type: CategoryCode | None = None
-    pricing: PricingIn | None = None
-    deployment: Deployment | None = None
-    data_residency: DataResidencyIn | None = None
-    te_reo_maori_support: bool | None = None
-    model_provenance: ModelProvenanceIn | None = None
-    risk_tier: RiskTier | None = None
-    human_oversight: Statement | None = None
-    maori_data: MaoriDataIn | None = None
-    assurance_records: AssuranceRecords | None = None
-
-    @model_validator(mode="after")
-    def _distinct_categories(self):
         if self.categories and len(set(self.categories)) != len(self.categories):
             raise ValueError("categories must not repeat a code")
         return self
+
+
+class OfferingCreate(OfferingBase):
+    """A draft offering, as its supplier starts it."""
+
+
+class OfferingUpdate(optional(OfferingBase)):
+    """What a supplier changes of a draft or rejected offering; nested objects are replaced whole."""
 
 
 class Offering(SQLModel, table=True):

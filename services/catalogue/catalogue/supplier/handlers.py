@@ -13,14 +13,12 @@ from servicekit.projection import keep_snapshot
 async def keep_supplier(session: AsyncSession, event: SupplierEvent) -> str:
     """Insert or replace the supplier's row with the snapshot the event carries; the supplier's id."""
     state = event.supplier
-    await keep_snapshot(session, SupplierProjection, state.id, event, state.model_dump(include={
-        "legal_name", "trading_name", "org_id", "size", "maori_business", "pasifika_business", "status"}))
+    await keep_snapshot(session, SupplierProjection, event, state)
     return state.id
 
 
 async def keep_agreement(session: AsyncSession, event: AgreementEvent) -> str:
     """Insert or replace the agreement's row with the snapshot the event carries; its supplier's id."""
     state = event.agreement
-    await keep_snapshot(session, AgreementProjection, state.id, event, state.model_dump(include={
-        "supplier_id", "type", "scope", "start_date", "end_date", "status"}))
+    await keep_snapshot(session, AgreementProjection, event, state)
     return state.supplier_id

@@ -5,45 +5,34 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 from sqlalchemy import JSON, Column
 
-from servicekit.tables import utc_column
+from servicekit.projection import ProjectionColumns, SupplierColumns
 
 
-class SupplierProjection(SQLModel, table=True):
-    """A supplier as last announced on `suppliers.supplier.v1`."""
+class SupplierProjection(SupplierColumns, table=True):
+    """A supplier as last announced on `suppliers.supplier.v1`, with what eligibility and search need."""
 
     __tablename__ = "catalogue_suppliers"
 
-    id: str = Field(primary_key=True, max_length=36)
-    legal_name: str = Field(max_length=200)
-    trading_name: str | None = Field(default=None, max_length=200)
     org_id: str = Field(max_length=80)
     size: str = Field(max_length=10)
     maori_business: bool = False
     pasifika_business: bool = False
-    status: str = Field(max_length=30)
-    version: int
-    changed_at: datetime = Field(sa_column=utc_column())
-    applied_at: datetime = Field(sa_column=utc_column())
 
 
-class AgreementProjection(SQLModel, table=True):
+class AgreementProjection(ProjectionColumns, table=True):
     """An agreement as last announced on `suppliers.agreement.v1`."""
 
     __tablename__ = "catalogue_agreements"
 
-    id: str = Field(primary_key=True, max_length=36)
     supplier_id: str = Field(max_length=36, index=True)
     type: str = Field(max_length=30)
     scope: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     start_date: date
     end_date: date
     status: str = Field(max_length=20)
-    version: int
-    changed_at: datetime = Field(sa_column=utc_column())
-    applied_at: datetime = Field(sa_column=utc_column())
 
 
 class SupplierEligibility(BaseModel):

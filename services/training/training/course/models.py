@@ -1,4 +1,6 @@
-"""Courses: the table, what a provider sends, and what callers see."""
+"""Courses: what a provider sends (one field list for creating and changing), the table, and what callers
+see. The table and the public model stay apart from the request on purpose (nzqa in two columns, derived
+search columns; the provider's name and the sessions); tests/test_course_fields.py fails when they drift."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sqlmodel import SQLModel
 from events.accreditation import Audience, TrainingArea
 from events.training import (CourseChangeCause, CourseLevel, CourseState, CourseStatus, DeliveryMode, Language,
                              Nzqa, Pacing, SessionState)
-from servicekit.models import StrictModel
+from servicekit.models import StrictModel, optional
 from servicekit.tables import utc_column
 
 # The id in a path of any training route (a course's, a session's, a registration's).
@@ -77,8 +79,8 @@ def _distinct(values: list | None, field: str) -> None:
         raise ValueError(f"{field} must not repeat a value")
 
 
-class CourseCreate(StrictModel):
-    """A draft course, as its provider starts it."""
+class CourseBase(StrictModel):
+    """What a provider says of its course: the fields it starts a draft with and may change later."""
 
     name: Name
     description: Description
@@ -100,27 +102,12 @@ class CourseCreate(StrictModel):
         return self
 
 
-class CourseUpdate(StrictModel):
+class CourseCreate(CourseBase):
+    """A draft course, as its provider starts it."""
+
+
+class CourseUpdate(optional(CourseBase)):
     """What a provider changes of its course; `nzqa` may be set to null (the course carries no credits)."""
-
-    name: Name | None = None
-    description: Description | None = None
-    course_code: CourseCode | None = None
-    training_area: TrainingArea | None = None
-    audiences: Audiences | None = None
-    level: CourseLevel | None = None
-    mode: DeliveryMode | None = None
-    pacing: Pacing | None = None
-    workload_hours: Hours | None = None
-    language: Language | None = None
-    price_nzd: Price | None = None
-    nzqa: NzqaIn | None = None
-    prerequisites: Prerequisites | None = None
-
-    @model_validator(mode="after")
-    def _distinct_audiences(self):
-        _distinct(self.audiences, "audiences")
-        return self
 
 
 class Course(SQLModel, table=True):
@@ -218,11 +205,5 @@ class CoursePublic(BaseModel):
 
 def course_state(course: Course, sessions: list) -> CourseState:
     """The public snapshot carried by every course event."""
-    return CourseState(
-        id=course.id, provider_id=course.provider_id, accreditation_id=course.accreditation_id, name=course.name,
-        description=course.description, course_code=course.course_code, training_area=course.training_area,
-        audiences=course.audiences, level=course.level, mode=course.mode, pacing=course.pacing,
-        workload_hours=course.workload_hours, language=course.language, price_nzd=course.price_nzd,
-        nzqa=course.nzqa, prerequisites=course.prerequisites,
-        sessions=[SessionState.model_validate(s, from_attributes=True) for s in sessions],
-        status=course.status, status_cause=course.status_cause)
+    kept = {name: getattr(course, name) for name in CourseState.model_fields.keys() - {"sessions"}}
+    return CourseState(**kept, sessions=[SessionState.model_validate(s, from_attributes=True) for s in sessions])

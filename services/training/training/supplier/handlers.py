@@ -15,13 +15,11 @@ from training.supplier.models import AccreditationProjection, SupplierProjection
 async def keep_accreditation(session: AsyncSession, event: AccreditationEvent) -> str:
     """Insert or replace the accreditation's row with the snapshot the event carries; its provider's id."""
     state = event.accreditation
-    await keep_snapshot(session, AccreditationProjection, state.id, event, state.model_dump(include={
-        "supplier_id", "training_areas", "audiences", "status", "expires_on"}))
+    await keep_snapshot(session, AccreditationProjection, event, state)
     return state.supplier_id
 
 
 async def apply_supplier_event(session: AsyncSession, event: SupplierEvent) -> None:
     """Insert or replace the supplier's row with the snapshot the event carries."""
     state = event.supplier
-    await keep_snapshot(session, SupplierProjection, state.id, event,
-                        state.model_dump(include={"legal_name", "trading_name", "status"}))
+    await keep_snapshot(session, SupplierProjection, event, state)
