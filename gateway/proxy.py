@@ -180,13 +180,20 @@ class Proxy:
         except KeysUnavailable:
             return Problem(503, "the identity provider cannot be reached to check the token",
                            kind="identity-provider-unavailable")
-        return self._rate_limited(principal.rate_key or client_key(request.scope, self.addresses)) or principal
+        key = principal.rate_key or client_key(request.scope, self.addresses)
+        return self._rate_limited(key) or self._route_rate_limited(request, key) or principal
 
     def _rate_limited(self, key: str) -> Problem | None:
         wait = self.limiter.take(key)
         if wait:
             return rate_limited(wait)
         return None
+
+    @staticmethod
+    def _route_rate_limited(request: ForwardedRequest, key: str) -> Problem | None:
+        rule = request.route.rate_limit_for(request.method, request.path)
+        wait = rule.limiter.take(key) if rule is not None else 0
+        return rate_limited(wait, f"requests to {rule.rule}") if wait else None
 
     def _principal(self, authorization: bytes | None, now: float) -> Principal | None:
         if authorization is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import aiohttp
 from yarl import URL
 
+from gateway.ratelimit import TokenBucketLimiter
 from gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1/"
@@ -38,6 +39,17 @@ ROUTE_TIMEOUTS: dict[str, float] = {
 # path glob -> bytes; routes not listed take request bodies up to settings.max_request_body_bytes.
 ROUTE_BODY_LIMITS: dict[str, int] = {}
 
+# "METHOD path glob" -> "<count>/<second|minute|hour>": a budget of its own per caller (its client, else its
+# address) on top of the general one. Anonymous registration would otherwise mint a supplier, and with it
+# a rate-limit identity and draft storage, per request; a whole-registry export costs far more than a read.
+# A setting of "off" lifts a rule.
+ROUTE_RATE_LIMITS: dict[str, str] = {
+    "POST /api/v1/suppliers": "10/hour",
+    "GET /api/v1/registry/export*": "6/minute",
+    "GET /api/v1/registry/*/export*": "6/minute",
+}
+PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+
 
 @dataclass(frozen=True)
 class Route:
@@ -51,6 +63,7 @@ class Route:
     overrides: tuple[tuple[re.Pattern[str], float, aiohttp.ClientTimeout], ...] = ()
     body_limit: int = 1024 * 1024
     body_limits: tuple[tuple[re.Pattern[str], int], ...] = ()
+    rate_limits: tuple[RouteRateLimit, ...] = ()
 
     def timeouts_for(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
         """The header deadline and aiohttp timeouts for this request path."""
@@ -65,6 +78,13 @@ class Route:
             if pattern.match(path):
                 return limit
         return self.body_limit
+
+    def rate_limit_for(self, method: str, path: str) -> RouteRateLimit | None:
+        """The route's own budget this request spends, if one applies."""
+        for rule in self.rate_limits:
+            if rule.method == method and rule.pattern.match(path):
+                return rule
+        return None
 
     def url(self, raw_path: bytes, query_string: bytes) -> URL:
         """The upstream URL, path and query passed through byte for byte."""
@@ -86,6 +106,33 @@ def _globs_of(resource: str, globs: dict[str, float]) -> list[tuple[re.Pattern[s
     return [(re.compile(fnmatch.translate(g)), value) for g, value in sorted(mine, key=lambda item: -len(item[0]))]
 
 
+@dataclass(frozen=True)
+class RouteRateLimit:
+    """One "METHOD path glob" rule and the buckets of its callers."""
+
+    rule: str
+    method: str
+    pattern: re.Pattern[str]
+    limiter: TokenBucketLimiter
+
+    @classmethod
+    def parse(cls, rule: str, budget: str) -> RouteRateLimit:
+        """`rule` as "METHOD /path/glob", `budget` as "<count>/<second|minute|hour>"."""
+        method, _, glob = rule.partition(" ")
+        count, _, period = budget.partition("/")
+        if not glob.startswith(API_PREFIX) or not count.isdigit() or int(count) < 1 or period not in PERIODS:
+            raise ValueError(f"route rate limit {rule!r}: {budget!r} is not '<count>/<second|minute|hour>' "
+                             f"on 'METHOD {API_PREFIX}...'")
+        return cls(rule, method.upper(), re.compile(fnmatch.translate(glob)),
+                   TokenBucketLimiter(int(count) / PERIODS[period], int(count)))
+
+
+def _rate_limits_of(resource: str, rules: list[RouteRateLimit]) -> tuple[RouteRateLimit, ...]:
+    """The rules under this resource, the most specific (longest glob) first."""
+    mine = [rule for rule in rules if rule.rule.partition(" ")[2].startswith(f"{API_PREFIX}{resource}")]
+    return tuple(sorted(mine, key=lambda rule: -len(rule.rule)))
+
+
 class RouteTable:
     """Matches a request path to its Route in one dict lookup."""
 
@@ -94,12 +141,15 @@ class RouteTable:
         timeouts = ROUTE_TIMEOUTS | settings.route_timeouts
         body_limits = ROUTE_BODY_LIMITS | settings.route_body_limits
         default = settings.upstream_timeout_seconds
+        budgets = ROUTE_RATE_LIMITS | settings.route_rate_limits
+        rate_limits = [RouteRateLimit.parse(rule, budget) for rule, budget in budgets.items() if budget != "off"]
         self.routes: dict[str, Route] = {}
         for resource, service in ROUTES.items():
             overrides = tuple((pattern, s, _client_timeout(s)) for pattern, s in _globs_of(resource, timeouts))
             self.routes[resource] = Route(resource, service, upstreams[service], default,
                                           _client_timeout(default), overrides, settings.max_request_body_bytes,
-                                          tuple(_globs_of(resource, body_limits)))
+                                          tuple(_globs_of(resource, body_limits)),
+                                          _rate_limits_of(resource, rate_limits))
         self.upstreams = upstreams
 
     def match(self, path: str) -> Route | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,9 @@ from servicekit.settings import DEV_IDENTITY_SECRET, check_secret
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 DEFAULT_OPS_PORT = 8090
+
+RATE_RULE = re.compile(r"[A-Z]+ /api/v1/\S+")
+RATE_BUDGET = re.compile(r"[1-9][0-9]*/(second|minute|hour)")
 
 
 class GatewaySettings(BaseSettings):
@@ -46,6 +50,9 @@ class GatewaySettings(BaseSettings):
     max_request_body_bytes: int = 1024 * 1024
     # Per-route body limits, path glob -> bytes, added to routes.ROUTE_BODY_LIMITS.
     route_body_limits: dict[str, int] = Field(default_factory=dict)
+    # Per-route request budgets, "METHOD path glob" -> "<count>/<second|minute|hour>" or "off", over
+    # routes.ROUTE_RATE_LIMITS (e.g. anonymous registrations per address).
+    route_rate_limits: dict[str, str] = Field(default_factory=dict)
     # A request must have arrived whole (its body included) this long after it began, else 408.
     request_deadline_seconds: float = 30.0
     # Proxies (addresses or CIDRs) whose X-Forwarded-For names the client; none: the peer is the client.
@@ -85,6 +92,15 @@ class GatewaySettings(BaseSettings):
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
         }
+
+    @field_validator("route_rate_limits")
+    @classmethod
+    def _check_route_rate_limits(cls, value: dict[str, str]) -> dict[str, str]:
+        for rule, budget in value.items():
+            if not RATE_RULE.fullmatch(rule) or not (budget == "off" or RATE_BUDGET.fullmatch(budget)):
+                raise ValueError(f"{rule!r}: {budget!r}: a route rate limit is 'METHOD /api/v1/<glob>' -> "
+                                 "'<count>/<second|minute|hour>' or 'off'")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

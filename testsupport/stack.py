@@ -12,6 +12,7 @@ from accreditation.settings import AccreditationSettings
 from catalogue.main import build as build_catalogue
 from catalogue.settings import CatalogueSettings
 from gateway.main import create_app as build_gateway
+from gateway.routes import ROUTE_RATE_LIMITS
 from gateway.settings import GatewaySettings
 from hub.main import build as build_hub
 from hub.settings import HubSettings
@@ -68,6 +69,8 @@ class Stack:
         gateway_settings = GatewaySettings(
             identity_secret=DEV_IDENTITY_SECRET, upstream_timeout_seconds=30.0, rate_limit_per_second=10000,
             rate_limit_burst=10000, token_rate_limit_per_second=1000, token_rate_limit_burst=1000,
+            # Every test registers its suppliers from this one address; the limits are tested on their own.
+            route_rate_limits={rule: "off" for rule in ROUTE_RATE_LIMITS},
             **{f"{name}_url": self.servers[name].url if name in self.servers else NOT_RUNNING for name in SERVICES},
             **(gateway_overrides or {}))
         self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings)).start()

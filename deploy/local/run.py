@@ -137,6 +137,8 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
         services.append(child)
         gateway_env.setdefault(f"GATEWAY_{name.upper()}_URL", child.url)
 
+    # The seed registers its suppliers anonymously from this machine, again on every run.
+    gateway_env.setdefault("GATEWAY_ROUTE_RATE_LIMITS", '{"POST /api/v1/suppliers": "200/hour"}')
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
     # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
