@@ -8,3 +8,5 @@ class CatalogueSettings(ServiceSettings):
 
     service_name: str = "catalogue"
     port: int = 8102
+    # Offerings a supplier may hold before an admin has verified it (registration is open to anyone).
+    unverified_offering_limit: int = 3

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from events.catalogue import OFFERING_TOPIC
 from servicekit.tables import OutboxRecord
+from servicekit.testing import eventually
 from testsupport.catalogue_helpers import (URL, act, drafted, eligible_supplier, offering_body, published, sellable,
                                      status_becomes)
-from testsupport.helpers import active_supplier, activated
+from testsupport.helpers import active_supplier, activated, projected_supplier, supplier_body
 
 
 async def test_the_life_of_an_offering_through_each_role(stack):
@@ -211,3 +212,26 @@ async def test_offerings_follow_the_suppliers_eligibility_by_themselves(stack):
     assert (await stack.client.post(f"{supplier_url}/reinstate", headers=admin)).status_code == 200
     await status_becomes(stack, followed["id"], "published")
     assert (await stack.client.get(f"{URL}/{held['id']}", headers=admin)).json()["status"] == "suspended"
+
+
+async def test_a_supplier_not_yet_verified_holds_a_few_offerings_only(stack):
+    # Anyone may register, so what an unverified supplier may store is bounded
+    # (CATALOGUE_UNVERIFIED_OFFERING_LIMIT).
+    supplier = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
+    own = await stack.as_supplier(supplier["credentials"])
+    await projected_supplier(stack, supplier["id"])
+    for _ in range(3):
+        await drafted(stack, own)
+    refused = await stack.client.post(URL, json=offering_body(), headers=own)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["limit"] == 3 and "not yet verified" in refused.json()["detail"]
+    # Once an admin has verified it, the catalogue hears so and the limit no longer applies.
+    verified = await stack.client.post(f"/api/v1/suppliers/{supplier['id']}/verify",
+                                       headers=await stack.as_role("admin"))
+    assert verified.status_code == 200
+
+    async def accepted():
+        response = await stack.client.post(URL, json=offering_body(), headers=own)
+        return response if response.status_code == 201 else None
+
+    assert (await eventually(accepted)).json()["status"] == "draft"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.offering.models import Offering
@@ -14,6 +14,11 @@ PUBLIC_STATES = ("published", "suspended", "withdrawn", "retired")
 async def get(session: AsyncSession, offering_id: str) -> Offering | None:
     """One offering by id."""
     return await session.get(Offering, offering_id)
+
+
+async def count_of_supplier(session: AsyncSession, supplier_id: str) -> int:
+    """How many offerings the supplier holds, in any state."""
+    return await session.scalar(select(func.count()).select_from(Offering).where(Offering.supplier_id == supplier_id))
 
 
 async def eligibility_bound(session: AsyncSession, supplier_id: str) -> list[Offering]:

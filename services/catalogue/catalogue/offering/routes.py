@@ -35,13 +35,15 @@ def _answer(response: Response, offering) -> OfferingPublic:
 
 
 @router.post("", status_code=201, response_model=OfferingPublic, dependencies=[Supplier],
-             responses={422: {"description": "a field is not valid, or a category is unknown or retired"}})
+             responses={422: {"description": "a field is not valid, or a category is unknown or retired"},
+                        409: {"description": "a supplier not yet verified already holds its limit of offerings"}})
 async def create_offering(offering_in: OfferingCreate, session: SessionDep, identity: IdentityDep, clock: ClockDep,
                           idempotency: IdempotencyDep, request: Request) -> Response:
     """A supplier starts a draft offering of its own (Idempotency-Key honoured)."""
     if replay := await idempotency.replay():
         return replay
-    offering = await service.create(session, offering_in=offering_in, actor=identity, now=clock.now())
+    offering = await service.create(session, offering_in=offering_in, actor=identity, now=clock.now(),
+                                    unverified_limit=request.app.state.settings.unverified_offering_limit)
     return idempotency.respond(201, _public(offering), headers={
         "Location": f"{request.url.path}/{offering.id}", "ETag": f'"{offering.version}"'})
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.category import repository as categories
+from catalogue.supplier import repository as eligibility_repository
 from catalogue.supplier import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
@@ -82,10 +83,12 @@ async def _check_categories(session: AsyncSession, fields: dict) -> None:
         raise validation_problem(errors)
 
 
-async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: Identity, now: datetime) -> Offering:
-    """A supplier starts a draft offering of its own."""
+async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: Identity, now: datetime,
+                 unverified_limit: int) -> Offering:
+    """A supplier starts a draft offering of its own; until it is verified, at most `unverified_limit`."""
     if not actor.supplier_id:
         raise forbidden("only a supplier acting for itself may create an offering")
+    await _check_unverified_limit(session, actor.supplier_id, unverified_limit)
     await _check_categories(session, offering_in.model_dump())
     offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
                         version=1, created_at=now, updated_at=now)
@@ -94,6 +97,19 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
                    from_state=None)
     await search_rows.reindex(session, offering)
     return offering
+
+
+async def _check_unverified_limit(session: AsyncSession, supplier_id: str, limit: int) -> None:
+    """409 when a supplier not yet verified already holds `limit` offerings: anyone may register, so until an
+    admin has verified a supplier, what it may store stays small. A supplier the catalogue has not heard of
+    yet has only just registered."""
+    await eligibility_repository.hold_supplier(session, supplier_id)
+    supplier = await eligibility_repository.get_supplier(session, supplier_id)
+    if supplier is not None and supplier.status != "pending_verification":
+        return
+    if await repository.count_of_supplier(session, supplier_id) >= limit:
+        raise conflict(f"a supplier that is not yet verified may hold at most {limit} offerings; more can be "
+                       "added once an admin has verified it", current_state="pending_verification", limit=limit)
 
 
 def check_editable(offering: Offering, actor: Identity) -> None:
