@@ -31,6 +31,9 @@ SERVICES = {
     "training": (build_training, TrainingSettings),
     "hub": (build_hub, HubSettings),
 }
+# Settings the tests run with unless a test says otherwise: a test that publishes and then counts facets
+# expects the new count at once (tests/test_search.py tests the facet cache itself).
+TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0}}
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
 
@@ -52,7 +55,7 @@ class Stack:
         settings_class = SERVICES[name][1]
         return settings_class(database_url=self.database_urls[name], kafka_bootstrap_servers=self.bootstrap_servers,
                               identity_secret=DEV_IDENTITY_SECRET, consumer_group=f"{name}-{self.run_id}",
-                              **overrides)
+                              **(TEST_SETTINGS.get(name, {}) | overrides))
 
     async def start_service(self, name: str, **overrides) -> RunningServer:
         """Start (or restart on its old port) one service."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from servicekit.app import ServiceDefinition, create_app, lazy_app
+from servicekit.cache import TtlCache
 from servicekit.clock import Clock
 from catalogue.category.routes import router as category_router
 from catalogue.category.seed import seed_on_start
@@ -21,16 +22,19 @@ from catalogue.subscriptions import subscriptions
 def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """The catalogue app for these settings."""
     clock = clock or Clock()
-    return create_app(ServiceDefinition(
+    settings = settings or CatalogueSettings()
+    app = create_app(ServiceDefinition(
         title="Catalogue service",
         description="AI solution categories, offerings, supplier eligibility and buyer search.",
-        settings=settings or CatalogueSettings(),
+        settings=settings,
         # Search before offerings: /offerings/compare must not be taken for an offering id.
         routers=[category_router, eligibility_router, search_router, offering_router, shortlist_router],
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=subscriptions(clock),
         on_start=[seed_on_start],
     ), clock=clock)
+    app.state.facet_cache = TtlCache(settings.facet_cache_seconds)
+    return app
 
 
 __getattr__ = lazy_app(build)

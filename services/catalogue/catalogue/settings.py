@@ -10,3 +10,6 @@ class CatalogueSettings(ServiceSettings):
     port: int = 8102
     # Offerings a supplier may hold before an admin has verified it (registration is open to anyone).
     unverified_offering_limit: int = 3
+    # Facet counts of searches that do not depend on the caller (what anyone sees of published offerings)
+    # are kept this long; 0 counts every time.
+    facet_cache_seconds: float = 10.0

@@ -271,3 +271,22 @@ async def test_bad_search_input_is_a_problem_never_a_500(stack, catalogue):
     assert (await refused(sort="name", cursor=encode_cursor(["name", 5, ["x"]])))[0] == 400
     assert (await refused(sort="relevance", q="x", cursor=encode_cursor(["relevance", "high", "a", "b"])))[0] == 400
     assert (await refused(sort="created", cursor=encode_cursor(["created", "yesterday", "a"])))[0] == 400
+
+
+async def test_facets_of_what_anyone_sees_are_counted_once_for_a_few_seconds(stack, catalogue):
+    # The catalogue as deployed: counts that do not depend on the caller kept for 10 s of its clock.
+    await stack.servers["catalogue"].stop()
+    await stack.start_service("catalogue", facet_cache_seconds=10)
+    before = await search(stack, category="ai.speech")
+    assert before["total"] == 1
+    await published(stack, catalogue["large"], name="Second Speech", categories=["ai.speech"])
+    stale, admin = await search(stack, category="ai.speech"), await search(
+        stack, await stack.as_role("admin"), category="ai.speech", status="published")
+    # The page is read fresh, its counts come from the cache; an admin's search is never cached.
+    assert names(stale) == ["Second Speech", "Scribe Speech"]
+    assert stale["total"] == 1 and stale["facets"] == before["facets"]
+    assert admin["total"] == 2
+    stack.clock.advance(seconds=10)
+    fresh = await search(stack, category="ai.speech")
+    assert fresh["total"] == 2
+    assert {"value": "ai.speech", "count": 2} in fresh["facets"]["category"]

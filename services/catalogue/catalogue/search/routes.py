@@ -64,7 +64,8 @@ async def search_offerings(
                         status=status, supplier_id=supplier_id, today=clock.now().date())
     query = await service.check_codes(session, service.visibility(query, identity), q)
     return await service.search(session, query, sort=service.choose_sort(sort, query), cursor=cursor, limit=limit,
-                                with_facets=facets)
+                                with_facets=facets, facet_cache=request.app.state.facet_cache,
+                                now=clock.now().timestamp())
 
 
 @router.get("/compare", response_model=Comparison, responses={

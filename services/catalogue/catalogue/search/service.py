@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from catalogue.offering.models import Offering, OfferingPublic
 from catalogue.search import repository
 from catalogue.search.models import (FACETS, Comparison, ComparedField, FacetValue, Facets, SearchPage, SearchQuery,
                                      Sort)
+from servicekit.cache import TtlCache
 from servicekit.identity import Identity
 from servicekit.pagination import decode_cursor, encode_cursor
 from servicekit.problems import Problem, not_found, validation_problem
@@ -76,17 +77,43 @@ def choose_sort(sort: Sort | None, query: SearchQuery) -> str:
 
 
 async def search(session: AsyncSession, query: SearchQuery, *, sort: str, cursor: str | None, limit: int,
-                 with_facets: bool) -> SearchPage:
-    """One page of the result, with the facet counts of the whole result."""
+                 with_facets: bool, facet_cache: TtlCache[Counted], now: float) -> SearchPage:
+    """One page of the result, with the facet counts of the whole result.
+
+    Counting facets over the whole result is most of a search's work, and what anyone who sees only published
+    offerings gets does not depend on who asks: those counts come from `facet_cache` for a few seconds (the
+    page itself is always read fresh)."""
+    key = _facet_key(query) if with_facets and facet_cache.enabled else None
+    counted = facet_cache.get(key, now) if key is not None else None
     found = await repository.find(session, query, sort=sort, after=_after(sort, cursor), limit=limit,
-                                  with_facets=with_facets)
+                                  with_facets=with_facets and counted is None)
+    if key is not None and counted is None:
+        counted = Counted(found.total, found.counts)
+        facet_cache.put(key, counted, now)
     page = SearchPage(data=[OfferingPublic.model_validate(o, from_attributes=True) for o in found.offerings],
                       next_cursor=encode_cursor([sort, *found.last]) if found.last else None, total=found.total)
     if with_facets:
+        total, counts = counted if counted is not None else (found.total, found.counts)
+        page.total = total
         page.facets = Facets(**{facet: [FacetValue(value=value, count=n) for value, n in
-                                        sorted(found.counts.get(facet, {}).items(), key=lambda pair: (-pair[1], pair[0]))]
+                                        sorted(counts.get(facet, {}).items(), key=lambda pair: (-pair[1], pair[0]))]
                                 for facet in FACETS})
     return page
+
+
+class Counted(NamedTuple):
+    """The total and facet counts of one search's whole result."""
+
+    total: int | None
+    counts: dict[str, dict[str, int]]
+
+
+def _facet_key(query: SearchQuery) -> tuple | None:
+    """What the counts of this query depend on, when they do not depend on the caller; else None."""
+    if query.everything or query.own_supplier_id:
+        return None
+    return tuple(tuple(value) if isinstance(value, list) else value for name, value in vars(query).items()
+                 if name not in ("everything", "own_supplier_id"))
 
 
 def parse_ids(ids: str) -> list[str]:
