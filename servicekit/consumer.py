@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events import Envelope, Event, MalformedEvent, dead_letter_topic
+from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, source_for
 from servicekit.bus import Backoff, BrokerUnavailable, broker_reachable, create_consumer, create_producer
 from servicekit.db import Database, database_unavailable
 from servicekit.settings import ServiceSettings
@@ -170,6 +170,7 @@ class ConsumerRunner:
             envelope = Envelope.from_record(record.headers, record.value)
         except MalformedEvent as exc:
             raise Unprocessable(f"malformed record: {exc}") from exc
+        self._check_source(record.topic, envelope)
         subscription = self.by_type.get(envelope.type)
         if subscription is None:
             raise Unprocessable(f"no handler for event type {envelope.type!r}")
@@ -178,6 +179,14 @@ class ConsumerRunner:
         except ValidationError as exc:
             raise Unprocessable(f"data does not match {envelope.type}: {exc.errors(include_url=False)}") from exc
         return envelope, event, subscription
+
+    def _check_source(self, topic: str, envelope: Envelope) -> None:
+        """Only the service a topic belongs to publishes on it: an event claiming another source is refused
+        (the broker's ACLs keep other writers off the topic; this catches what gets past them)."""
+        declared = TOPICS.get(topic)
+        if declared is not None and envelope.source != (expected := source_for(declared.producer)):
+            self.metrics.refused.labels(topic, "source").inc()
+            raise Unprocessable(f"ce_source {envelope.source!r} is not {expected!r}, the producer of {topic}")
 
     async def _apply(self, envelope: Envelope, event: Event, subscription: Subscription) -> str:
         """Run the handler in one transaction with the inbox and version checks; returns the outcome."""

@@ -101,3 +101,6 @@ class ServiceMetrics:
                                             ["by"], registry=self.registry)
         self.dead_letters = Counter("consumer_dead_letters_total", "Records sent to a dead-letter topic",
                                     ["topic"], registry=self.registry)
+        self.refused = Counter("consumer_refused_events_total",
+                               "Records refused before any handler saw them, by topic and why", ["topic", "reason"],
+                               registry=self.registry)

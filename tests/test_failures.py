@@ -1,11 +1,13 @@
 """Failure behaviour against the real broker: outages, redelivery, poison records, dead services."""
 
 import asyncio
+import dataclasses
 import time
 
 import pytest
 
-from events.suppliers import SUPPLIER_TOPIC
+from events import Envelope, source_for
+from events.suppliers import SUPPLIER_TOPIC, SupplierVerified
 from events.topics import dead_letter_topic
 from servicekit.broker import EmbeddedBroker
 from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, eventually
@@ -127,7 +129,7 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_carri
     await produce_raw(broker.bootstrap_servers, topic, b"{not json", key=marker.encode(),
                       headers=[("ce_id", f"{marker}-1".encode()), ("ce_type", b"x")])
     await produce_raw(broker.bootstrap_servers, topic, b'{"aggregate_id": "x", "version": 1}', key=marker.encode(),
-                      headers=[("ce_id", f"{marker}-2".encode()), ("ce_source", b"/services/elsewhere"),
+                      headers=[("ce_id", f"{marker}-2".encode()), ("ce_source", b"/services/suppliers"),
                                ("ce_specversion", b"1.0"), ("ce_type", b"nz.govt.marketplace.supplier.teleported.v1"),
                                ("ce_subject", marker.encode()), ("content-type", b"application/json")])
 
@@ -148,6 +150,31 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_carri
     errors = {header(r, "ce_id"): header(r, "dlt_error") for r in parked}
     assert "malformed" in errors[f"{marker}-1"]
     assert "no handler" in errors[f"{marker}-2"]
+
+
+async def test_an_event_from_another_source_than_the_topics_producer_is_refused(stack, broker):
+    # A forged "verified" event for a supplier, put on the suppliers' topic under another service's name.
+    registered = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
+    await projected_supplier(stack, registered["id"])
+    original = next(r for r in await read_topic(broker.bootstrap_servers, SUPPLIER_TOPIC.name,
+                                                until=lambda rs: any(r.key == registered["id"].encode() for r in rs))
+                    if r.key == registered["id"].encode())
+    genuine = Envelope.from_record(original.headers, original.value)
+    data = genuine.data | {"version": 2, "supplier": genuine.data["supplier"] | {"status": "active"}}
+    forged = dataclasses.replace(genuine, id=f"forged-{stack.run_id}", type=SupplierVerified.TYPE, data=data,
+                                 source=source_for("catalogue"))
+    await produce_raw(broker.bootstrap_servers, SUPPLIER_TOPIC.name, forged.value(), key=forged.key,
+                      headers=forged.headers())
+
+    group = stack.settings_for("catalogue").consumer_group
+    parked = await read_topic(broker.bootstrap_servers, dead_letter_topic(SUPPLIER_TOPIC.name, group),
+                              until=lambda rs: any(header(r, "ce_id") == forged.id for r in rs))
+    error = next(header(r, "dlt_error") for r in parked if header(r, "ce_id") == forged.id)
+    assert "is not '/services/suppliers', the producer of" in error
+    assert (await projected_supplier(stack, registered["id"]))["status"] == "pending_verification"
+    metrics = stack.servers["catalogue"].app.state.metrics
+    # Other runs' forged records share the topic, so the count is at least this one.
+    assert metrics.refused.labels(SUPPLIER_TOPIC.name, "source")._value.get() >= 1
 
 
 async def test_a_stopped_service_gives_503_within_the_gateway_timeout(stack):
