@@ -58,10 +58,12 @@ bench: env
 contracts: env
 	$(PY) -m events.schemas --write
 	$(PY) -m events.asyncapi --write
+	$(PY) -m deploy.kafka_acls --write
 
 check-contracts: env
 	$(PY) -m events.schemas --check
 	$(PY) -m events.asyncapi --check
+	$(PY) -m deploy.kafka_acls --check
 
 # Replays every source topic from the beginning into an empty registry and swaps it in (HUB_* settings;
 # the running service does the same on POST /api/v1/registry/rebuild). Development unless ENVIRONMENT says.
