@@ -61,6 +61,7 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
                   lifespan=_lifespan(service), docs_url="/docs", redoc_url=None,
                   telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     app.state.settings = settings
+    app.state.service = service
     app.state.metrics = metrics
     app.state.clock = clock or Clock()
     app.state.database = Database(settings.database_url, busy_timeout=settings.database_busy_timeout_seconds)

@@ -138,19 +138,19 @@ class ConsumerRunner:
         if self._broker_went_away:
             raise BrokerUnavailable("the broker went away; starting again from the offsets it holds now")
 
-    async def process(self, record: ConsumerRecord) -> None:
-        """Apply one record, or park it in the dead-letter topic."""
+    async def process(self, record: ConsumerRecord) -> str:
+        """Apply one record, or park it in the dead-letter topic; what became of it."""
         try:
             envelope, event, subscription = self._decode(record)
         except Unprocessable as exc:
             await self._dead_letter(record, str(exc))
-            return
+            return "dead_lettered"
         error, attempt, outage = None, 0, Backoff()
         while attempt < self.settings.consumer_max_attempts:
             try:
                 outcome = await self._apply(envelope, event, subscription)
                 self.metrics.consumed.labels(record.topic, outcome).inc()
-                return
+                return outcome
             except Exception as exc:
                 if database_unavailable(exc):
                     # Not the record's fault: the consumer pauses on it (offsets stay where they are)
@@ -164,6 +164,18 @@ class ConsumerRunner:
                 log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt, exc)
                 await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**(attempt - 1))
         await self._dead_letter(record, f"{type(error).__name__}: {error}")
+        return "dead_lettered"
+
+    async def process_again(self, records: list[ConsumerRecord]) -> list[str]:
+        """Process records once more, outside the live consumer (dead letters put back after a fix), with
+        a producer of its own for those that fail again; the outcome of each, in order."""
+        producer = self._producer = create_producer(self.settings)
+        await producer.start()
+        try:
+            return [await self.process(record) for record in records]
+        finally:
+            await producer.stop()
+            self._producer = None
 
     def _decode(self, record: ConsumerRecord) -> tuple[Envelope, Event, Subscription]:
         try:

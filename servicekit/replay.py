@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
 from events import EVENT_TYPES, Envelope, Event, MalformedEvent
@@ -42,9 +42,17 @@ async def partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[T
 async def read_from_start(settings: ServiceSettings, topics: list[str], *,
                           timeout: float = READ_TIMEOUT_SECONDS) -> list[Event]:
     """Every event on the topics, from offset 0 to the end as it is when the read starts."""
+    records = await read_records(settings, topics, timeout=timeout)
+    return [event for event in map(event_of, records) if event is not None]
+
+
+async def read_records(settings: ServiceSettings, topics: list[str], *,
+                       timeout: float = READ_TIMEOUT_SECONDS) -> list[ConsumerRecord]:
+    """Every record on the topics, from offset 0 to the end as it is when the read starts, partition by
+    partition in offset order."""
     consumer = create_consumer(settings, f"{settings.consumer_group}-replay-{uuid.uuid4().hex[:8]}", [])
     await consumer.start()
-    found: list[Event] = []
+    found: list[ConsumerRecord] = []
     try:
         partitions = await partitions_of(consumer, topics)
         if not partitions:
@@ -58,7 +66,7 @@ async def read_from_start(settings: ServiceSettings, topics: list[str], *,
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"the topics were not read to their end within {timeout} s")
             for partition, records in (await consumer.getmany(*remaining, timeout_ms=500)).items():
-                found.extend(e for e in map(event_of, records) if e is not None)
+                found.extend(records)
                 if records[-1].offset + 1 >= ends[partition]:
                     remaining.discard(partition)
     finally:

@@ -2,6 +2,9 @@
 
 import asyncio
 import dataclasses
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -248,3 +251,49 @@ async def test_a_database_outage_is_503_with_retry_after_through_the_gateway(bro
         await stack.stop()
         await proxy.stop()
         await drop_postgres_database(url)
+
+
+async def test_dead_letters_are_listed_and_applied_again_once_the_cause_is_fixed(stack, monkeypatch):
+    from catalogue.offering import handlers
+    from servicekit import dead_letters
+
+    registered = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
+    follow = handlers.follow_eligibility
+
+    async def broken(session, supplier_id, **kwargs):
+        if supplier_id == registered["id"]:
+            raise RuntimeError("eligibility rules unavailable")
+        await follow(session, supplier_id, **kwargs)
+
+    monkeypatch.setattr(handlers, "follow_eligibility", broken)
+    await stack.client.post(f"/api/v1/suppliers/{registered['id']}/verify", headers=await stack.as_role("admin"))
+    runner = dead_letters.runner_of(stack.servers["catalogue"].app)
+
+    async def parked():
+        letters = [d for d in await dead_letters.dead_letters(runner) if d.record.key == registered["id"].encode()]
+        return letters if len(letters) == 2 else None  # registered and verified, each failed three times
+
+    letters = await eventually(parked)
+    assert {d.event_type.rsplit(".", 2)[-2] for d in letters} == {"registered", "verified"}
+    assert all("eligibility rules unavailable" in d.error and d.origin.startswith(SUPPLIER_TOPIC.name)
+               for d in letters)
+    admin = await stack.as_role("admin")
+    known = await stack.client.get(f"/api/v1/eligibility/suppliers/{registered['id']}", headers=admin)
+    assert known.status_code == 404  # both changes rolled back with their handler
+
+    monkeypatch.setattr(handlers, "follow_eligibility", follow)
+    ids = {d.event_id for d in letters}
+    assert await dead_letters.replay(runner, ids) == {"applied": 2}
+    assert (await projected_supplier(stack, registered["id"]))["status"] == "active"
+    # Once more changes nothing: the inbox has both.
+    assert await dead_letters.replay(runner, ids) == {"duplicate": 2}
+    # The same list from the command an operator runs beside the service, with the service's settings.
+    settings = stack.settings_for("catalogue")
+    env = os.environ | {"CATALOGUE_DATABASE_URL": settings.database_url,
+                        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+                        "CATALOGUE_CONSUMER_GROUP": settings.consumer_group}
+    listed = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "servicekit.dead_letters",
+                                                       "catalogue.main:build"],
+                                     env=env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert ids <= {line.split("\t")[0] for line in listed.stdout.splitlines()}
