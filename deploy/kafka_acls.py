@@ -50,8 +50,9 @@ def acls() -> list[Acl]:
         for topic in sorted(TOPICS.values(), key=lambda t: t.name):
             if service in topic.consumers:
                 rules.append(Acl(service, "topic", topic.name, ("Describe", "Read")))
+                # Read too: `python -m servicekit.dead_letters` puts them back through the service itself.
                 rules.append(Acl(service, "topic", dead_letter_topic(topic.name, service),
-                                 ("Create", "Describe", "Write")))
+                                 ("Create", "Describe", "Read", "Write")))
         if any(service in topic.consumers for topic in TOPICS.values()):
             rules.append(Acl(service, "group", service, ("Describe", "Read"), pattern="prefixed"))
     return rules

@@ -31,7 +31,9 @@ def test_only_a_topics_producer_writes_it_and_its_consumers_read_it():
         readers = {rule.service for rule in rules if rule.name == topic.name and "Read" in rule.operations}
         assert readers == set(topic.consumers), topic.name
         for consumer in topic.consumers:
-            assert written[dead_letter_topic(topic.name, consumer)] == {consumer}
+            parked = dead_letter_topic(topic.name, consumer)
+            assert written[parked] == {consumer}
+            assert {rule.service for rule in rules if rule.name == parked and "Read" in rule.operations} == {consumer}
     # Nothing else is writable, and no rule names a resource by wildcard.
     assert set(written) == {t.name for t in TOPICS.values()} | {
         dead_letter_topic(t.name, c) for t in TOPICS.values() for c in t.consumers}

@@ -19,32 +19,32 @@ $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:suppliers --operation Cre
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic catalogue.category.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic catalogue.offering.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --topic suppliers.agreement.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic suppliers.agreement.v1.catalogue.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Read --operation Write --topic suppliers.agreement.v1.catalogue.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1.catalogue.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Read --operation Write --topic suppliers.supplier.v1.catalogue.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --group catalogue --resource-pattern-type prefixed
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Create --operation Describe --operation Write --topic accreditation.accreditation.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Create --operation Describe --operation Write --topic accreditation.application.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1.accreditation.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Create --operation Describe --operation Read --operation Write --topic suppliers.supplier.v1.accreditation.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:accreditation --operation Describe --operation Read --group accreditation --resource-pattern-type prefixed
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Create --operation Describe --operation Write --topic training.course.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Describe --operation Read --topic accreditation.accreditation.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Create --operation Describe --operation Write --topic accreditation.accreditation.v1.training.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Create --operation Describe --operation Read --operation Write --topic accreditation.accreditation.v1.training.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1.training.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Create --operation Describe --operation Read --operation Write --topic suppliers.supplier.v1.training.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:training --operation Describe --operation Read --group training --resource-pattern-type prefixed
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic hub.registry.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic accreditation.accreditation.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic accreditation.accreditation.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic accreditation.accreditation.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic catalogue.category.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic catalogue.category.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic catalogue.category.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic catalogue.offering.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic catalogue.offering.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic catalogue.offering.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic suppliers.agreement.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic suppliers.agreement.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic suppliers.agreement.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic suppliers.supplier.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic training.course.v1 --resource-pattern-type literal
-$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Write --topic training.course.v1.hub.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic training.course.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --group hub --resource-pattern-type prefixed
