@@ -42,11 +42,12 @@ def test_only_a_topics_producer_writes_it_and_its_consumers_read_it():
 
 def test_compose_runs_kafka_with_authorisation_and_every_service_signs_in_as_itself():
     services = yaml.safe_load((DEPLOY / "compose" / "compose.yaml").read_text())["services"]
-    broker = services["kafka"]["environment"]
-    assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
-    assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
-    # The one listener clients reach wants SASL; the controller's is on the container's loopback.
-    assert broker["KAFKA_LISTENERS"] == "SASL_PLAINTEXT://:9092,CONTROLLER://127.0.0.1:9093"
+    for broker in (services[f"kafka-{n}"]["environment"] for n in (1, 2, 3)):
+        assert broker["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+        assert broker["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+        assert broker["KAFKA_SUPER_USERS"] == "User:admin"
+        # Every listener wants SASL, the controllers' too.
+        assert broker["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"] == "CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT"
     assert services["kafka-setup"]["volumes"] == ["./kafka-setup.sh:/kafka-setup.sh:ro"]
     for service in kafka_acls.SERVICES:
         environment = services[service]["environment"]

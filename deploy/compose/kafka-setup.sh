@@ -3,12 +3,31 @@
 # Run once by the kafka-setup service of compose.yaml, as the broker's admin (SASL/PLAIN).
 set -eu
 BIN=/opt/kafka/bin
-ADMIN="--bootstrap-server kafka:9092 --command-config /tmp/admin.properties"
+ADMIN="--bootstrap-server kafka-1:9092,kafka-2:9092,kafka-3:9092 --command-config /tmp/admin.properties"
 cat > /tmp/admin.properties <<EOF
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=PLAIN
 sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${KAFKA_ADMIN_PASSWORD}";
 EOF
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.training.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.application.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1.catalogue.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.accreditation.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.catalogue.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.training.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic training.course.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic training.course.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name suppliers --add-config "SCRAM-SHA-512=[password=${SUPPLIERS_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name catalogue --add-config "SCRAM-SHA-512=[password=${CATALOGUE_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name accreditation --add-config "SCRAM-SHA-512=[password=${ACCREDITATION_KAFKA_PASSWORD}]"

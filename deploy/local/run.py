@@ -104,7 +104,7 @@ class Plan:
     ready_timeout: float
 
 
-def _settings_class(path: str):
+def settings_class(path: str):
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
 
@@ -156,7 +156,7 @@ def _read_settings(settings_path: str, env: dict[str, str]):
     try:
         os.environ.clear()
         os.environ.update(env)
-        return _settings_class(settings_path)()
+        return settings_class(settings_path)()
     finally:
         os.environ.clear()
         os.environ.update(saved)
