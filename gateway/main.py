@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import logging
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,7 @@ from gateway.state import GatewayState
 from gateway.supplier_clients import SupplierClientStore
 from gateway.tokens import Authenticator, TokenIssuer, load_or_generate_key
 from servicekit.problems import install_problem_handlers
+from servicekit.telemetry import configure_tracing
 
 log = logging.getLogger("gateway")
 GC_YOUNG_THRESHOLD = 10_000
@@ -61,6 +63,9 @@ class Gateway:
     @asynccontextmanager
     async def lifespan(self, app=None):
         """Open the upstream sessions and the operations port for the life of the server."""
+        # Spans cost work on every request: the gateway records them only when they go somewhere.
+        if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            configure_tracing("gateway")
         pools = self.state.pools
         pools.open()
         try:

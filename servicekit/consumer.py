@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import contextmanager
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,7 +35,7 @@ from servicekit.bus import Backoff, BrokerUnavailable, broker_reachable, create_
 from servicekit.db import Database, database_unavailable
 from servicekit.settings import ServiceSettings
 from servicekit.tables import InboxRecord, SeenVersion
-from servicekit.telemetry import ServiceMetrics, context_from_traceparent
+from servicekit.telemetry import ServiceMetrics, context_from_traceparent, messaging_attributes
 
 log = logging.getLogger("servicekit.consumer")
 tracer = trace.get_tracer("servicekit.consumer")
@@ -148,7 +149,7 @@ class ConsumerRunner:
         error, attempt, outage = None, 0, Backoff()
         while attempt < self.settings.consumer_max_attempts:
             try:
-                outcome = await self._apply(envelope, event, subscription)
+                outcome = await self._apply(record, envelope, event, subscription)
                 self.metrics.consumed.labels(record.topic, outcome).inc()
                 return outcome
             except Exception as exc:
@@ -200,13 +201,20 @@ class ConsumerRunner:
             self.metrics.refused.labels(topic, "source").inc()
             raise Unprocessable(f"ce_source {envelope.source!r} is not {expected!r}, the producer of {topic}")
 
-    async def _apply(self, envelope: Envelope, event: Event, subscription: Subscription) -> str:
+    def _attributes(self, record: ConsumerRecord, envelope: Envelope) -> dict:
+        return messaging_attributes("process", record.topic, message_id=envelope.id, key=record.key,
+                                    body_size=len(record.value or b""), group=self.group,
+                                    partition=record.partition, offset=record.offset)
+
+    async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event,
+                     subscription: Subscription) -> str:
         """Run the handler in one transaction with the inbox and version checks; returns the outcome."""
+        # The processing span continues the trace of the span that published the record.
         context = context_from_traceparent(envelope.traceparent)
-        with tracer.start_as_current_span(f"consume {envelope.type}", context=context,
+        with tracer.start_as_current_span(f"process {record.topic}", context=context,
                                           kind=trace.SpanKind.CONSUMER) as span:
-            span.set_attribute("messaging.destination.name", event.TOPIC)
-            span.set_attribute("messaging.message.id", envelope.id)
+            if span.is_recording():
+                span.set_attributes(self._attributes(record, envelope))
             async with self.database.transaction() as session:
                 if await session.get(InboxRecord, (self.group, envelope.id)):
                     return "duplicate"
@@ -237,7 +245,7 @@ class ConsumerRunner:
         (and nothing of it was kept)."""
         try:
             decoded = [self._decode(record) for record in records]
-            with tracer.start_as_current_span(f"consume batch of {len(records)}", kind=trace.SpanKind.CONSUMER):
+            with self._batch_spans(records, [envelope for envelope, _, _ in decoded]):
                 async with self.database.transaction() as session:
                     outcomes = await self._apply_batch(session, [envelope for envelope, _, _ in decoded],
                                                        [event for _, event, _ in decoded])
@@ -249,6 +257,31 @@ class ConsumerRunner:
         for record, outcome in zip(records, outcomes):
             self.metrics.consumed.labels(record.topic, outcome).inc()
         return True
+
+    @contextmanager
+    def _batch_spans(self, records: list[ConsumerRecord], envelopes: list[Envelope]):
+        """One span for the batch, linked to each record's publishing span, and one per record in the trace
+        that published it, linked back to the batch: each change's trace shows its processing."""
+        producers = [trace.get_current_span(context_from_traceparent(e.traceparent)).get_span_context()
+                     for e in envelopes]
+        links = [trace.Link(context) for context in producers if context.is_valid]
+        with tracer.start_as_current_span(f"process {records[0].topic}", kind=trace.SpanKind.CONSUMER, links=links,
+                                          attributes={"messaging.system": "kafka",
+                                                      "messaging.operation.type": "process",
+                                                      "messaging.operation.name": "process",
+                                                      "messaging.destination.name": records[0].topic,
+                                                      "messaging.consumer.group.name": self.group,
+                                                      "messaging.batch.message_count": len(records)}) as batch:
+            each = [tracer.start_span(f"process {record.topic}", kind=trace.SpanKind.CONSUMER,
+                                      context=context_from_traceparent(envelope.traceparent),
+                                      attributes=self._attributes(record, envelope),
+                                      links=[trace.Link(batch.get_span_context())])
+                    for record, envelope in zip(records, envelopes)] if batch.is_recording() else []
+            try:
+                yield batch
+            finally:
+                for span in each:
+                    span.end()
 
     async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope], events: list[Event]) -> list[str]:
         """Inbox check and record for the whole batch in one query each, then the batch handler."""

@@ -24,7 +24,7 @@ from servicekit.bus import Backoff, BrokerUnavailable, create_producer
 from servicekit.db import Database, database_unavailable, wake_on_commit
 from servicekit.settings import ServiceSettings
 from servicekit.tables import OutboxRecord
-from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent
+from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent, messaging_attributes
 
 log = logging.getLogger("servicekit.outbox")
 tracer = trace.get_tracer("servicekit.outbox")
@@ -136,13 +136,14 @@ class OutboxRelay:
         for row in rows:
             # The publish span continues the trace of the request that wrote the row; consumers
             # continue from the publish span through the record's traceparent header.
-            with tracer.start_as_current_span(f"publish {row.event_type}", kind=trace.SpanKind.PRODUCER,
+            with tracer.start_as_current_span(f"send {row.topic}", kind=trace.SpanKind.PRODUCER,
                                               context=context_from_traceparent(row.traceparent)) as span:
-                span.set_attribute("messaging.destination.name", row.topic)
-                span.set_attribute("messaging.message.id", row.event_id)
                 envelope = envelope_of(row, self.settings.service_name, traceparent=current_traceparent())
-                futures.append(await producer.send(
-                    row.topic, envelope.value(), key=envelope.key, headers=envelope.headers()))
+                value = envelope.value()
+                if span.is_recording():
+                    span.set_attributes(messaging_attributes("send", row.topic, message_id=row.event_id,
+                                                             key=envelope.key, body_size=len(value)))
+                futures.append(await producer.send(row.topic, value, key=envelope.key, headers=envelope.headers()))
         acknowledged = 0
         for future in futures:
             try:

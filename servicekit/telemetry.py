@@ -30,6 +30,26 @@ def configure_tracing(service_name: str) -> None:
     trace.set_tracer_provider(provider)
 
 
+def messaging_attributes(operation: str, topic: str, *, message_id: str, key: bytes | None, body_size: int,
+                         group: str | None = None, partition: int | None = None,
+                         offset: int | None = None) -> dict[str, str | int]:
+    """Span attributes of a Kafka send or process, by the OpenTelemetry messaging semantic conventions;
+    the span itself is named "{operation} {topic}"."""
+    attributes: dict[str, str | int] = {
+        "messaging.system": "kafka", "messaging.operation.type": operation, "messaging.operation.name": operation,
+        "messaging.destination.name": topic, "messaging.message.id": message_id,
+        "messaging.message.body.size": body_size}
+    if key is not None:
+        attributes["messaging.kafka.message.key"] = key.decode(errors="replace")
+    if group is not None:
+        attributes["messaging.consumer.group.name"] = group
+    if partition is not None:
+        attributes["messaging.destination.partition.id"] = str(partition)
+    if offset is not None:
+        attributes["messaging.kafka.offset"] = offset
+    return attributes
+
+
 def current_traceparent() -> str | None:
     """The W3C traceparent of the active span, to store with an outbox row."""
     carrier: dict[str, str] = {}

@@ -84,7 +84,7 @@ async def test_trace_runs_from_the_request_through_the_outbox_to_the_consumer(st
 
     await eventually(projected)
     consumed = [s for s in spans.get_finished_spans()
-                if s.name.startswith("consume ") and s.attributes.get("messaging.message.id") == row.event_id]
+                if s.name == f"process {SAMPLE_TOPIC}" and s.attributes.get("messaging.message.id") == row.event_id]
     assert consumed, "the consumer traced its processing"
     assert f"{consumed[0].context.trace_id:032x}" == TRACE_ID
     assert f"{consumed[0].parent.span_id:016x}" == parts(header(record, "traceparent"))[1]
