@@ -128,16 +128,23 @@ def _operations_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> Response:
-        """Ready only while the database and the broker can both be reached."""
+        """Ready only while the database and the broker can both be reached and the consumer is not stuck."""
         checks = {
             "database": await request.app.state.database.ping(),
             "broker": await broker_reachable(request.app.state.settings),
         }
+        consumer = request.app.state.consumer
+        extra = {}
+        if consumer is not None:  # a stuck consumer is restarted; until it moves again the service says so
+            checks["consumer"] = not consumer.stuck
+            extra = {"consumer_restarts": consumer.restarts}
         ready = all(checks.values())
         if ready:
-            return JSONResponse({"status": "ready", "checks": checks})
-        failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(Problem(503, f"not ready: cannot reach {failing}", kind="not-ready", checks=checks))
+            return JSONResponse({"status": "ready", "checks": checks, **extra})
+        failing = ", ".join("the consumer is stuck" if name == "consumer" else f"cannot reach {name}"
+                            for name, ok in checks.items() if not ok)
+        return problem_response(Problem(503, f"not ready: {failing}", kind="not-ready", checks=checks,
+                                        **extra))
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

@@ -2,13 +2,19 @@
 
 It keeps everything in memory, so a restart starts empty; used by `make run`, the tests and the
 benchmarks. Production points KAFKA_BOOTSTRAP_SERVERS at Apache Kafka instead.
+
+Each start gets a cluster id of its own, so clients can tell the new, empty broker from the old one
+(servicekit.incarnation). Tansu exits at once on SIGINT; on SIGTERM it waits about 5 s for connected
+clients first, so `stop` sends SIGINT.
 """
 
 from __future__ import annotations
 
 import socket
+import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 
@@ -48,7 +54,7 @@ class EmbeddedBroker:
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"],
+             "--storage-engine", "memory://tansu/", "--cluster-id", f"embedded-{uuid.uuid4().hex[:12]}"],
             stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
@@ -60,7 +66,7 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:

@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord
 from opentelemetry import trace
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import Envelope, Event, MalformedEvent, dead_letter_topic
-from servicekit.bus import Backoff, BrokerUnavailable, broker_reachable, create_consumer, create_producer
+from servicekit.bus import Backoff, create_consumer, create_producer
 from servicekit.db import Database, database_unavailable
+from servicekit.incarnation import BrokerIncarnation, cluster_id, position_beyond_end
 from servicekit.settings import ServiceSettings
 from servicekit.tables import InboxRecord, SeenVersion
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent
@@ -42,6 +44,8 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 # Records fetched at a time: a batch handler takes a partition's share of them in one transaction.
 FETCH_RECORDS, BATCH_FETCH_RECORDS = 200, 500
+# How often the watch asks the broker for its cluster id and looks at the consumer's progress.
+WATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,31 @@ def on(*events: type[Event], handler: Handler) -> list[Subscription]:
 
 class Unprocessable(Exception):
     """A record that retrying will never fix."""
+
+
+class Restart(Exception):
+    """The consumer must start again with new clients; `reason` labels consumer_restarts_total."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class _FromBeginning(ConsumerRebalanceListener):
+    """Reads newly assigned partitions from their first offset after the broker lost its data."""
+
+    def __init__(self, runner: ConsumerRunner):
+        self.runner = runner
+        self.consumer = None  # set once the consumer it listens to exists
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        if self.runner._from_beginning and assigned and self.consumer is not None:
+            await self.consumer.seek_to_beginning(*assigned)
+            self.runner._from_beginning = False
+            log.warning("consumer %s reads %s from the start", self.runner.group, sorted(assigned))
 
 
 class ConsumerRunner:
@@ -79,7 +108,14 @@ class ConsumerRunner:
         self.metrics = metrics
         self._consumer = None
         self._producer = None
-        self._broker_went_away = False
+        # Kept across reconnections: how the consumer tells a broker that lost its data.
+        self.incarnation = BrokerIncarnation(window=timedelta(0))
+        self._from_beginning = False
+        self._broker_lost_data = False
+        self._waiting_for_database = False
+        self._moved_at = time.monotonic()
+        self.stuck = False
+        self.restarts = 0
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting with backoff while the broker is away."""
@@ -88,55 +124,98 @@ class ConsumerRunner:
             try:
                 await self._connect()
                 backoff.reset()
-                await self._consume()
+                await self._consume_watched()
             except asyncio.CancelledError:
                 raise
+            except Restart as restart:
+                log.warning("consumer %s starts again: %s", self.group, restart)
+                self.metrics.consumer_restarts.labels(restart.reason).inc()
+                self.restarts += 1
+                # The old clients may have sought the new log's start already, but not committed it yet.
+                self._from_beginning = self._from_beginning or restart.reason == "broker_lost_data"
+                await self.stop()
             except Exception as exc:
                 log.warning("consumer %s lost the broker: %s", self.group, exc)
                 await self.stop()
                 await backoff.wait()
 
     async def _connect(self) -> None:
-        consumer = create_consumer(self.settings, self.group, self.topics)
+        listener = _FromBeginning(self)
+        consumer = listener.consumer = create_consumer(self.settings, self.group, self.topics, listener=listener)
         producer = create_producer(self.settings)
         try:
             await consumer.start()
             await producer.start()
+            await self._note_cluster(await asyncio.wait_for(cluster_id(consumer._client), 5))
         except BaseException:  # cancellation too: a half-started client must not leak
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
         self._consumer, self._producer = consumer, producer
-        self._broker_went_away = False
+        self._moved()
+
+    async def _note_cluster(self, cluster: str | None) -> bool:
+        """Whether the broker is a new one without our data; if so the next assignment reads from the start."""
+        if self.incarnation.observe_cluster(cluster, datetime.now(timezone.utc)) is None:
+            return False
+        self.metrics.broker_data_lost.labels("consumer").inc()
+        self._from_beginning = True
+        return True
+
+    async def _consume_watched(self) -> None:
+        """Consume while a watch asks the broker for its cluster id and looks for a stuck consumer."""
+        consume = asyncio.create_task(self._consume())
+        watch = asyncio.create_task(self._watch())
+        try:
+            done, _ = await asyncio.wait({consume, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (consume, watch):
+                task.cancel()
+            await asyncio.gather(consume, watch, return_exceptions=True)
+        # The watch ends only by raising; consume only by raising too.
+        (watch if watch in done else consume).result()
 
     async def _consume(self) -> None:
-        watch = asyncio.create_task(self._watch_broker()) if self.settings.kafka_broker_is_ephemeral else None
-        try:
-            while True:
-                batches = await self._consumer.getmany(
-                    timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
-                for partition, records in batches.items():
-                    self._check_broker_stayed()
-                    if not (self.batch_handler and await self._applied_as_batch(records)):
-                        for record in records:
-                            await self.process(record)
-                    self._check_broker_stayed()
-                    await self._consumer.commit({partition: records[-1].offset + 1})
-                self._check_broker_stayed()
-                await self._record_lag()
-        finally:
-            if watch:
-                watch.cancel()
+        while True:
+            batches = await self._consumer.getmany(
+                timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
+            for partition, records in batches.items():
+                self._check_broker_kept_data()
+                if not (self.batch_handler and await self._applied_as_batch(records)):
+                    for record in records:
+                        await self.process(record)
+                self._moved()
+                self._check_broker_kept_data()
+                await self._consumer.commit({partition: records[-1].offset + 1})
+            self._check_broker_kept_data()
+            await self._record_lag()
 
-    async def _watch_broker(self) -> None:
-        # An ephemeral broker comes back empty: positions and offsets this consumer holds would skip
-        # the new broker's first records, so once the broker has been away the consumer starts afresh.
-        while await broker_reachable(self.settings, timeout=0.5):
-            await asyncio.sleep(0.25)
-        self._broker_went_away = True
+    async def _watch(self) -> None:
+        """Raise Restart when the broker came back without its data or the consumer is stuck."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                cluster = await asyncio.wait_for(cluster_id(self._consumer._client), 2)
+            except Exception:  # the broker is away: waiting for it is not being stuck
+                self._moved()
+                continue
+            if await self._note_cluster(cluster):
+                self._broker_lost_data = True  # the consume loop stops at its next step, between records
+                continue
+            if self._waiting_for_database:
+                self._moved()
+            elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
+                self.stuck = True
+                raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
 
-    def _check_broker_stayed(self) -> None:
-        if self._broker_went_away:
-            raise BrokerUnavailable("the broker went away; starting again from the offsets it holds now")
+    def _check_broker_kept_data(self) -> None:
+        if self._broker_lost_data:
+            self._broker_lost_data = False
+            raise Restart("broker_lost_data", "the broker came back without its data; reading its log from the start")
+
+    def _moved(self) -> None:
+        """The consumer made progress (or is right to wait): the stuck clock starts again."""
+        self._moved_at = time.monotonic()
+        self.stuck = False
 
     async def process(self, record: ConsumerRecord) -> None:
         """Apply one record, or park it in the dead-letter topic."""
@@ -150,6 +229,7 @@ class ConsumerRunner:
             try:
                 outcome = await self._apply(envelope, event, subscription)
                 self.metrics.consumed.labels(record.topic, outcome).inc()
+                self._moved()
                 return
             except Exception as exc:
                 if database_unavailable(exc):
@@ -158,7 +238,12 @@ class ConsumerRunner:
                     log.warning("database unavailable; consumer %s waits to apply %s: %s", self.group,
                                 envelope.type, exc)
                     self.metrics.database_unavailable.labels("consumer").inc()
-                    await outage.wait()
+                    self._waiting_for_database = True
+                    try:
+                        await outage.wait()
+                    finally:
+                        self._waiting_for_database = False
+                        self._moved()
                     continue
                 error, attempt = exc, attempt + 1
                 log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt, exc)
@@ -227,6 +312,7 @@ class ConsumerRunner:
             return False
         for record, outcome in zip(records, outcomes):
             self.metrics.consumed.labels(record.topic, outcome).inc()
+        self._moved()
         return True
 
     async def _apply_batch(self, session: AsyncSession, envelopes: list[Envelope], events: list[Event]) -> list[str]:
@@ -261,11 +347,25 @@ class ConsumerRunner:
         log.error("record %s/%d@%d sent to %s: %s", record.topic, record.partition, record.offset, topic, error)
 
     async def _record_lag(self) -> None:
+        behind = 0
         for partition in self._consumer.assignment():
             highwater = self._consumer.highwater(partition)
-            if highwater is not None:
-                position = await self._consumer.position(partition)
-                self.metrics.consumer_lag.labels(partition.topic, str(partition.partition)).set(max(highwater - position, 0))
+            if highwater is None:
+                continue
+            position = await self._consumer.position(partition)
+            if position_beyond_end(position, highwater):
+                # The log this position belongs to is gone (an offset carried over to a broker that
+                # started again): read the new one from its start; the inbox skips what was applied.
+                log.warning("consumer %s is at %d of %s but the log ends at %d: reading it from the start",
+                            self.group, position, partition, highwater)
+                self.metrics.broker_data_lost.labels("consumer").inc()
+                await self._consumer.seek_to_beginning(partition)
+                continue
+            lag = max(highwater - position, 0)
+            behind += lag
+            self.metrics.consumer_lag.labels(partition.topic, str(partition.partition)).set(lag)
+        if behind == 0:  # nothing to read is not being stuck
+            self._moved()
 
     async def stop(self) -> None:
         consumer, producer, self._consumer, self._producer = self._consumer, self._producer, None, None

@@ -87,8 +87,16 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
+    # When the broker comes back without its data, the relay publishes again every row it published to
+    # the lost broker. For a broker that was already running when the relay started, it cannot know
+    # when that broker began: it goes back this far before its own start instead.
+    relay_republish_window_seconds: float = 3600.0
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
+    # A consumer with records to read that applies none for this long is restarted (and counted in
+    # consumer_restarts_total); /readyz reports it until it moves again. Waiting for the database does
+    # not count.
+    consumer_stuck_seconds: float = 30.0
     consumers_enabled: bool = True
     consumer_group: str = ""
 
