@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from aiokafka import ConsumerRebalanceListener, ConsumerRecord
+from aiokafka.errors import CommitFailedError
 from opentelemetry import trace
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -59,6 +60,17 @@ class Subscription:
 def on(*events: type[Event], handler: Handler) -> list[Subscription]:
     """Subscribe one handler to several event types."""
     return [Subscription(event, handler) for event in events]
+
+
+def record_id(record: ConsumerRecord) -> str | None:
+    """The CloudEvent id a record's headers carry, without decoding the record."""
+    for key, value in record.headers or ():
+        if key == "ce_id":
+            try:
+                return value.decode()
+            except (AttributeError, UnicodeDecodeError):
+                return None
+    return None
 
 
 class Unprocessable(Exception):
@@ -131,8 +143,6 @@ class ConsumerRunner:
                 log.warning("consumer %s starts again: %s", self.group, restart)
                 self.metrics.consumer_restarts.labels(restart.reason).inc()
                 self.restarts += 1
-                # The old clients may have sought the new log's start already, but not committed it yet.
-                self._from_beginning = self._from_beginning or restart.reason == "broker_lost_data"
                 await self.stop()
             except Exception as exc:
                 log.warning("consumer %s lost the broker: %s", self.group, exc)
@@ -146,6 +156,7 @@ class ConsumerRunner:
         try:
             await consumer.start()
             await producer.start()
+            # A broker that lost its data while this consumer was away: the assignment reads from the start.
             await self._note_cluster(await asyncio.wait_for(cluster_id(consumer._client), 5))
         except BaseException:  # cancellation too: a half-started client must not leak
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
@@ -154,11 +165,11 @@ class ConsumerRunner:
         self._moved()
 
     async def _note_cluster(self, cluster: str | None) -> bool:
-        """Whether the broker is a new one without our data; if so the next assignment reads from the start."""
+        """Whether the broker is a new one without our data; if so the consumer reads its log from the start."""
         if self.incarnation.observe_cluster(cluster, datetime.now(timezone.utc)) is None:
             return False
         self.metrics.broker_data_lost.labels("consumer").inc()
-        self._from_beginning = True
+        self._from_beginning = self._broker_lost_data = True
         return True
 
     async def _consume_watched(self) -> None:
@@ -171,26 +182,56 @@ class ConsumerRunner:
             for task in (consume, watch):
                 task.cancel()
             await asyncio.gather(consume, watch, return_exceptions=True)
-        # The watch ends only by raising; consume only by raising too.
+        # Neither ends but by raising.
         (watch if watch in done else consume).result()
 
     async def _consume(self) -> None:
+        # The same clients go on when the broker comes back, with or without its data: aiokafka rejoins
+        # the group by itself, and after a loss the consumer seeks the new log's start. New clients
+        # would wait seconds for the group the old ones had begun to rejoin on the new broker.
         while True:
             batches = await self._consumer.getmany(
                 timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
             for partition, records in batches.items():
-                self._check_broker_kept_data()
+                if await self._followed_new_log():
+                    break  # these records came from positions in the lost log
                 if not (self.batch_handler and await self._applied_as_batch(records)):
+                    applied = await self._applied_before(records)
                     for record in records:
+                        if record_id(record) in applied:
+                            self.metrics.consumed.labels(record.topic, "duplicate").inc()
+                            continue
                         await self.process(record)
                 self._moved()
-                self._check_broker_kept_data()
-                await self._consumer.commit({partition: records[-1].offset + 1})
-            self._check_broker_kept_data()
+                if await self._followed_new_log():
+                    break  # an offset of the lost log would skip the new log's first records
+                await self._commit(partition, records[-1].offset + 1)
+            await self._followed_new_log()
             await self._record_lag()
 
+    async def _commit(self, partition, offset: int) -> None:
+        try:
+            await self._consumer.commit({partition: offset})
+        except CommitFailedError as exc:
+            # The group rebalanced (a broker that came back, a member that joined): the records are
+            # applied, and whoever reads the partition next finds them in the inbox.
+            log.warning("consumer %s could not commit %s@%d: %s", self.group, partition, offset, exc)
+
+    async def _followed_new_log(self) -> bool:
+        """After the watch saw the broker lose its data: read every assigned partition from its start."""
+        if not self._broker_lost_data:
+            return False
+        self._broker_lost_data = False
+        assigned = self._consumer.assignment()
+        if assigned:
+            await self._consumer.seek_to_beginning(*assigned)
+            self._from_beginning = False
+            log.warning("consumer %s: the broker came back without its data; reading %d partitions from the start",
+                        self.group, len(assigned))
+        return True
+
     async def _watch(self) -> None:
-        """Raise Restart when the broker came back without its data or the consumer is stuck."""
+        """Note a broker that came back without its data; raise Restart when the consumer is stuck."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             try:
@@ -199,23 +240,31 @@ class ConsumerRunner:
                 self._moved()
                 continue
             if await self._note_cluster(cluster):
-                self._broker_lost_data = True  # the consume loop stops at its next step, between records
-                continue
+                continue  # the consume loop seeks at its next step, between records
             if self._waiting_for_database:
                 self._moved()
             elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
                 self.stuck = True
                 raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
 
-    def _check_broker_kept_data(self) -> None:
-        if self._broker_lost_data:
-            self._broker_lost_data = False
-            raise Restart("broker_lost_data", "the broker came back without its data; reading its log from the start")
-
     def _moved(self) -> None:
         """The consumer made progress (or is right to wait): the stuck clock starts again."""
         self._moved_at = time.monotonic()
         self.stuck = False
+
+    async def _applied_before(self, records: list[ConsumerRecord]) -> set[str]:
+        """Ids of the records' events already in the inbox, in one query: a log read again from its start
+        (after the broker lost its data) is mostly duplicates, and each would cost a transaction."""
+        ids = [event_id for event_id in map(record_id, records) if event_id]
+        if not ids:
+            return set()
+        try:
+            async with self.database.transaction() as session:
+                return set((await session.execute(select(InboxRecord.event_id).where(
+                    InboxRecord.consumer_group == self.group, InboxRecord.event_id.in_(ids)))).scalars())
+        except Exception as exc:  # the records' own transactions will say what is wrong
+            log.debug("inbox look-up before a batch failed: %s", exc)
+            return set()
 
     async def process(self, record: ConsumerRecord) -> None:
         """Apply one record, or park it in the dead-letter topic."""

@@ -48,9 +48,8 @@ class BrokerIncarnation:
 
     `observe_*` return, when they see that the broker lost its data, the moment from which the records
     the lost broker held are unaccounted for; else None. That moment is when this client last heard from
-    the broker before the one that was lost (the lost one began after it). An incarnation that was already
-    running when the client first saw it may hold records from before: `window` says how far back those
-    are taken to go."""
+    the broker before the one that was lost (the lost one began after it), but never more than `window`
+    ago; for a broker that was already running when the client first saw it, `window` ago."""
 
     window: timedelta
     cluster: str | None = None
@@ -89,10 +88,9 @@ class BrokerIncarnation:
         self.last_heard = now
 
     def _begin_again(self, now: datetime, cluster: str | None) -> datetime:
-        if self.began_by is not None:
-            since = self.began_by
-        else:
-            since = (self.first_heard or now) - self.window
+        # Never further back than the window: after one loss the lost broker held everything published
+        # again into it, and each loss would otherwise reach back to the first.
+        since = now - self.window if self.began_by is None else max(self.began_by, now - self.window)
         # The new broker began after this client last heard from the old one.
         self.began_by = self.last_heard or now
         self.cluster, self.first_heard, self.last_heard, self.ends = cluster, now, now, {}

@@ -87,9 +87,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
-    # When the broker comes back without its data, the relay publishes again every row it published to
-    # the lost broker. For a broker that was already running when the relay started, it cannot know
-    # when that broker began: it goes back this far before its own start instead.
+    # When the broker comes back without its data, the relay publishes again the rows it had published
+    # to the lost broker, going back at most this far (and this far when it does not know when the lost
+    # broker began: it was running before the relay started).
     relay_republish_window_seconds: float = 3600.0
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
