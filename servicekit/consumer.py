@@ -162,7 +162,7 @@ class ConsumerRunner:
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
         self._consumer, self._producer = consumer, producer
-        self._moved()
+        self._moved(progress=False)
 
     async def _note_cluster(self, cluster: str | None) -> bool:
         """Whether the broker is a new one without our data; if so the consumer reads its log from the start."""
@@ -237,20 +237,22 @@ class ConsumerRunner:
             try:
                 cluster = await asyncio.wait_for(cluster_id(self._consumer._client), 2)
             except Exception:  # the broker is away: waiting for it is not being stuck
-                self._moved()
+                self._moved(progress=False)
                 continue
             if await self._note_cluster(cluster):
                 continue  # the consume loop seeks at its next step, between records
             if self._waiting_for_database:
-                self._moved()
+                self._moved(progress=False)
             elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
                 self.stuck = True
                 raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
 
-    def _moved(self) -> None:
-        """The consumer made progress (or is right to wait): the stuck clock starts again."""
+    def _moved(self, progress: bool = True) -> None:
+        """The consumer made progress, or (`progress=False`) is right to wait: the stuck clock starts again.
+        Only progress tells that a consumer found stuck is going again."""
         self._moved_at = time.monotonic()
-        self.stuck = False
+        if progress:
+            self.stuck = False
 
     async def _applied_before(self, records: list[ConsumerRecord]) -> set[str]:
         """Ids of the records' events already in the inbox, in one query: a log read again from its start
@@ -292,7 +294,7 @@ class ConsumerRunner:
                         await outage.wait()
                     finally:
                         self._waiting_for_database = False
-                        self._moved()
+                        self._moved(progress=False)
                     continue
                 error, attempt = exc, attempt + 1
                 log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt, exc)
