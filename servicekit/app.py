@@ -134,16 +134,13 @@ def _operations_router() -> APIRouter:
             "broker": await broker_reachable(request.app.state.settings),
         }
         consumer = request.app.state.consumer
-        extra = {}
-        if consumer is not None:  # a stuck consumer is restarted; until it moves again the service says so
-            checks["consumer"] = not consumer.stuck
-            extra = {"consumer_restarts": consumer.restarts}
-        ready = all(checks.values())
-        if ready:
+        # A stuck consumer is restarted by the service; until it moves again the service says so.
+        extra = {"consumer": {"stuck": consumer.stuck, "restarts": consumer.restarts}} if consumer else {}
+        stuck = bool(consumer and consumer.stuck)
+        if all(checks.values()) and not stuck:
             return JSONResponse({"status": "ready", "checks": checks, **extra})
-        failing = ", ".join("the consumer is stuck" if name == "consumer" else f"cannot reach {name}"
-                            for name, ok in checks.items() if not ok)
-        return problem_response(Problem(503, f"not ready: {failing}", kind="not-ready", checks=checks,
+        failing = [f"cannot reach {name}" for name, ok in checks.items() if not ok] + ["the consumer is stuck"] * stuck
+        return problem_response(Problem(503, f"not ready: {', '.join(failing)}", kind="not-ready", checks=checks,
                                         **extra))
 
     @router.get("/metrics")

@@ -40,9 +40,11 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 class EmbeddedBroker:
     """One Tansu process on a loopback port; can be stopped and started again on the same port."""
 
-    def __init__(self, port: int | None = None, log_file: Path | None = None):
+    def __init__(self, port: int | None = None, log_file: Path | None = None, advertised_port: int | None = None):
         self.port = port or free_port()
         self.log_file = log_file
+        # Clients connect to the address the broker advertises: a test puts a proxy there to cut them off.
+        self.advertised_port = advertised_port or self.port
         self.process: subprocess.Popen | None = None
 
     @property
@@ -50,10 +52,10 @@ class EmbeddedBroker:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 15.0) -> None:
-        url = f"tcp://127.0.0.1:{self.port}"
+        url, advertised = f"tcp://127.0.0.1:{self.port}", f"tcp://127.0.0.1:{self.advertised_port}"
         output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/", "--cluster-id", f"embedded-{uuid.uuid4().hex[:12]}"],
             stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

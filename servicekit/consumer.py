@@ -157,7 +157,7 @@ class ConsumerRunner:
             await consumer.start()
             await producer.start()
             # A broker that lost its data while this consumer was away: the assignment reads from the start.
-            await self._note_cluster(await asyncio.wait_for(cluster_id(consumer._client), 5))
+            await self._note_cluster(await cluster_id(consumer._client))
         except BaseException:  # cancellation too: a half-started client must not leak
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
@@ -190,8 +190,10 @@ class ConsumerRunner:
         # the group by itself, and after a loss the consumer seeks the new log's start. New clients
         # would wait seconds for the group the old ones had begun to rejoin on the new broker.
         while True:
+            fetched_from = self.incarnation.cluster
             batches = await self._consumer.getmany(
                 timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
+            offsets = {}
             for partition, records in batches.items():
                 if await self._followed_new_log():
                     break  # these records came from positions in the lost log
@@ -202,20 +204,32 @@ class ConsumerRunner:
                             self.metrics.consumed.labels(record.topic, "duplicate").inc()
                             continue
                         await self.process(record)
+                offsets[partition] = records[-1].offset + 1
                 self._moved()
-                if await self._followed_new_log():
-                    break  # an offset of the lost log would skip the new log's first records
-                await self._commit(partition, records[-1].offset + 1)
+            # An offset of the lost log committed to the new broker would skip the new log's first
+            # records, for good once the new log is longer: commit only to the broker they came from.
+            if offsets and not await self._followed_new_log() and await self._same_broker(fetched_from):
+                await self._commit(offsets)
             await self._followed_new_log()
             await self._record_lag()
 
-    async def _commit(self, partition, offset: int) -> None:
+    async def _same_broker(self, cluster: str | None) -> bool:
         try:
-            await self._consumer.commit({partition: offset})
+            now = await cluster_id(self._consumer._client, timeout=2)
+        except Exception:  # away: the records are read again later, and found in the inbox
+            return False
+        if await self._note_cluster(now):
+            await self._followed_new_log()
+            return False
+        return cluster is None or now == cluster
+
+    async def _commit(self, offsets: dict) -> None:
+        try:
+            await self._consumer.commit(offsets)
         except CommitFailedError as exc:
             # The group rebalanced (a broker that came back, a member that joined): the records are
             # applied, and whoever reads the partition next finds them in the inbox.
-            log.warning("consumer %s could not commit %s@%d: %s", self.group, partition, offset, exc)
+            log.warning("consumer %s could not commit %s: %s", self.group, offsets, exc)
 
     async def _followed_new_log(self) -> bool:
         """After the watch saw the broker lose its data: read every assigned partition from its start."""
@@ -235,7 +249,7 @@ class ConsumerRunner:
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             try:
-                cluster = await asyncio.wait_for(cluster_id(self._consumer._client), 2)
+                cluster = await cluster_id(self._consumer._client, timeout=2)
             except Exception:  # the broker is away: waiting for it is not being stuck
                 self._moved(progress=False)
                 continue
@@ -398,8 +412,12 @@ class ConsumerRunner:
         log.error("record %s/%d@%d sent to %s: %s", record.topic, record.partition, record.offset, topic, error)
 
     async def _record_lag(self) -> None:
+        assigned = self._consumer.assignment()
+        if not assigned:  # joining the group: how far behind is unknown, so it is waiting, not stuck
+            self._moved(progress=False)
+            return
         behind = 0
-        for partition in self._consumer.assignment():
+        for partition in assigned:
             highwater = self._consumer.highwater(partition)
             if highwater is None:
                 continue

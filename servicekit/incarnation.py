@@ -14,6 +14,7 @@ the new log from its beginning; the inbox makes the records applied before into 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,12 +26,16 @@ from servicekit.bus import BrokerUnavailable
 log = logging.getLogger("servicekit.incarnation")
 
 
-async def cluster_id(client) -> str | None:
-    """The cluster id the broker reports (None from a broker too old to say)."""
+async def cluster_id(client, timeout: float = 5.0) -> str | None:
+    """The cluster id the broker reports (None from a broker too old to say).
+
+    asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as
+    the answer does, and the relay or consumer asking would then outlive the app's shutdown."""
     node = client.get_random_node()
     if node is None:
         raise BrokerUnavailable("no broker is known to ask for its cluster id")
-    response = await client.send(node, MetadataRequest([]))
+    async with asyncio.timeout(timeout):
+        response = await client.send(node, MetadataRequest([]))
     return getattr(response, "cluster_id", None)
 
 
