@@ -13,6 +13,11 @@ Two options for a consumer that must keep up with many topics and keeps versions
 partition's batch of records in one transaction (one inbox query, one commit). If the batch fails,
 nothing of it is kept and its records are applied again one at a time, with the retries and dead
 letters above.
+
+A watch beside the consumer asks the broker for its cluster id: when the broker came back without
+its data (servicekit.incarnation), the consumer reads the new log from its start, and offsets are
+only ever committed to the broker the records came from. The watch also restarts a consumer that is
+stuck (records to read, none applied for `consumer_stuck_seconds`); /readyz reports it.
 """
 
 from __future__ import annotations

@@ -78,10 +78,10 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 300
     kafka_rebalance_timeout_ms: int = 1000
     # The embedded broker keeps everything in memory, so a restart brings back an empty broker. It
-    # then acknowledges records sent to a topic it no longer has without keeping them, and accepts
-    # offsets that clients carried over from before. With this on, the relay refreshes metadata
-    # before each publish (recreating the topic first) and a consumer that saw the broker go away
-    # starts afresh from the offsets the new broker holds. Apache Kafka keeps its state: turn it off.
+    # then acknowledges records sent to a topic it no longer has without keeping them. With this on,
+    # the relay refreshes metadata before each publish (recreating the topic first). Apache Kafka
+    # keeps its state: turn it off. (A broker that lost its data is recognised either way, by its
+    # cluster id or its offsets: servicekit.incarnation.)
     kafka_broker_is_ephemeral: bool = True
     identity_secret: str = DEV_IDENTITY_SECRET
     log_level: str = "INFO"
