@@ -129,16 +129,20 @@ def _operations_router() -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> Response:
-        """Ready only while the database and the broker can both be reached."""
+        """Ready only while the database and the broker can both be reached and the consumer is not stuck."""
         checks = {
             "database": await request.app.state.database.ping(),
             "broker": await broker_reachable(request.app.state.settings),
         }
-        ready = all(checks.values())
-        if ready:
-            return JSONResponse({"status": "ready", "checks": checks})
-        failing = ", ".join(name for name, ok in checks.items() if not ok)
-        return problem_response(Problem(503, f"not ready: cannot reach {failing}", kind="not-ready", checks=checks))
+        consumer = request.app.state.consumer
+        # A stuck consumer is restarted by the service; until it moves again the service says so.
+        extra = {"consumer": {"stuck": consumer.stuck, "restarts": consumer.restarts}} if consumer else {}
+        stuck = bool(consumer and consumer.stuck)
+        if all(checks.values()) and not stuck:
+            return JSONResponse({"status": "ready", "checks": checks, **extra})
+        failing = [f"cannot reach {name}" for name, ok in checks.items() if not ok] + ["the consumer is stuck"] * stuck
+        return problem_response(Problem(503, f"not ready: {', '.join(failing)}", kind="not-ready", checks=checks,
+                                        **extra))
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:

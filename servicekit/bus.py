@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 
 from servicekit.settings import ServiceSettings
 
@@ -36,10 +36,11 @@ def create_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     )
 
 
-def create_consumer(settings: ServiceSettings, group: str, topics: list[str]) -> AIOKafkaConsumer:
+def create_consumer(settings: ServiceSettings, group: str, topics: list[str],
+                    listener: ConsumerRebalanceListener | None = None) -> AIOKafkaConsumer:
     """A group consumer whose offsets are committed by the runner, never automatically."""
-    return AIOKafkaConsumer(
-        *topics,
+    consumer = AIOKafkaConsumer(
+        *([] if listener else topics),
         **_connection_options(settings),
         client_id=f"{settings.service_name}-{group}",
         group_id=group,
@@ -53,6 +54,9 @@ def create_consumer(settings: ServiceSettings, group: str, topics: list[str]) ->
         retry_backoff_ms=100,
         metadata_max_age_ms=5000,
     )
+    if listener:
+        consumer.subscribe(topics, listener=listener)
+    return consumer
 
 
 async def broker_reachable(settings: ServiceSettings, timeout: float = 1.0) -> bool:

@@ -13,26 +13,34 @@ Two options for a consumer that must keep up with many topics and keeps versions
 partition's batch of records in one transaction (one inbox query, one commit). If the batch fails,
 nothing of it is kept and its records are applied again one at a time, with the retries and dead
 letters above.
+
+A watch beside the consumer asks the broker for its cluster id: when the broker came back without
+its data (servicekit.incarnation), the consumer reads the new log from its start, and offsets are
+only ever committed to the broker the records came from. The watch also restarts a consumer that is
+stuck (records to read, none applied for `consumer_stuck_seconds`); /readyz reports it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import contextmanager
+import time
 from collections.abc import Awaitable, Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord
+from aiokafka.errors import CommitFailedError
 from opentelemetry import trace
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, source_for
-from servicekit.bus import Backoff, BrokerUnavailable, broker_reachable, create_consumer, create_producer
+from servicekit.bus import Backoff, create_consumer, create_producer
 from servicekit.db import Database, database_unavailable
+from servicekit.incarnation import BrokerIncarnation, cluster_id, position_beyond_end
 from servicekit.settings import ServiceSettings
 from servicekit.tables import InboxRecord, SeenVersion
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent, messaging_attributes
@@ -43,6 +51,8 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 # Records fetched at a time: a batch handler takes a partition's share of them in one transaction.
 FETCH_RECORDS, BATCH_FETCH_RECORDS = 200, 500
+# How often the watch asks the broker for its cluster id and looks at the consumer's progress.
+WATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,44 @@ def on(*events: type[Event], handler: Handler) -> list[Subscription]:
     return [Subscription(event, handler) for event in events]
 
 
+def record_id(record: ConsumerRecord) -> str | None:
+    """The CloudEvent id a record's headers carry, without decoding the record."""
+    for key, value in record.headers or ():
+        if key == "ce_id":
+            try:
+                return value.decode()
+            except (AttributeError, UnicodeDecodeError):
+                return None
+    return None
+
+
 class Unprocessable(Exception):
     """A record that retrying will never fix."""
+
+
+class Restart(Exception):
+    """The consumer must start again with new clients; `reason` labels consumer_restarts_total."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class _FromBeginning(ConsumerRebalanceListener):
+    """Reads newly assigned partitions from their first offset after the broker lost its data."""
+
+    def __init__(self, runner: ConsumerRunner):
+        self.runner = runner
+        self.consumer = None  # set once the consumer it listens to exists
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        pass
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        if self.runner._from_beginning and assigned and self.consumer is not None:
+            await self.consumer.seek_to_beginning(*assigned)
+            self.runner._from_beginning = False
+            log.warning("consumer %s reads %s from the start", self.runner.group, sorted(assigned))
 
 
 class ConsumerRunner:
@@ -80,7 +126,14 @@ class ConsumerRunner:
         self.metrics = metrics
         self._consumer = None
         self._producer = None
-        self._broker_went_away = False
+        # Kept across reconnections: how the consumer tells a broker that lost its data.
+        self.incarnation = BrokerIncarnation(window=timedelta(0))
+        self._from_beginning = False
+        self._broker_lost_data = False
+        self._waiting_for_database = False
+        self._moved_at = time.monotonic()
+        self.stuck = False
+        self.restarts = 0
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting with backoff while the broker is away."""
@@ -89,55 +142,151 @@ class ConsumerRunner:
             try:
                 await self._connect()
                 backoff.reset()
-                await self._consume()
+                await self._consume_watched()
             except asyncio.CancelledError:
                 raise
+            except Restart as restart:
+                log.warning("consumer %s starts again: %s", self.group, restart)
+                self.metrics.consumer_restarts.labels(restart.reason).inc()
+                self.restarts += 1
+                await self.stop()
             except Exception as exc:
                 log.warning("consumer %s lost the broker: %s", self.group, exc)
                 await self.stop()
                 await backoff.wait()
 
     async def _connect(self) -> None:
-        consumer = create_consumer(self.settings, self.group, self.topics)
+        listener = _FromBeginning(self)
+        consumer = listener.consumer = create_consumer(self.settings, self.group, self.topics, listener=listener)
         producer = create_producer(self.settings)
         try:
             await consumer.start()
             await producer.start()
+            # A broker that lost its data while this consumer was away: the assignment reads from the start.
+            await self._note_cluster(await cluster_id(consumer._client))
         except BaseException:  # cancellation too: a half-started client must not leak
             await asyncio.gather(consumer.stop(), producer.stop(), return_exceptions=True)
             raise
         self._consumer, self._producer = consumer, producer
-        self._broker_went_away = False
+        self._moved(progress=False)
+
+    async def _note_cluster(self, cluster: str | None) -> bool:
+        """Whether the broker is a new one without our data; if so the consumer reads its log from the start."""
+        if self.incarnation.observe_cluster(cluster, datetime.now(timezone.utc)) is None:
+            return False
+        self.metrics.broker_data_lost.labels("consumer").inc()
+        self._from_beginning = self._broker_lost_data = True
+        return True
+
+    async def _consume_watched(self) -> None:
+        """Consume while a watch asks the broker for its cluster id and looks for a stuck consumer."""
+        consume = asyncio.create_task(self._consume())
+        watch = asyncio.create_task(self._watch())
+        try:
+            done, _ = await asyncio.wait({consume, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (consume, watch):
+                task.cancel()
+            await asyncio.gather(consume, watch, return_exceptions=True)
+        # Neither ends but by raising.
+        (watch if watch in done else consume).result()
 
     async def _consume(self) -> None:
-        watch = asyncio.create_task(self._watch_broker()) if self.settings.kafka_broker_is_ephemeral else None
+        # The same clients go on when the broker comes back, with or without its data: aiokafka rejoins
+        # the group by itself, and after a loss the consumer seeks the new log's start. New clients
+        # would wait seconds for the group the old ones had begun to rejoin on the new broker.
+        while True:
+            fetched_from = self.incarnation.cluster
+            batches = await self._consumer.getmany(
+                timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
+            offsets = {}
+            for partition, records in batches.items():
+                if await self._followed_new_log():
+                    break  # these records came from positions in the lost log
+                if not (self.batch_handler and await self._applied_as_batch(records)):
+                    applied = await self._applied_before(records)
+                    for record in records:
+                        if record_id(record) in applied:
+                            self.metrics.consumed.labels(record.topic, "duplicate").inc()
+                            continue
+                        await self.process(record)
+                offsets[partition] = records[-1].offset + 1
+                self._moved()
+            # An offset of the lost log committed to the new broker would skip the new log's first
+            # records, for good once the new log is longer: commit only to the broker they came from.
+            if offsets and not await self._followed_new_log() and await self._same_broker(fetched_from):
+                await self._commit(offsets)
+            await self._followed_new_log()
+            await self._record_lag()
+
+    async def _same_broker(self, cluster: str | None) -> bool:
         try:
-            while True:
-                batches = await self._consumer.getmany(
-                    timeout_ms=1000, max_records=BATCH_FETCH_RECORDS if self.batch_handler else FETCH_RECORDS)
-                for partition, records in batches.items():
-                    self._check_broker_stayed()
-                    if not (self.batch_handler and await self._applied_as_batch(records)):
-                        for record in records:
-                            await self.process(record)
-                    self._check_broker_stayed()
-                    await self._consumer.commit({partition: records[-1].offset + 1})
-                self._check_broker_stayed()
-                await self._record_lag()
-        finally:
-            if watch:
-                watch.cancel()
+            now = await cluster_id(self._consumer._client, timeout=2)
+        except Exception:  # away: the records are read again later, and found in the inbox
+            return False
+        if await self._note_cluster(now):
+            await self._followed_new_log()
+            return False
+        return cluster is None or now == cluster
 
-    async def _watch_broker(self) -> None:
-        # An ephemeral broker comes back empty: positions and offsets this consumer holds would skip
-        # the new broker's first records, so once the broker has been away the consumer starts afresh.
-        while await broker_reachable(self.settings, timeout=0.5):
-            await asyncio.sleep(0.25)
-        self._broker_went_away = True
+    async def _commit(self, offsets: dict) -> None:
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # The group rebalanced (a broker that came back, a member that joined): the records are
+            # applied, and whoever reads the partition next finds them in the inbox.
+            log.warning("consumer %s could not commit %s: %s", self.group, offsets, exc)
 
-    def _check_broker_stayed(self) -> None:
-        if self._broker_went_away:
-            raise BrokerUnavailable("the broker went away; starting again from the offsets it holds now")
+    async def _followed_new_log(self) -> bool:
+        """After the watch saw the broker lose its data: read every assigned partition from its start."""
+        if not self._broker_lost_data:
+            return False
+        self._broker_lost_data = False
+        assigned = self._consumer.assignment()
+        if assigned:
+            await self._consumer.seek_to_beginning(*assigned)
+            self._from_beginning = False
+            log.warning("consumer %s: the broker came back without its data; reading %d partitions from the start",
+                        self.group, len(assigned))
+        return True
+
+    async def _watch(self) -> None:
+        """Note a broker that came back without its data; raise Restart when the consumer is stuck."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                cluster = await cluster_id(self._consumer._client, timeout=2)
+            except Exception:  # the broker is away: waiting for it is not being stuck
+                self._moved(progress=False)
+                continue
+            if await self._note_cluster(cluster):
+                continue  # the consume loop seeks at its next step, between records
+            if self._waiting_for_database:
+                self._moved(progress=False)
+            elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
+                self.stuck = True
+                raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
+
+    def _moved(self, progress: bool = True) -> None:
+        """The consumer made progress, or (`progress=False`) is right to wait: the stuck clock starts again.
+        Only progress tells that a consumer found stuck is going again."""
+        self._moved_at = time.monotonic()
+        if progress:
+            self.stuck = False
+
+    async def _applied_before(self, records: list[ConsumerRecord]) -> set[str]:
+        """Ids of the records' events already in the inbox, in one query: a log read again from its start
+        (after the broker lost its data) is mostly duplicates, and each would cost a transaction."""
+        ids = [event_id for event_id in map(record_id, records) if event_id]
+        if not ids:
+            return set()
+        try:
+            async with self.database.transaction() as session:
+                return set((await session.execute(select(InboxRecord.event_id).where(
+                    InboxRecord.consumer_group == self.group, InboxRecord.event_id.in_(ids)))).scalars())
+        except Exception as exc:  # the records' own transactions will say what is wrong
+            log.debug("inbox look-up before a batch failed: %s", exc)
+            return set()
 
     async def process(self, record: ConsumerRecord) -> str:
         """Apply one record, or park it in the dead-letter topic; what became of it."""
@@ -151,6 +300,7 @@ class ConsumerRunner:
             try:
                 outcome = await self._apply(record, envelope, event, subscription)
                 self.metrics.consumed.labels(record.topic, outcome).inc()
+                self._moved()
                 return outcome
             except Exception as exc:
                 if database_unavailable(exc):
@@ -159,7 +309,12 @@ class ConsumerRunner:
                     log.warning("database unavailable; consumer %s waits to apply %s: %s", self.group,
                                 envelope.type, exc)
                     self.metrics.database_unavailable.labels("consumer").inc()
-                    await outage.wait()
+                    self._waiting_for_database = True
+                    try:
+                        await outage.wait()
+                    finally:
+                        self._waiting_for_database = False
+                        self._moved(progress=False)
                     continue
                 error, attempt = exc, attempt + 1
                 log.warning("handler for %s failed (attempt %d): %s", envelope.type, attempt, exc)
@@ -256,6 +411,7 @@ class ConsumerRunner:
             return False
         for record, outcome in zip(records, outcomes):
             self.metrics.consumed.labels(record.topic, outcome).inc()
+        self._moved()
         return True
 
     @contextmanager
@@ -315,11 +471,29 @@ class ConsumerRunner:
         log.error("record %s/%d@%d sent to %s: %s", record.topic, record.partition, record.offset, topic, error)
 
     async def _record_lag(self) -> None:
-        for partition in self._consumer.assignment():
+        assigned = self._consumer.assignment()
+        if not assigned:  # joining the group: how far behind is unknown, so it is waiting, not stuck
+            self._moved(progress=False)
+            return
+        behind = 0
+        for partition in assigned:
             highwater = self._consumer.highwater(partition)
-            if highwater is not None:
-                position = await self._consumer.position(partition)
-                self.metrics.consumer_lag.labels(partition.topic, str(partition.partition)).set(max(highwater - position, 0))
+            if highwater is None:
+                continue
+            position = await self._consumer.position(partition)
+            if position_beyond_end(position, highwater):
+                # The log this position belongs to is gone (an offset carried over to a broker that
+                # started again): read the new one from its start; the inbox skips what was applied.
+                log.warning("consumer %s is at %d of %s but the log ends at %d: reading it from the start",
+                            self.group, position, partition, highwater)
+                self.metrics.broker_data_lost.labels("consumer").inc()
+                await self._consumer.seek_to_beginning(partition)
+                continue
+            lag = max(highwater - position, 0)
+            behind += lag
+            self.metrics.consumer_lag.labels(partition.topic, str(partition.partition)).set(lag)
+        if behind == 0:  # nothing to read is not being stuck
+            self._moved()
 
     async def stop(self) -> None:
         consumer, producer, self._consumer, self._producer = self._consumer, self._producer, None, None

@@ -5,6 +5,10 @@ The relay publishes pending rows in id order shortly after the commit wakes it (
 only the fallback), retries with backoff while the broker is down and marks rows published only
 after the broker acknowledged them. A crash between publish and mark re-sends a row; consumers
 deduplicate by event id.
+
+Published rows stay in the table. When the broker comes back without its data (the embedded broker
+always does; servicekit.incarnation tells), the rows the lost broker may still have held for a
+consumer are marked pending again and published anew, in id order.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import orjson
 from opentelemetry import trace
@@ -22,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events import Envelope, Event, source_for
 from servicekit.bus import Backoff, BrokerUnavailable, create_producer
 from servicekit.db import Database, database_unavailable, wake_on_commit
+from servicekit.incarnation import BrokerIncarnation, cluster_id
 from servicekit.settings import ServiceSettings
 from servicekit.tables import OutboxRecord
 from servicekit.telemetry import ServiceMetrics, context_from_traceparent, current_traceparent, messaging_attributes
@@ -64,7 +69,9 @@ class OutboxRelay:
         self.settings = settings
         self.metrics = metrics
         self.signal = database.signal(OUTBOX_SIGNAL)
+        self.incarnation = BrokerIncarnation(window=timedelta(seconds=settings.relay_republish_window_seconds))
         self._producer = None
+        self._lost_since: datetime | None = None  # set when an acknowledgement showed a log that started again
 
     async def run(self) -> None:
         """Relay until cancelled."""
@@ -103,6 +110,7 @@ class OutboxRelay:
         async with self.database.transaction() as session:
             if not await self._hold_relay_lock(session):
                 return 0
+            await self._requeue_if_broker_lost_data(session)
             rows = (await session.execute(
                 select(OutboxRecord).where(OutboxRecord.published_at.is_(None))
                 .order_by(OutboxRecord.id).limit(self.settings.relay_batch_size)
@@ -112,6 +120,8 @@ class OutboxRelay:
             self.metrics.outbox_backlog.set(len(rows))
             done = await self._send_in_order(rows) if rows else 0
             await self._mark(session, rows, done)
+            if self._lost_since is not None:  # these rows went to the new broker: only the older ones are lost
+                await self._requeue(session, self._lost_since, "acknowledgement")
             if len(rows) < self.settings.relay_batch_size:
                 backlog = len(rows) - done
             else:  # only a full batch can leave more behind it; count then, not on every wake-up
@@ -120,6 +130,28 @@ class OutboxRelay:
         if done < len(rows):
             raise BrokerUnavailable(f"outbox row {rows[done].id} was not acknowledged by the broker")
         return done
+
+    async def _requeue_if_broker_lost_data(self, session: AsyncSession) -> None:
+        """Mark pending again the rows a broker that lost its data had held; asked on every pass, so
+        that rows nobody had consumed come back even when nothing new is written."""
+        try:
+            producer = await self._started_producer()
+            current = await cluster_id(producer.client)
+        except Exception as exc:  # an absent broker: the send says so when there is something to send
+            log.debug("outbox relay could not ask the broker for its cluster id: %s", exc)
+            return
+        since = self.incarnation.observe_cluster(current, datetime.now(timezone.utc))
+        if since is not None:
+            await self._requeue(session, since, "cluster id")
+
+    async def _requeue(self, session: AsyncSession, since: datetime, sign: str) -> None:
+        self._lost_since = None
+        result = await session.execute(update(OutboxRecord).where(OutboxRecord.published_at >= since)
+                                       .values(published_at=None))
+        self.metrics.broker_data_lost.labels("relay").inc()
+        self.metrics.outbox_republished.inc(result.rowcount or 0)
+        log.warning("the broker lost its data (%s changed): %d rows published since %s will be published again",
+                    sign, result.rowcount or 0, since.isoformat())
 
     async def _hold_relay_lock(self, session: AsyncSession) -> bool:
         # With several replicas on PostgreSQL only one relays at a time, which keeps id order.
@@ -147,7 +179,7 @@ class OutboxRelay:
         acknowledged = 0
         for future in futures:
             try:
-                await future
+                metadata = await future
             except Exception as exc:
                 # Kafka writes one partition's batch whole or not at all, so the rows after the
                 # first failure are retried from here; none is marked done out of order.
@@ -156,6 +188,10 @@ class OutboxRelay:
                 await asyncio.gather(*futures[acknowledged + 1:], return_exceptions=True)
                 break
             acknowledged += 1
+            since = self.incarnation.observe_offset(metadata.topic, metadata.partition, metadata.offset,
+                                                    datetime.now(timezone.utc))
+            if since is not None:
+                self._lost_since = since if self._lost_since is None else min(since, self._lost_since)
         self.metrics.outbox_published.inc(acknowledged)
         return acknowledged
 

@@ -78,17 +78,25 @@ class ServiceSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 300
     kafka_rebalance_timeout_ms: int = 1000
     # The embedded broker keeps everything in memory, so a restart brings back an empty broker. It
-    # then acknowledges records sent to a topic it no longer has without keeping them, and accepts
-    # offsets that clients carried over from before. With this on, the relay refreshes metadata
-    # before each publish (recreating the topic first) and a consumer that saw the broker go away
-    # starts afresh from the offsets the new broker holds. Apache Kafka keeps its state: turn it off.
+    # then acknowledges records sent to a topic it no longer has without keeping them. With this on,
+    # the relay refreshes metadata before each publish (recreating the topic first). Apache Kafka
+    # keeps its state: turn it off. (A broker that lost its data is recognised either way, by its
+    # cluster id or its offsets: servicekit.incarnation.)
     kafka_broker_is_ephemeral: bool = True
     identity_secret: str = DEV_IDENTITY_SECRET
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
+    # When the broker comes back without its data, the relay publishes again the rows it had published
+    # to the lost broker, going back at most this far (and this far when it does not know when the lost
+    # broker began: it was running before the relay started).
+    relay_republish_window_seconds: float = 3600.0
     consumer_max_attempts: int = 3
     consumer_retry_backoff_seconds: float = 0.2
+    # A consumer with records to read that applies none for this long is restarted (and counted in
+    # consumer_restarts_total); /readyz reports it until it moves again. Waiting for the database does
+    # not count.
+    consumer_stuck_seconds: float = 30.0
     consumers_enabled: bool = True
     consumer_group: str = ""
 

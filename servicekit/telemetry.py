@@ -119,6 +119,13 @@ class ServiceMetrics:
         self.database_unavailable = Counter("database_unavailable_total",
                                             "Times the database could not be reached, by what met it",
                                             ["by"], registry=self.registry)
+        self.consumer_restarts = Counter("consumer_restarts_total", "Consumer restarts the service made, by reason",
+                                         ["reason"], registry=self.registry)
+        self.broker_data_lost = Counter("broker_data_lost_total", "Times the broker was seen back without its data",
+                                        ["by"], registry=self.registry)
+        self.outbox_republished = Counter("outbox_republished_total",
+                                          "Published rows queued again because the broker lost them",
+                                          registry=self.registry)
         self.dead_letters = Counter("consumer_dead_letters_total", "Records sent to a dead-letter topic",
                                     ["topic"], registry=self.registry)
         self.refused = Counter("consumer_refused_events_total",
