@@ -64,10 +64,14 @@ class SupplierClientStore:
                 if response.status != 200:
                     raise _unavailable()
                 found = await response.json()
+                return Client(found["client_id"], frozenset(found["roles"]), found["supplier_id"],
+                              version=int(found["version"]))
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("suppliers service unreachable for a client check: %s", exc)
             raise _unavailable() from exc
-        return Client(found["client_id"], frozenset(found["roles"]), found["supplier_id"], version=found["version"])
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("suppliers service answered a client check with %s", exc)
+            raise _unavailable() from exc
 
     async def standing(self, client_id: str) -> ClientStanding | None:
         """The client's current standing; None when the suppliers service does not know it."""
@@ -79,10 +83,13 @@ class SupplierClientStore:
                 if response.status != 200:
                     raise _unavailable()
                 found = await response.json()
+                return ClientStanding(version=int(found["version"]), may_sign_in=found["may_sign_in"] is True)
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("suppliers service unreachable for a client's standing: %s", exc)
             raise _unavailable() from exc
-        return ClientStanding(version=int(found["version"]), may_sign_in=bool(found["may_sign_in"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("suppliers service answered a client's standing with %s", exc)
+            raise _unavailable() from exc
 
 
 class ClientRevocations:
