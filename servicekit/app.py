@@ -71,7 +71,8 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     # forwarded gets as far as its body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(ServiceRequestMiddleware, metrics=metrics,
-                       verifier=IdentityVerifier(KeySet(settings.identity_jwks), audience=settings.service_name))
+                       verifier=IdentityVerifier(KeySet(settings.identity_jwks, required=not settings.is_development),
+                                                 audience=settings.service_name))
     app.include_router(_operations_router())
     for router in service.routers:
         app.include_router(router)

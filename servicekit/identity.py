@@ -136,7 +136,8 @@ def _keys_of(document: dict) -> dict[str, Ed25519PublicKey]:
 class KeySet:
     """The gateway's public keys by kid, from a JWKS file (re-read when it changes) or an http(s) URL."""
 
-    def __init__(self, source: str | Path, *, refresh_seconds: float = JWKS_REFRESH_SECONDS):
+    def __init__(self, source: str | Path, *, required: bool = False, refresh_seconds: float = JWKS_REFRESH_SECONDS):
+        """`required`: a file must be there with at least one key now (outside development), else ValueError."""
         self.source = str(source)
         self.is_url = self.source.startswith(("https://", "http://"))
         self.refresh_seconds = refresh_seconds
@@ -145,6 +146,8 @@ class KeySet:
         self._fetched_at = float("-inf")
         if not self.is_url:
             self.reload()
+            if required and not self.keys:
+                raise ValueError(f"no Ed25519 key could be read from the identity JWKS {self.source}")
 
     @classmethod
     def of(cls, document: dict) -> KeySet:
@@ -166,7 +169,7 @@ class KeySet:
             try:
                 with urllib.request.urlopen(self.source, timeout=5) as response:  # noqa: S310 (http(s) only)
                     self.keys = _keys_of(json.load(response))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, jwt.PyJWTError) as exc:
                 log.warning("identity keys could not be fetched from %s: %s", self.source, exc)
                 return False
             return True
@@ -177,7 +180,12 @@ class KeySet:
         seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if seen == self._seen:
             return False
-        self.keys = _keys_of(json.loads(Path(self.source).read_text()))
+        try:
+            self.keys = _keys_of(json.loads(Path(self.source).read_text()))
+        except (OSError, ValueError, jwt.PyJWTError) as exc:
+            # Keep the keys we had: a half-written or broken file must not lock every caller out.
+            log.warning("identity keys could not be read from %s: %s", self.source, exc)
+            return False
         self._seen = seen
         return True
 

@@ -193,3 +193,21 @@ def test_verifier_cache_is_bounded():
     for n in range(10):
         verifier.verify(sign_identity(Identity(subject=f"client-{n}"), GATEWAY, audience="suppliers"))
     assert len(verifier._cache) <= 3
+
+
+def test_outside_development_a_service_needs_a_readable_key_set(tmp_path):
+    missing, broken = tmp_path / "missing.json", tmp_path / "broken.json"
+    broken.write_text("{not json")
+    for path in (missing, broken):
+        with pytest.raises(ValueError, match="no Ed25519 key"):
+            KeySet(path, required=True)
+        assert KeySet(path).keys == {}  # development: the gateway may write it later
+
+
+async def test_a_broken_rewrite_keeps_the_keys_already_read(tmp_path):
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(GATEWAY.jwks()))
+    keys = KeySet(path, required=True)
+    path.write_text('{"keys": [')
+    assert not await keys.refresh()
+    assert verify_identity(sign_identity(SUPPLIER, GATEWAY, audience="hub"), keys, audience="hub") == SUPPLIER
