@@ -113,16 +113,20 @@ class ClientRevocations:
         """Why this supplier's token no longer works, or None; raises Problem(503) if that cannot be told."""
         if principal.client_version is None:
             return _revoked("it carries no client version; ask for a new token")
-        standing = await self._standing(principal.identity.subject, now)
+        client_id = principal.identity.subject
+        standing = await self._standing(client_id, now)
+        if standing is not None and standing.version < principal.client_version:
+            # A token newer than what is cached: the secret was rotated since, so the cache is stale.
+            standing = await self._standing(client_id, now, fresh=True)
         if standing is None or not standing.may_sign_in:
             return _revoked("the client may no longer sign in")
         if standing.version != principal.client_version:
             return _revoked("the client's secret was rotated after it was issued")
         return None
 
-    async def _standing(self, client_id: str, now: float) -> ClientStanding | None:
+    async def _standing(self, client_id: str, now: float, *, fresh: bool = False) -> ClientStanding | None:
         cached = self._standings.get(client_id)
-        if cached is not None and cached[1] > now:
+        if cached is not None and cached[1] > now and not fresh:
             return cached[0]
         pending = self._pending.get(client_id)
         if pending is None:

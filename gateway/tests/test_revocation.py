@@ -77,6 +77,17 @@ async def test_a_rotated_client_loses_its_tokens_once_the_cached_standing_runs_o
         assert (await client.get("/api/v1/suppliers", headers=bearer(gateway, version=2))).status_code == 200
 
 
+async def test_a_token_of_the_new_secret_works_at_once_though_the_old_standing_is_cached():
+    suppliers = FakeSuppliers()
+    async with gateway_before(suppliers) as (gateway, client):
+        assert (await client.get("/api/v1/suppliers", headers=bearer(gateway))).status_code == 200
+        suppliers.standing = suppliers.standing | {"version": 2}
+        assert (await client.get("/api/v1/suppliers", headers=bearer(gateway, version=2))).status_code == 200
+        assert suppliers.lookups == 2
+        # And the fresh standing now ends the old token too, without waiting for the cache to run out.
+        assert (await client.get("/api/v1/suppliers", headers=bearer(gateway))).status_code == 401
+
+
 @pytest.mark.parametrize("standing, reason", [
     ({"client_id": CLIENT, "supplier_id": "s-1", "version": 1, "may_sign_in": False}, "may no longer sign in"),
     (None, "may no longer sign in"),
