@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import tempfile
 from datetime import datetime
@@ -20,16 +19,15 @@ import httpx
 
 from bench.processes import running_services
 from servicekit.identity import ANONYMOUS_IDENTITY, Identity
-from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import identity_headers
 from suppliers.supplier.nzbn import nzbn_check_digit
 
 ADMIN = Identity(subject="bench", roles=frozenset({"admin"}))
 
 
-def _signed(identity: Identity) -> dict[str, str]:
-    # The services take the identity secret from the environment, as this process does.
-    return identity_headers(identity, os.environ.get("IDENTITY_SECRET", DEV_IDENTITY_SECRET))
+def _signed(identity: Identity, audience: str) -> dict[str, str]:
+    # Signed with the development key, whose public half the development services read.
+    return identity_headers(identity, audience)
 
 
 def _nzbn(n: int) -> str:
@@ -39,7 +37,7 @@ def _nzbn(n: int) -> str:
 
 async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int, first: int = 0) -> list[str]:
     """POST `count` registrations at `rate` per second (numbered from `first`); returns the new ids."""
-    headers = _signed(ANONYMOUS_IDENTITY)
+    headers = _signed(ANONYMOUS_IDENTITY, "suppliers")
     loop = asyncio.get_running_loop()
     start = loop.time()
 
@@ -54,11 +52,11 @@ async def _post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count:
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
-async def _all_rows(client: httpx.AsyncClient, url: str) -> list[dict]:
+async def _all_rows(client: httpx.AsyncClient, url: str, service: str) -> list[dict]:
     rows, cursor = [], None
     while True:
         params = {"limit": 200} | ({"cursor": cursor} if cursor else {})
-        page = (await client.get(url, params=params, headers=_signed(ADMIN))).json()
+        page = (await client.get(url, params=params, headers=_signed(ADMIN, service))).json()
         rows += page["data"]
         if not (cursor := page["next_cursor"]):
             return rows
@@ -66,7 +64,7 @@ async def _all_rows(client: httpx.AsyncClient, url: str) -> list[dict]:
 
 async def _wait_applied(client: httpx.AsyncClient, projection_url: str, ids: list[str]) -> dict[str, dict]:
     for _ in range(300):
-        applied = {r["id"]: r for r in await _all_rows(client, projection_url)}
+        applied = {r["id"]: r for r in await _all_rows(client, projection_url, "catalogue")}
         if all(i in applied for i in ids):
             break
         await asyncio.sleep(0.1)
@@ -83,7 +81,7 @@ async def measure(urls: dict[str, str], rate: float, seconds: float, warmup: int
         await _wait_applied(client, projection_url, cold)
         ids = await _post_at_rate(client, urls["suppliers"], rate, count)
         applied = await _wait_applied(client, projection_url, ids)
-        created = {r["id"]: r for r in await _all_rows(client, f"{urls['suppliers']}/api/v1/suppliers")}
+        created = {r["id"]: r for r in await _all_rows(client, f"{urls['suppliers']}/api/v1/suppliers", "suppliers")}
     latencies = sorted(
         (datetime.fromisoformat(applied[i]["applied_at"]) - datetime.fromisoformat(created[i]["created_at"])
          ).total_seconds() * 1000 for i in ids if i in applied)

@@ -28,16 +28,17 @@ from pathlib import Path
 
 from fastapi import FastAPI, Header, HTTPException
 
-from servicekit.identity import IDENTITY_HEADER, Identity, IdentityVerifier, InvalidIdentity, sign_identity
+from servicekit.identity import (DEV_JWKS, IDENTITY_HEADER, Identity, IdentityVerifier, InvalidIdentity, KeySet,
+                                 development_signer, sign_identity)
 
 REPO = Path(__file__).resolve().parent.parent
 
 BUILTIN_UPSTREAM = "builtin"
 BENCH_PATH = "/api/v1/suppliers/bench"
-SECRET = os.environ.get("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 upstream_app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-_verifier = IdentityVerifier(SECRET)
+# The development gateway's public keys (it signs for the suppliers service, whose route this is).
+_verifier = IdentityVerifier(KeySet(DEV_JWKS), audience="suppliers")
 
 
 @upstream_app.get(BENCH_PATH)
@@ -46,11 +47,16 @@ async def bench_supplier(identity: str | None = Header(None, alias=IDENTITY_HEAD
     if identity is None:
         raise HTTPException(401, "no identity")
     try:
-        who = _verifier.verify(identity)
+        who = await _verifier.verify_fresh(identity)
     except InvalidIdentity as exc:
         raise HTTPException(401, str(exc)) from exc
     return {"id": "sup-0001", "name": "Kiwi AI Ltd", "status": "active", "caller": who.subject,
             "categories": ["language-models", "computer-vision"]}
+
+
+def direct_header(service: str) -> str:
+    """The identity header the development gateway would send `service` for a buyer (a minute's worth)."""
+    return sign_identity(Identity("buyer", frozenset({"buyer"})), development_signer(), audience=service)
 
 
 def free_port() -> int:
@@ -71,7 +77,7 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
 
 
 def start_upstream(spec: str, port: int) -> subprocess.Popen:
-    env = os.environ | {"IDENTITY_SECRET": SECRET}
+    env = dict(os.environ)
     return subprocess.Popen([sys.executable, __file__, "serve-upstream", spec, str(port)], env=env, cwd=REPO)
 
 
@@ -80,7 +86,7 @@ def start_gateway(upstream_port: int, port: int) -> subprocess.Popen:
     env = os.environ | {f"GATEWAY_{name.upper()}_URL": upstream
                         for name in ("suppliers", "catalogue", "accreditation", "training", "hub")}
     # Limiter still runs on every request, it just never says no.
-    env |= {"GATEWAY_IDENTITY_SECRET": SECRET, "GATEWAY_ENVIRONMENT": "development",
+    env |= {"GATEWAY_ENVIRONMENT": "development",
             "GATEWAY_RATE_LIMIT_PER_SECOND": "1e9", "GATEWAY_RATE_LIMIT_BURST": "1000000000"}
     # Started as every deployment starts it: no proxy headers believed, the deadline on slow headers on.
     command = [sys.executable, "-m", "uvicorn", "gateway.main:app", "--host", "127.0.0.1", "--port", str(port),
@@ -181,7 +187,7 @@ def benchmark(args: argparse.Namespace) -> None:
         else:
             generator = "aiohttp"
         print(f"load generator: {generator}; {args.connections} connections, {args.duration:g} s per run")
-        identity = sign_identity(Identity("buyer", frozenset({"buyer"})), SECRET, ttl_seconds=3600)
+        identity = direct_header("suppliers")
         direct = measure(f"http://127.0.0.1:{upstream_port}{args.path}", {IDENTITY_HEADER: identity}, args)
         print(f"direct:  {direct:10.0f} req/s")
         token = fetch_token(gateway_port)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from servicekit.broker import EmbeddedBroker, free_port
-from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, sign_identity
+from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, development_signer, sign_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,10 +70,10 @@ def running_services(names: list[str], work_dir: Path, *, database_urls: dict[st
         broker.stop()
 
 
-def registered_supplier(suppliers_url: str, secret: str, name: str) -> str:
+def registered_supplier(suppliers_url: str, name: str) -> str:
     """Register one supplier straight at the suppliers service; returns the path that reads it."""
     registered = httpx.post(f"{suppliers_url}/api/v1/suppliers", headers={
-        IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
+        IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, development_signer(), audience="suppliers")}, json={
         "legal_name": f"{name} Supplier Ltd", "nzbn": "9429039501974", "size": "small",
         "contacts": [{"name": name, "email": f"{name.lower()}@example.nz"}]})
     registered.raise_for_status()

@@ -43,13 +43,12 @@ from pathlib import Path
 import httpx
 
 os.environ.setdefault("ENVIRONMENT", "development")
-os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 from bench import event_latency  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import processes  # noqa: E402
 from bench.processes import ROOT, registered_supplier, running_services  # noqa: E402
-from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
+from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, development_signer, sign_identity  # noqa: E402
 
 RATE_HZ = 200
 READY_SECONDS = 300.0
@@ -320,9 +319,8 @@ def report_profile(title: str, path: Path, summary: str) -> dict[str, Counter]:
 
 def request_path(args: argparse.Namespace, work: Path) -> None:
     with running_services(["suppliers"], work) as (urls, _broker):
-        secret = os.environ["IDENTITY_SECRET"]
-        url = urls["suppliers"] + registered_supplier(urls["suppliers"], secret, "Profile")
-        headers = {IDENTITY_HEADER: sign_identity(Identity("buyer", frozenset({"buyer"})), secret, ttl_seconds=3600)}
+        url = urls["suppliers"] + registered_supplier(urls["suppliers"], "Profile")
+        headers = {IDENTITY_HEADER: throughput.direct_header("suppliers")}
         throughput.check(url, headers)
         pid = service_pid(urls["suppliers"])
         throughput.measure(url, headers, argparse.Namespace(loadgen=args.loadgen, connections=args.connections,
@@ -372,14 +370,13 @@ def count_per_request(work: Path, requests: int = 200) -> None:
                          lambda *a: counts.update(["SQL statements"]))
             transport = httpx.ASGITransport(app)
             async with httpx.AsyncClient(transport=transport, base_url="http://suppliers") as client:
-                secret = os.environ["IDENTITY_SECRET"]
                 registered = await client.post("/api/v1/suppliers", headers={
-                    IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, secret)}, json={
+                    IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, development_signer(), audience="suppliers")},
+                    json={
                     "legal_name": "Count Supplier Ltd", "nzbn": "9429039501974", "size": "small",
                     "contacts": [{"name": "Count", "email": "count@example.nz"}]})
                 path = f"/api/v1/suppliers/{registered.json()['id']}"
-                headers = {IDENTITY_HEADER: sign_identity(Identity("buyer", frozenset({"buyer"})), secret,
-                                                          ttl_seconds=3600)}
+                headers = {IDENTITY_HEADER: throughput.direct_header("suppliers")}
                 for _ in range(20):
                     (await client.get(path, headers=headers)).raise_for_status()
                 counting(aiosqlite.core.Connection, "_execute", "calls handed to aiosqlite's thread")

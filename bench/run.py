@@ -23,16 +23,15 @@ from pathlib import Path
 
 import httpx
 
-# Children inherit it: the gateway and the services must share the identity secret.
+# Children inherit it: the development gateway signs with its key in var/identity, the services read its JWKS.
 os.environ.setdefault("ENVIRONMENT", "development")
-os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 from bench import embedding, event_latency  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
 from bench.processes import registered_supplier, running_services, stop  # noqa: E402
 from servicekit.broker import free_port  # noqa: E402
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
+from servicekit.identity import IDENTITY_HEADER  # noqa: E402
 
 
 def machine() -> str:
@@ -44,13 +43,12 @@ def machine() -> str:
 def gateway_against_service(args: argparse.Namespace, work: Path) -> tuple[float, float]:
     """Requests per second straight to the suppliers service and through the gateway."""
     with running_services(["suppliers"], work) as (urls, _broker):
-        secret = os.environ["IDENTITY_SECRET"]
-        path = registered_supplier(urls["suppliers"], secret, "Bench")
+        path = registered_supplier(urls["suppliers"], "Bench")
         gateway_port = free_port()
         gateway = throughput.start_gateway(int(urls["suppliers"].rsplit(":", 1)[1]), gateway_port)
         try:
             throughput.wait_for_port(gateway_port)
-            identity = sign_identity(Identity("buyer", frozenset({"buyer"})), secret, ttl_seconds=3600)
+            identity = throughput.direct_header("suppliers")
             direct = throughput.measure(f"{urls['suppliers']}{path}", {IDENTITY_HEADER: identity}, args)
             token = throughput.fetch_token(gateway_port)
             through = throughput.measure(f"http://127.0.0.1:{gateway_port}{path}",
@@ -68,7 +66,7 @@ def gateway_against_minimal_upstream(args: argparse.Namespace) -> tuple[float, f
     try:
         throughput.wait_for_port(upstream_port)
         throughput.wait_for_port(gateway_port)
-        identity = sign_identity(Identity("buyer", frozenset({"buyer"})), os.environ["IDENTITY_SECRET"], ttl_seconds=3600)
+        identity = throughput.direct_header("suppliers")
         direct = throughput.measure(f"http://127.0.0.1:{upstream_port}{throughput.BENCH_PATH}",
                                     {IDENTITY_HEADER: identity}, args)
         token = throughput.fetch_token(gateway_port)

@@ -24,13 +24,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 from bench import gateway_throughput as gateway  # noqa: E402
 from bench.processes import running_services, stop  # noqa: E402
 from servicekit.broker import free_port  # noqa: E402
 from servicekit.db import create_engine  # noqa: E402
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity  # noqa: E402
+from servicekit.identity import IDENTITY_HEADER  # noqa: E402
 
 SERVICE_TARGET_MS, GATEWAY_TARGET_MS = 25.0, 50.0
 SOLUTIONS = ["ai.generative-assistants", "ai.chatbots-and-search", "ai.document-processing", "ai.translation",
@@ -208,8 +207,7 @@ def measure(backend: str, count: int, requests: int) -> dict:
                 process = gateway.start_gateway(int(urls["catalogue"].rsplit(":", 1)[1]), gateway_port)
                 try:
                     gateway.wait_for_port(gateway_port)
-                    identity = sign_identity(Identity("buyer", frozenset({"buyer"})), os.environ["IDENTITY_SECRET"],
-                                             ttl_seconds=3600)
+                    identity = gateway.direct_header("catalogue")
                     token = gateway.fetch_token(gateway_port)
                     with httpx.Client(timeout=30) as client:
                         first = client.get(f"{urls['catalogue']}/api/v1/offerings", params=QUERIES[0],

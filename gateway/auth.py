@@ -76,6 +76,8 @@ class Client:
     client_id: str
     roles: frozenset[str] = field(default_factory=frozenset)
     supplier_id: str | None = None
+    # The version of the client's secret, for clients whose tokens end when the secret is rotated.
+    version: int | None = None
 
 
 class ClientStore(Protocol):

@@ -94,8 +94,9 @@ class Endpoints:
         return JSONResponse(self.state.issuer.jwks(), headers={"cache-control": "public, max-age=300"})
 
     async def openapi(self, request: Request) -> Response:
-        header = self.state.authenticator.anonymous().identity_header(self.state.settings.identity_secret, time.time())
-        document = await self.state.openapi.document(self.state.pools.control(), header)
+        anonymous, signer = self.state.authenticator.anonymous(), self.state.signer
+        document = await self.state.openapi.document(
+            self.state.pools.control(), lambda service: anonymous.identity_header(signer, service, time.time()))
         return Response(document, media_type="application/json")
 
     async def docs(self, request: Request) -> Response:

@@ -25,8 +25,9 @@ from gateway.routes import API_PREFIX, RouteTable
 from gateway.server import UVICORN_OPTIONS
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
-from gateway.supplier_clients import SupplierClientStore
+from gateway.supplier_clients import ClientRevocations, SupplierClientStore
 from gateway.tokens import Authenticator, TokenIssuer, load_or_generate_key
+from servicekit.identity import DEV_PRIVATE_KEY, IdentitySigner, development_signer
 from servicekit.problems import install_problem_handlers
 from servicekit.telemetry import configure_tracing
 
@@ -97,18 +98,17 @@ def build_state(settings: GatewaySettings, *, tracer_provider: TracerProvider | 
         audience=settings.jwt_audience, ttl_seconds=settings.token_ttl_seconds)
     if issuer and settings.signing_key_file is None and not settings.is_development:
         log.warning("no signing_key_file: tokens will not survive a restart nor verify on another replica")
+    signer = _identity_signer(settings)
+    suppliers = SupplierClientStore(suppliers_url=settings.suppliers_url, signer=signer, session=pools.control)
     # A chain, so that another store (the suppliers service's API clients) can be added after the file.
-    clients = client_store or ChainClientStore([
-        _file_store(settings),
-        SupplierClientStore(suppliers_url=settings.suppliers_url, identity_secret=settings.identity_secret,
-                            session=pools.control),
-    ] if issuer else [])
+    clients = client_store or ChainClientStore([_file_store(settings), suppliers] if issuer else [])
     return GatewayState(
         settings=settings, routes=routes, addresses=ClientAddresses(settings.trusted_proxies), pools=pools,
         metrics=GatewayMetrics(settings.upstreams()), tracer=trace.get_tracer("gateway", tracer_provider=tracer_provider),
-        issuer=issuer, clients=clients,
+        issuer=issuer, clients=clients, signer=signer,
+        revocations=ClientRevocations(suppliers, cache_seconds=settings.client_check_cache_seconds) if issuer else None,
         authenticator=Authenticator(
-            issuer=settings.jwt_issuer, audience=settings.jwt_audience, identity_secret=settings.identity_secret,
+            issuer=settings.jwt_issuer, audience=settings.jwt_audience,
             leeway=settings.jwt_leeway_seconds, issuer_key=issuer, jwks_url=settings.jwks_url),
         limiter=TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         token_limiter=TokenBucketLimiter(settings.token_rate_limit_per_second, settings.token_rate_limit_burst),
@@ -126,6 +126,13 @@ def _tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
+
+
+def _identity_signer(settings: GatewaySettings) -> IdentitySigner:
+    if settings.is_development and settings.identity_key_file == DEV_PRIVATE_KEY:
+        # Made on first start, with the public JWKS beside it that the development services read.
+        return development_signer()
+    return IdentitySigner.from_file(settings.identity_key_file)
 
 
 def _file_store(settings: GatewaySettings) -> FileClientStore:

@@ -6,7 +6,7 @@ import asyncio
 import copy
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -292,14 +292,14 @@ class OpenApiAggregator:
         self._cached: tuple[bytes, float] | None = None
         self._lock = asyncio.Lock()
 
-    async def document(self, session: aiohttp.ClientSession, identity_header: str) -> bytes:
-        """The merged document as JSON bytes."""
+    async def document(self, session: aiohttp.ClientSession, identity_header: Callable[[str], str]) -> bytes:
+        """The merged document as JSON bytes; `identity_header(service)` signs the fetch for each service."""
         async with self._lock:
             if self._cached is None or self._cached[1] <= time.monotonic():
                 self._cached = await self._build(session, identity_header)
             return self._cached[0]
 
-    async def _build(self, session: aiohttp.ClientSession, identity_header: str) -> tuple[bytes, float]:
+    async def _build(self, session: aiohttp.ClientSession, identity_header: Callable[[str], str]) -> tuple[bytes, float]:
         names = list(self.upstreams)
         fetched = await asyncio.gather(*(self._fetch(session, name, identity_header) for name in names))
         documents = dict(zip(names, fetched, strict=True))
@@ -307,10 +307,11 @@ class OpenApiAggregator:
         ttl = self.cache_seconds if all(documents.values()) else min(self.cache_seconds, INCOMPLETE_CACHE_SECONDS)
         return orjson.dumps(merged), time.monotonic() + ttl
 
-    async def _fetch(self, session: aiohttp.ClientSession, service: str, identity_header: str) -> dict | None:
+    async def _fetch(self, session: aiohttp.ClientSession, service: str,
+                     identity_header: Callable[[str], str]) -> dict | None:
         url = f"{self.upstreams[service]}/openapi.json"
         try:
-            async with session.get(url, headers={IDENTITY_HEADER: identity_header},
+            async with session.get(url, headers={IDENTITY_HEADER: identity_header(service)},
                                    timeout=aiohttp.ClientTimeout(total=FETCH_TIMEOUT_SECONDS)) as response:
                 if response.status != 200:
                     raise ValueError(f"status {response.status}")

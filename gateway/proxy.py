@@ -107,7 +107,8 @@ class Proxy:
         self.metrics = state.metrics
         self.tracer = state.tracer
         self.tracing = _TracingCheck(always_trace)
-        self.identity_secret = settings.identity_secret
+        self.signer = state.signer
+        self.revocations = state.revocations
         self.max_buffered_body = settings.max_buffered_body_bytes
         self.addresses = state.addresses
         self.request_deadline = settings.request_deadline_seconds
@@ -149,7 +150,7 @@ class Proxy:
         if isinstance(admitted, Problem):
             return await self._problem(request, send, admitted)
         request.principal = admitted
-        request.headers.append((IDENTITY_HEADER, admitted.identity_header(self.identity_secret, now)))
+        request.headers.append((IDENTITY_HEADER, admitted.identity_header(self.signer, request.service, now)))
         request.headers.append((REQUEST_ID_HEADER, request.request_id.decode("latin-1")))
         try:
             outcome = await self._exchange(request)
@@ -181,7 +182,20 @@ class Proxy:
             return Problem(503, "the identity provider cannot be reached to check the token",
                            kind="identity-provider-unavailable")
         key = principal.rate_key or client_key(request.scope, self.addresses)
-        return self._rate_limited(key) or self._route_rate_limited(request, key) or principal
+        limited = self._rate_limited(key) or self._route_rate_limited(request, key)
+        return limited or await self._revoked(principal, authorization, now) or principal
+
+    async def _revoked(self, principal: Principal, authorization: bytes | None, now: float) -> Problem | None:
+        """Why a supplier's token no longer works (its secret rotated, its supplier deregistered), or None."""
+        if self.revocations is None or not self.revocations.applies_to(principal):
+            return None
+        try:
+            refusal = await self.revocations.refusal(principal, now)
+        except Problem as unavailable:
+            return unavailable
+        if refusal is not None:
+            self.authenticator.forget(authorization)
+        return refusal
 
     def _rate_limited(self, key: str) -> Problem | None:
         wait = self.limiter.take(key)

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from servicekit.settings import DEV_IDENTITY_SECRET, check_secret
+from servicekit.identity import DEV_PRIVATE_KEY
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 DEFAULT_OPS_PORT = 8090
@@ -28,8 +28,12 @@ class GatewaySettings(BaseSettings):
     # Shared with the services, so a single un-prefixed variable may configure all of them.
     # Production unless told otherwise, as in every service.
     environment: str = Field("production", validation_alias=AliasChoices("GATEWAY_ENVIRONMENT", "ENVIRONMENT"))
-    identity_secret: str = Field(
-        DEV_IDENTITY_SECRET, validation_alias=AliasChoices("GATEWAY_IDENTITY_SECRET", "IDENTITY_SECRET"))
+    # The Ed25519 private key (PEM) that signs the identity header; only the gateway holds it, the services
+    # get its public JWKS. Unset in development: a key made on first start in var/identity; else required.
+    identity_key_file: Path | None = None
+    # How long the standing of a supplier's client (secret version, may it sign in) is trusted before it
+    # is asked again: a rotated secret or a deregistered supplier stops its tokens within this time.
+    client_check_cache_seconds: float = Field(30.0, ge=0, le=30)
     host: str = "127.0.0.1"
     port: int = 8080
 
@@ -134,7 +138,10 @@ class GatewaySettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> GatewaySettings:
-        check_secret(self.identity_secret, name="identity_secret", development=self.is_development,
-                     variables="GATEWAY_IDENTITY_SECRET or IDENTITY_SECRET")
+    def _need_identity_key(self) -> GatewaySettings:
+        if self.identity_key_file is None:
+            if not self.is_development:
+                raise ValueError("identity_key_file is not set; set GATEWAY_IDENTITY_KEY_FILE to the gateway's "
+                                 "Ed25519 private key (make one: python -m servicekit.identity key PATH)")
+            self.identity_key_file = DEV_PRIVATE_KEY
         return self

@@ -14,7 +14,9 @@ from gateway.pools import UpstreamPools
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.routes import RouteTable
 from gateway.settings import GatewaySettings
+from gateway.supplier_clients import ClientRevocations
 from gateway.tokens import Authenticator, TokenIssuer
+from servicekit.identity import IdentitySigner
 
 
 @dataclass
@@ -31,6 +33,10 @@ class GatewayState:
     issuer: TokenIssuer | None
     clients: ClientStore
     authenticator: Authenticator
+    # Signs the identity header of every forwarded request and of the gateway's own calls to services.
+    signer: IdentitySigner
+    # Supplier tokens end soon after a rotation or deregistration; None when the gateway issues no tokens.
+    revocations: ClientRevocations | None
     # Every request, per token subject or client address.
     limiter: TokenBucketLimiter
     # Token requests, per client address and per client id.

@@ -18,7 +18,7 @@ from servicekit.bus import broker_reachable
 from servicekit.clock import Clock
 from servicekit.consumer import BatchHandler, ConsumerRunner, Subscription
 from servicekit.db import Database
-from servicekit.identity import IdentityVerifier
+from servicekit.identity import IdentityVerifier, KeySet
 from servicekit.jobs import keep_running
 from servicekit.middleware import BodyLimitMiddleware, BodyTooLarge, ServiceRequestMiddleware, on_body_too_large
 from servicekit.migrations import upgrade_to_head
@@ -71,7 +71,9 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     # Inside the identity check (the last middleware added runs first): only a request the gateway
     # forwarded gets as far as its body.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(ServiceRequestMiddleware, verifier=IdentityVerifier(settings.identity_secret), metrics=metrics)
+    app.add_middleware(ServiceRequestMiddleware, metrics=metrics,
+                       verifier=IdentityVerifier(KeySet(settings.identity_jwks, required=not settings.is_development),
+                                                 audience=settings.service_name))
     app.include_router(_operations_router())
     for router in service.routers:
         app.include_router(router)

@@ -66,7 +66,7 @@ class ServiceRequestMiddleware:
                 span.set_attribute("url.path", scope["path"])
                 span.set_attribute("request.id", request_id)
                 try:
-                    identity = self.verifier.verify(headers.get(IDENTITY_HEADER, ""))
+                    identity = await self.verifier.verify_fresh(headers.get(IDENTITY_HEADER, ""))
                 except InvalidIdentity:
                     problem = Problem(401, "requests reach this service only through the gateway", kind="unauthenticated")
                     await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)

@@ -1,7 +1,7 @@
 """Service settings: one class, read from the environment with a per-service prefix.
 
 `SUPPLIERS_DATABASE_URL` configures only the suppliers service. Settings every service shares
-(the broker, the environment, the identity secret) may also be given once without a prefix, e.g.
+(the broker, the environment, the gateway's public identity keys) may also be given once without a prefix, e.g.
 `KAFKA_BOOTSTRAP_SERVERS`; a prefixed value wins.
 """
 
@@ -14,14 +14,15 @@ from pydantic import model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-DEV_IDENTITY_SECRET = "dev-identity-secret-for-local-development-only"
-PLACEHOLDER_SECRETS = {DEV_IDENTITY_SECRET, "dev-identity-secret", "changeme", "change-me", "secret", ""}
+from servicekit.identity import DEV_JWKS
+
+PLACEHOLDER_SECRETS = {"dev-identity-secret-for-local-development-only", "dev-identity-secret", "changeme", "change-me", "secret", ""}
 SHARED_SETTINGS = {
     "environment", "kafka_bootstrap_servers", "kafka_enable_idempotence", "kafka_security_protocol",
     "kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password", "kafka_fetch_max_wait_ms",
     "kafka_session_timeout_ms", "kafka_heartbeat_interval_ms", "kafka_rebalance_timeout_ms",
     "kafka_broker_is_ephemeral",
-    "identity_secret", "log_level",
+    "identity_jwks", "log_level",
 }
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Shorter secrets can be guessed offline from one signed header (HMAC-SHA256 wants 32 bytes).
@@ -37,6 +38,17 @@ def check_secret(value: str, *, name: str, variables: str, development: bool,
         raise ValueError(f"{name} is a placeholder; set {variables} outside development")
     if len(value.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes; set {variables} to a long random value")
+
+
+def identity_keys_source(value: str, *, development: bool, variables: str) -> str:
+    """Where a service reads the gateway's public keys; outside development it must be given, over https if a URL."""
+    if not value:
+        if development:
+            return str(DEV_JWKS)
+        raise ValueError(f"identity_jwks is not set; set {variables} to the gateway's public JWKS (a file or https URL)")
+    if not development and value.startswith("http://"):
+        raise ValueError(f"identity_jwks must be an https URL or a file outside development; set {variables}")
+    return value
 
 
 class _SharedEnvSource(EnvSettingsSource):
@@ -83,7 +95,9 @@ class ServiceSettings(BaseSettings):
     # keeps its state: turn it off. (A broker that lost its data is recognised either way, by its
     # cluster id or its offsets: servicekit.incarnation.)
     kafka_broker_is_ephemeral: bool = True
-    identity_secret: str = DEV_IDENTITY_SECRET
+    # The gateway's public identity keys: a JWKS file or an https URL. Unset in development: the file the
+    # development gateway writes (servicekit.identity.DEV_JWKS); outside development it must be set.
+    identity_jwks: str = ""
     log_level: str = "INFO"
     relay_poll_seconds: float = 2.0
     relay_batch_size: int = 200
@@ -109,8 +123,9 @@ class ServiceSettings(BaseSettings):
         self.consumer_group = self.consumer_group or self.service_name
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / (self.service_name + '.db')}"
-        check_secret(self.identity_secret, name="identity_secret", development=self.is_development,
-                     variables=f"{self.service_name.upper()}_IDENTITY_SECRET or IDENTITY_SECRET")
+        self.identity_jwks = identity_keys_source(
+            self.identity_jwks, development=self.is_development,
+            variables=f"{self.service_name.upper()}_IDENTITY_JWKS or IDENTITY_JWKS")
         return self
 
     @classmethod

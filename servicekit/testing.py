@@ -7,10 +7,10 @@ import os
 import uuid
 
 import asyncpg
+import httpx
 import uvicorn
 from servicekit.broker import free_port
-from servicekit.identity import Identity, sign_identity
-from servicekit.settings import DEV_IDENTITY_SECRET
+from servicekit.identity import IDENTITY_HEADER, Identity, IdentitySigner, development_signer, sign_identity
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -47,9 +47,24 @@ class RunningServer:
         self.server = self.task = None
 
 
-def identity_headers(identity: Identity, secret: str = DEV_IDENTITY_SECRET) -> dict[str, str]:
-    """Headers that make a direct request look as if the gateway forwarded it."""
-    return {"x-marketplace-identity": sign_identity(identity, secret)}
+def identity_headers(identity: Identity, audience: str, signer: IdentitySigner | None = None) -> dict[str, str]:
+    """Headers that make a direct request to the `audience` service look as if the gateway forwarded it
+    (signed with the development key, which a service in development trusts)."""
+    return {IDENTITY_HEADER: sign_identity(identity, signer or development_signer(), audience=audience)}
+
+
+class GatewayIdentity(httpx.Auth):
+    """httpx auth signing a fresh identity header for each request (a header lives only a minute), unless
+    the request brings its own."""
+
+    def __init__(self, identity: Identity, audience: str, signer: IdentitySigner | None = None):
+        self.identity, self.audience = identity, audience
+        self.signer = signer or development_signer()
+
+    def auth_flow(self, request: httpx.Request):
+        if IDENTITY_HEADER not in request.headers:
+            request.headers[IDENTITY_HEADER] = sign_identity(self.identity, self.signer, audience=self.audience)
+        yield request
 
 
 async def create_postgres_database(prefix: str) -> str:

@@ -17,7 +17,6 @@ from gateway.settings import GatewaySettings
 from hub.main import build as build_hub
 from hub.settings import HubSettings
 from servicekit.clock import SettableClock
-from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import RunningServer
 from suppliers.main import build as build_suppliers
 from suppliers.settings import SuppliersSettings
@@ -54,7 +53,7 @@ class Stack:
     def settings_for(self, name: str, **overrides):
         settings_class = SERVICES[name][1]
         return settings_class(database_url=self.database_urls[name], kafka_bootstrap_servers=self.bootstrap_servers,
-                              identity_secret=DEV_IDENTITY_SECRET, consumer_group=f"{name}-{self.run_id}",
+                              consumer_group=f"{name}-{self.run_id}",
                               **(TEST_SETTINGS.get(name, {}) | overrides))
 
     async def start_service(self, name: str, **overrides) -> RunningServer:
@@ -70,7 +69,7 @@ class Stack:
         for name in self.services:
             await self.start_service(name)
         gateway_settings = GatewaySettings(
-            identity_secret=DEV_IDENTITY_SECRET, upstream_timeout_seconds=30.0, rate_limit_per_second=10000,
+            upstream_timeout_seconds=30.0, rate_limit_per_second=10000,
             rate_limit_burst=10000, token_rate_limit_per_second=1000, token_rate_limit_burst=1000,
             # Every test registers its suppliers from this one address; the limits are tested on their own.
             route_rate_limits={rule: "off" for rule in ROUTE_RATE_LIMITS},

@@ -34,7 +34,8 @@ import httpx
 from deploy.local.logs import PROCESS_NAME_VARIABLE
 from deploy.local.seed import SeedError, seed
 from servicekit.broker import EmbeddedBroker, port_open
-from servicekit.settings import DEV_IDENTITY_SECRET, REPO_ROOT
+from servicekit.identity import DEV_JWKS, DEV_PRIVATE_KEY, development_signer
+from servicekit.settings import REPO_ROOT
 
 # service name -> its settings class
 SERVICES: dict[str, str] = {
@@ -102,6 +103,8 @@ class Plan:
     services: list[Child]
     gateway: Child
     ready_timeout: float
+    # The development identity key pair (private, public JWKS) made before the start; None when configured.
+    identity_keys: tuple[Path, Path] | None = None
 
 
 def settings_class(path: str):
@@ -120,10 +123,14 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
     ready_timeout = float(environ.get("MARKETPLACE_READY_TIMEOUT") or DEFAULT_READY_TIMEOUT)
 
     shared = environ | {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "PYTHONUNBUFFERED": "1"}
-    # A local run is development (settings default to production), and the services and the gateway
-    # must sign and check identities with the same secret.
+    # A local run is development (settings default to production). The gateway signs identities with a
+    # development key in the data folder and the services check them with its public JWKS beside it.
     shared.setdefault("ENVIRONMENT", "development")
-    shared.setdefault("IDENTITY_SECRET", DEV_IDENTITY_SECRET)
+    identity_keys = None
+    if "IDENTITY_JWKS" not in shared and "GATEWAY_IDENTITY_KEY_FILE" not in shared:
+        identity_keys = (var_dir / DEV_PRIVATE_KEY.relative_to(DEV_PRIVATE_KEY.parents[1]),
+                         var_dir / DEV_JWKS.relative_to(DEV_JWKS.parents[1]))
+        shared |= {"GATEWAY_IDENTITY_KEY_FILE": str(identity_keys[0]), "IDENTITY_JWKS": str(identity_keys[1])}
     uvicorn = [sys.executable, "-m", "uvicorn", "--log-config", str(LOG_CONFIG)]
 
     services: list[Child] = []
@@ -147,7 +154,7 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
                                 "--port", str(gateway_settings.port), "--no-proxy-headers",
                                 "--http", "gateway.server:GatewayHttpProtocol"],
                     gateway_env, gateway_settings.host, gateway_settings.port, "/healthz", log_dir / "gateway.log")
-    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout)
+    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout, identity_keys)
 
 
 def _read_settings(settings_path: str, env: dict[str, str]):
@@ -201,6 +208,8 @@ class Supervisor:
         plan.log_dir.mkdir(parents=True, exist_ok=True)
         say(f"AI Marketplace starting (data and logs in {shown(plan.var_dir)})")
         self._check_ports_free()
+        if plan.identity_keys is not None:
+            development_signer(*plan.identity_keys)
         if plan.broker_port is not None:
             log_path = plan.log_dir / "broker.log"
             rotate(log_path)

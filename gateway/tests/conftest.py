@@ -11,7 +11,7 @@ import pytest
 
 from gateway.main import Gateway, create_app
 from gateway.settings import GatewaySettings
-from gateway.tests.support import IDENTITY_SECRET, closed_port_url, fake_service, garbage_server, serve
+from gateway.tests.support import IDENTITY_KEY_FILE, closed_port_url, fake_service, garbage_server, serve
 
 ROUTE_TIMEOUT = 0.5
 
@@ -25,8 +25,8 @@ class Live:
 
 
 def settings_for(**overrides) -> GatewaySettings:
-    """Test settings: the test identity secret, the dev clients file, a generous token budget, no GC tuning."""
-    values = {"identity_secret": IDENTITY_SECRET, "token_rate_limit_burst": 1000, "gc_tuning": False} | overrides
+    """Test settings: the test identity key, the dev clients file, a generous token budget, no GC tuning."""
+    values = {"identity_key_file": IDENTITY_KEY_FILE, "token_rate_limit_burst": 1000, "gc_tuning": False} | overrides
     return GatewaySettings(**values)
 
 

@@ -7,21 +7,28 @@ import contextlib
 import hashlib
 import json
 import socket
+import tempfile
 import time
 from collections.abc import AsyncIterator
 
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from servicekit.identity import IDENTITY_HEADER, InvalidIdentity, verify_identity
+from servicekit.identity import IDENTITY_HEADER, IdentitySigner, InvalidIdentity, KeySet, private_pem, verify_identity
 from servicekit.testing import PATIENCE_SECONDS
 
-IDENTITY_SECRET = "test-identity-secret-that-is-long-enough"
+# The gateway under test signs identities with this key; the fake services trust only its public half.
+IDENTITY_SIGNER = IdentitySigner(Ed25519PrivateKey.generate())
+IDENTITY_KEYS = KeySet.of(IDENTITY_SIGNER.jwks())
+IDENTITY_KEY_FILE = f"{tempfile.mkdtemp(prefix='gateway-identity-')}/identity-key.pem"
+with open(IDENTITY_KEY_FILE, "wb") as _out:
+    _out.write(private_pem(IDENTITY_SIGNER.key))
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 EXPORT_ROWS = 20_000
 # Set by a fake service's upload route when the first part of a body reaches it, by the request's `mark`.
@@ -105,7 +112,7 @@ def fake_service(service: str, resource: str, problem_fields: list[str]) -> Star
     async def echo(request: Request) -> Response:
         header = request.headers.get(IDENTITY_HEADER)
         try:
-            identity = verify_identity(header, IDENTITY_SECRET).claims() if header else None
+            identity = verify_identity(header, IDENTITY_KEYS, audience=service).claims() if header else None
         except InvalidIdentity as exc:
             return JSONResponse({"detail": str(exc)}, status_code=401)
         body = await request.body()
@@ -139,8 +146,10 @@ def fake_service(service: str, resource: str, problem_fields: list[str]) -> Star
         return StreamingResponse(rows(), media_type="text/csv")
 
     async def openapi(request: Request) -> Response:
-        if request.headers.get(IDENTITY_HEADER) is None:
-            return JSONResponse({"detail": "no identity"}, status_code=401)
+        try:
+            verify_identity(request.headers.get(IDENTITY_HEADER, ""), IDENTITY_KEYS, audience=service)
+        except InvalidIdentity as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=401)
         return JSONResponse(service_document(service, resource, problem_fields))
 
     return Starlette(routes=[

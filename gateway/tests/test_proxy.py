@@ -8,12 +8,14 @@ import time
 
 import httpx
 import jwt
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.settings import GatewaySettings
 from gateway.tests.conftest import ROUTE_TIMEOUT
-from gateway.tests.support import BODY_STARTED, EXPORT_ROWS
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+from gateway.tests.support import BODY_STARTED, EXPORT_ROWS, IDENTITY_KEY_FILE, IDENTITY_KEYS, IDENTITY_SIGNER
+from servicekit.identity import IDENTITY_HEADER, Identity, IdentitySigner, InvalidIdentity, sign_identity, verify_identity
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -34,7 +36,8 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
 
 
 async def test_identity_reaches_the_service_signed_and_client_identity_is_stripped(live):
-    forged = sign_identity(Identity("mallory", frozenset({"admin"})), "a-guessed-secret-of-thirty-two-bytes")
+    forged = sign_identity(Identity("mallory", frozenset({"admin"})), IdentitySigner(Ed25519PrivateKey.generate()),
+                           audience="suppliers")
     response = await live.client.get("/api/v1/suppliers/s-1", headers=bearer(live.tokens["buyer"]) | {
         IDENTITY_HEADER: forged})
     assert response.status_code == 200, response.text
@@ -43,6 +46,22 @@ async def test_identity_reaches_the_service_signed_and_client_identity_is_stripp
     assert echo["identity"] == {"sub": "buyer", "roles": ["buyer"]}
     sent = [name for name, _ in echo["headers"]]
     assert sent.count(IDENTITY_HEADER) == 1 and "authorization" not in sent
+
+
+async def test_each_service_gets_a_header_of_its_own_signed_by_the_gateways_key_for_a_minute(live):
+    headers = {}
+    for path in ("/api/v1/suppliers/s-1", "/api/v1/offerings", "/api/v1/registry"):
+        echo = (await live.client.get(path, headers=bearer(live.tokens["admin"]))).json()
+        [headers[echo["service"]]] = [value for name, value in echo["headers"] if name == IDENTITY_HEADER]
+    for service, header in headers.items():
+        assert jwt.get_unverified_header(header) == {"alg": "EdDSA", "kid": IDENTITY_SIGNER.kid, "typ": "JWT"}
+        claims = jwt.decode(header, options={"verify_signature": False})
+        assert claims["aud"] == service and claims["exp"] - claims["iat"] <= 60
+    # The admin's header sent to the hub is refused by the suppliers service (fake_service checks the audience).
+    replayed = await live.client.get("/api/v1/suppliers/s-1", headers={IDENTITY_HEADER: headers["hub"]})
+    assert replayed.json()["identity"] == {"sub": "anonymous", "roles": []}  # the gateway replaced it
+    with pytest.raises(InvalidIdentity, match="Audience"):
+        verify_identity(headers["hub"], IDENTITY_KEYS, audience="suppliers")
 
 
 async def test_requests_without_a_token_go_through_as_anonymous(live):
@@ -228,7 +247,7 @@ async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
 
 
 def test_the_operations_port_is_on_loopback_by_default():
-    production = GatewaySettings(environment="production", identity_secret="x" * 32)
+    production = GatewaySettings(environment="production", identity_key_file=IDENTITY_KEY_FILE)
     assert production.ops_host == "127.0.0.1" and production.ops_port == 8090 != production.port
     # In development any free port, so that local gateways and test runs do not collide.
     assert GatewaySettings(environment="development").ops_port == 0

@@ -6,6 +6,8 @@ import gc
 import json
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
 from gateway.auth import ChainClientStore, Client, FileClientStore, hash_secret, main, verify_secret
@@ -13,30 +15,33 @@ from gateway.main import GC_YOUNG_THRESHOLD, create_app
 from gateway.routes import RouteTable
 from gateway.settings import GatewaySettings
 from gateway.tests.conftest import asgi_gateway, settings_for
-from servicekit.settings import DEV_IDENTITY_SECRET
+from gateway.tests.support import IDENTITY_KEY_FILE, IDENTITY_SIGNER
+from servicekit.identity import DEV_PRIVATE_KEY
 
-STRONG_SECRET = "a-production-identity-secret-of-many-bytes"
 
-
-def test_placeholder_identity_secret_is_refused_outside_development():
-    with pytest.raises(ValidationError, match="placeholder"):
+def test_outside_development_the_identity_key_must_be_given():
+    with pytest.raises(ValidationError, match="identity_key_file is not set"):
         GatewaySettings(environment="production")
-    with pytest.raises(ValidationError, match="placeholder"):
-        GatewaySettings(environment="production", identity_secret="dev-identity-secret")
-    assert GatewaySettings().identity_secret == DEV_IDENTITY_SECRET
+    assert GatewaySettings().identity_key_file == DEV_PRIVATE_KEY
 
 
-def test_identity_secret_from_unprefixed_or_prefixed_variable(monkeypatch):
-    monkeypatch.setenv("IDENTITY_SECRET", "shared-secret")
-    assert GatewaySettings().identity_secret == "shared-secret"
-    monkeypatch.setenv("GATEWAY_IDENTITY_SECRET", "gateway-secret")
-    assert GatewaySettings().identity_secret == "gateway-secret"
+def test_identity_key_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GATEWAY_IDENTITY_KEY_FILE", IDENTITY_KEY_FILE)
+    assert create_app(GatewaySettings()).state.signer.kid == IDENTITY_SIGNER.kid
     monkeypatch.setenv("GATEWAY_SUPPLIERS_URL", "http://suppliers.internal:80/")
     assert RouteTable(GatewaySettings()).match("/api/v1/agreements/1").base_url == "http://suppliers.internal:80"
 
 
+def test_an_identity_key_of_another_kind_is_refused(tmp_path):
+    rsa_key = tmp_path / "rsa.pem"
+    rsa_key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    with pytest.raises(ValueError, match="not an Ed25519 private key"):
+        create_app(settings_for(identity_key_file=rsa_key))
+
+
 def test_dev_client_secrets_are_refused_outside_development():
-    settings = GatewaySettings(environment="production", identity_secret=STRONG_SECRET)
+    settings = GatewaySettings(environment="production", identity_key_file=IDENTITY_KEY_FILE)
     with pytest.raises(RuntimeError, match="development secret"):
         create_app(settings)
 
@@ -45,7 +50,7 @@ def test_real_client_secrets_are_accepted_outside_development(tmp_path):
     clients = tmp_path / "clients.json"
     clients.write_text(json.dumps({"clients": [
         {"client_id": "admin", "roles": ["admin"], "secret_hash": hash_secret("s3cret", iterations=1000)}]}))
-    gateway = create_app(GatewaySettings(environment="production", identity_secret=STRONG_SECRET,
+    gateway = create_app(GatewaySettings(environment="production", identity_key_file=IDENTITY_KEY_FILE,
                                          clients_file=clients))
     assert gateway.state.issuer is not None
 
@@ -109,8 +114,6 @@ async def test_gc_tuning_lasts_only_as_long_as_the_lifespan():
 def test_an_unset_environment_is_production(monkeypatch):
     monkeypatch.delenv("ENVIRONMENT", raising=False)
     monkeypatch.delenv("GATEWAY_ENVIRONMENT", raising=False)
-    with pytest.raises(ValidationError, match="placeholder"):
+    with pytest.raises(ValidationError, match="identity_key_file is not set"):
         GatewaySettings()
-    with pytest.raises(ValidationError, match="shorter than 32 bytes"):
-        GatewaySettings(identity_secret="only-twenty-six-bytes-long")
-    assert not GatewaySettings(identity_secret=STRONG_SECRET).is_development
+    assert not GatewaySettings(identity_key_file=IDENTITY_KEY_FILE).is_development

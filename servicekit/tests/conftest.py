@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack
 import httpx
 import pytest
 
-from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, identity_headers
+from servicekit.testing import GatewayIdentity, TcpProxy, create_postgres_database, drop_postgres_database
 from servicekit.tests.sample.main import build
 from servicekit.tests.sample.settings import SampleSettings
 from servicekit.tests.support import ALICE, Sample, unique
@@ -30,7 +30,7 @@ def _starter(stack: AsyncExitStack, database_url, broker):
         await stack.enter_async_context(app.router.lifespan_context(app))
         # Exceptions escaping the app fail the test: every error must leave as a response.
         client = await stack.enter_async_context(httpx.AsyncClient(
-            transport=httpx.ASGITransport(app), base_url="http://sample", headers=identity_headers(ALICE)))
+            transport=httpx.ASGITransport(app), base_url="http://sample", auth=GatewayIdentity(ALICE, settings.service_name)))
         return Sample(app=app, client=client, settings=settings)
 
     return start

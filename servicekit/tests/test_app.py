@@ -101,10 +101,10 @@ async def test_service_on_a_real_socket(tmp_path, broker):
         async with httpx.AsyncClient(base_url=server.url) as client:
             assert (await client.get("/healthz")).json() == {"status": "ok"}
             assert (await client.get("/api/v1/notes")).status_code == 401
-            created = await client.post("/api/v1/notes", json={"title": "over tcp"}, headers=identity_headers(ALICE))
+            created = await client.post("/api/v1/notes", json={"title": "over tcp"}, headers=identity_headers(ALICE, "sample"))
             assert created.status_code == 201
             assert created.headers["location"] == f"/api/v1/notes/{created.json()['id']}"
-            crashed = await client.get("/api/v1/boom", headers=identity_headers(ALICE))
+            crashed = await client.get("/api/v1/boom", headers=identity_headers(ALICE, "sample"))
             assert crashed.status_code == 500
             assert crashed.headers["content-type"] == PROBLEM_CONTENT_TYPE
     finally:

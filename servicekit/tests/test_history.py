@@ -29,7 +29,7 @@ async def test_every_change_is_recorded_with_actor_time_states_and_reason(start_
     assert changed.status_code == 200
     clock.advance(hours=1)
     suspended = await sample.client.patch(url, json={"status": "suspended", "reason": "complaint received"},
-                                          headers={"If-Match": '"2"', **identity_headers(Identity(subject="dave"))})
+                                          headers={"If-Match": '"2"', **identity_headers(Identity(subject="dave"), "sample")})
     assert suspended.status_code == 200
 
     history = (await sample.client.get(f"{url}/history")).json()

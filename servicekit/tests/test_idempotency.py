@@ -57,7 +57,7 @@ async def test_without_a_key_each_request_creates(sample):
 
 async def test_keys_belong_to_their_caller(sample):
     mine = await post(sample, {"title": "same"}, "shared-key")
-    theirs = await post(sample, {"title": "same"}, "shared-key", **identity_headers(BOB))
+    theirs = await post(sample, {"title": "same"}, "shared-key", **identity_headers(BOB, "sample"))
     assert theirs.status_code == 201
     assert "idempotent-replayed" not in theirs.headers
     assert theirs.json()["id"] != mine.json()["id"]

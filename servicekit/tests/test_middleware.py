@@ -1,10 +1,13 @@
 """The request path: only the gateway's signed identity gets in; request ids are echoed or made."""
 
 import re
+import time
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
+from servicekit.identity import IDENTITY_HEADER, ISSUER, Identity, IdentitySigner, development_signer, sign_identity
 from servicekit.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
 from servicekit.testing import identity_headers
 from servicekit.tests.support import ALICE, json_log_lines
@@ -31,13 +34,21 @@ async def test_request_without_identity_is_401(sample):
     assert GENERATED_ID.match(response.headers["x-request-id"])
 
 
+def _old_shared_secret_header() -> str:
+    now = int(time.time())
+    return jwt.encode({**ALICE.claims(), "iss": ISSUER, "aud": "sample", "iat": now, "exp": now + 60},
+                      "dev-identity-secret-for-local-development-only", algorithm="HS256")
+
+
 @pytest.mark.parametrize("header", [
-    sign_identity(ALICE, "not-the-secret-the-gateway-shares-with-us"),
-    sign_identity(ALICE, "dev-identity-secret-for-local-development-only", ttl_seconds=-1),
-    "garbage",
-], ids=["forged", "expired", "garbage"])
-async def test_forged_or_expired_identity_is_401(sample, header):
-    assert_unauthenticated(await sample.client.get("/api/v1/notes", headers={IDENTITY_HEADER: header}))
+    lambda: sign_identity(ALICE, IdentitySigner(Ed25519PrivateKey.generate()), audience="sample"),
+    lambda: sign_identity(ALICE, development_signer(), audience="hub"),
+    lambda: sign_identity(ALICE, development_signer(), audience="sample", ttl_seconds=-10),
+    _old_shared_secret_header,
+    lambda: "garbage",
+], ids=["another-key", "another-audience", "expired", "old-shared-secret", "garbage"])
+async def test_forged_misdirected_or_expired_identity_is_401(sample, header):
+    assert_unauthenticated(await sample.client.get("/api/v1/notes", headers={IDENTITY_HEADER: header()}))
 
 
 async def test_refused_request_never_reaches_the_route(sample):
@@ -92,7 +103,7 @@ async def test_identity_reaches_the_route(sample):
     history = (await sample.client.get(f"/api/v1/notes/{note['id']}/history")).json()["data"]
     assert history[0]["actor"] == "alice"
     other = await sample.client.post("/api/v1/notes", json={"title": "t"},
-                                     headers=identity_headers(Identity(subject="carol")))
+                                     headers=identity_headers(Identity(subject="carol"), "sample"))
     carol_history = (await sample.client.get(f"/api/v1/notes/{other.json()['id']}/history")).json()["data"]
     assert carol_history[0]["actor"] == "carol"
 

@@ -95,11 +95,11 @@ async def test_unexpected_exception_is_500_problem_without_internals(sample, cap
 
 async def test_role_check_answers_403_problem(sample):
     assert (await sample.client.get("/api/v1/admin-only")).json() == {"ok": True}
-    forbidden = await sample.client.get("/api/v1/admin-only", headers=identity_headers(BOB))
+    forbidden = await sample.client.get("/api/v1/admin-only", headers=identity_headers(BOB, "sample"))
     assert forbidden.status_code == 403
     assert forbidden.headers["content-type"] == PROBLEM_CONTENT_TYPE
     assert "admin" in forbidden.json()["detail"]
-    anonymous = await sample.client.get("/api/v1/admin-only", headers=identity_headers(ANONYMOUS_IDENTITY))
+    anonymous = await sample.client.get("/api/v1/admin-only", headers=identity_headers(ANONYMOUS_IDENTITY, "sample"))
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"] == "Bearer"
 

@@ -3,10 +3,11 @@
 import pytest
 from pydantic import ValidationError
 
-from servicekit.settings import DEV_IDENTITY_SECRET, REPO_ROOT, SHARED_SETTINGS, ServiceSettings, service_config
+from servicekit.identity import DEV_JWKS
+from servicekit.settings import REPO_ROOT, SHARED_SETTINGS, ServiceSettings, check_secret, service_config
 from servicekit.tests.sample.settings import SampleSettings
 
-STRONG_SECRET = "a-long-random-production-secret-0f9e8d7c6b5a"
+JWKS_FILE = "/etc/marketplace/identity-jwks.json"
 
 
 class OtherSettings(ServiceSettings):
@@ -84,42 +85,45 @@ def test_consumer_group_defaults_to_the_service_name():
     assert SampleSettings(consumer_group="sample-replay").consumer_group == "sample-replay"
 
 
-def test_production_is_the_default_and_refuses_the_placeholder_secret(monkeypatch):
+def test_production_is_the_default_and_needs_the_gateways_public_keys(monkeypatch):
     monkeypatch.delenv("ENVIRONMENT")
-    with pytest.raises(ValidationError, match="identity_secret is a placeholder"):
+    with pytest.raises(ValidationError, match="identity_jwks is not set"):
         SampleSettings()
-    assert not SampleSettings(identity_secret=STRONG_SECRET).is_development
+    assert not SampleSettings(identity_jwks=JWKS_FILE).is_development
+
+
+def test_development_reads_the_development_gateways_keys():
+    settings = SampleSettings()
+    assert settings.is_development
+    assert settings.identity_jwks == str(DEV_JWKS)
+
+
+@pytest.mark.parametrize("source", [JWKS_FILE, "https://gateway.internal/identity/jwks.json"])
+def test_a_file_or_an_https_url_is_accepted_outside_development(monkeypatch, source):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("IDENTITY_JWKS", source)
+    assert SampleSettings().identity_jwks == source
+
+
+def test_plain_http_keys_are_refused_outside_development(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SAMPLE_IDENTITY_JWKS", "http://gateway.internal/identity/jwks.json")
+    with pytest.raises(ValidationError, match="https"):
+        SampleSettings()
 
 
 @pytest.mark.parametrize("secret", ["x" * 31, "short-but-not-a-placeholder"])
-def test_short_secret_is_refused_outside_development(monkeypatch, secret):
-    monkeypatch.setenv("ENVIRONMENT", "production")
-    with pytest.raises(ValidationError, match="shorter than 32 bytes"):
-        SampleSettings(identity_secret=secret)
-    assert SampleSettings(identity_secret="x" * 32).identity_secret == "x" * 32
+def test_short_secret_is_refused_outside_development(secret):
+    with pytest.raises(ValueError, match="shorter than 32 bytes"):
+        check_secret(secret, name="sync_secret", variables="X", development=False)
+    check_secret("x" * 32, name="sync_secret", variables="X", development=False)
 
 
-def test_development_accepts_the_placeholder_secret():
-    settings = SampleSettings()
-    assert settings.is_development
-    assert settings.identity_secret == DEV_IDENTITY_SECRET
-
-
-@pytest.mark.parametrize("secret", [None, DEV_IDENTITY_SECRET, "changeme", "secret", ""])
-def test_placeholder_secret_is_refused_outside_development(monkeypatch, secret):
-    monkeypatch.setenv("ENVIRONMENT", "production")
-    if secret is not None:
-        monkeypatch.setenv("SAMPLE_IDENTITY_SECRET", secret)
-    with pytest.raises(ValidationError, match="identity_secret is a placeholder"):
-        SampleSettings()
-
-
-def test_real_secret_is_accepted_outside_development(monkeypatch):
-    monkeypatch.setenv("ENVIRONMENT", "production")
-    monkeypatch.setenv("IDENTITY_SECRET", STRONG_SECRET)
-    settings = SampleSettings()
-    assert not settings.is_development
-    assert settings.identity_secret == STRONG_SECRET
+@pytest.mark.parametrize("secret", ["dev-identity-secret", "changeme", "secret", ""])
+def test_placeholder_secret_is_refused_outside_development(secret):
+    with pytest.raises(ValueError, match="is a placeholder"):
+        check_secret(secret, name="sync_secret", variables="X", development=False)
+    check_secret(secret, name="sync_secret", variables="X", development=True)
 
 
 def test_prefixed_environment_is_checked_too(monkeypatch):

@@ -9,9 +9,9 @@ from servicekit import bus
 from servicekit.bus import Backoff, _connection_options, broker_reachable, create_consumer, create_producer
 from servicekit.broker import EmbeddedBroker, free_port, port_open
 from servicekit.clock import Clock, SettableClock
-from servicekit.identity import Identity, verify_identity
+from servicekit.identity import DEV_JWKS, Identity, KeySet, verify_identity
 from servicekit.jobs import every, keep_running
-from servicekit.settings import DEV_IDENTITY_SECRET, ServiceSettings
+from servicekit.settings import ServiceSettings
 from servicekit.testing import eventually, identity_headers
 
 
@@ -151,9 +151,9 @@ async def test_eventually_gives_up_with_the_last_result():
 
 def test_identity_headers_are_what_the_gateway_sends():
     identity = Identity(subject="carol", roles=frozenset({"assessor"}))
-    [(name, value)] = identity_headers(identity).items()
+    [(name, value)] = identity_headers(identity, "training").items()
     assert name == "x-marketplace-identity"
-    assert verify_identity(value, DEV_IDENTITY_SECRET) == identity
+    assert verify_identity(value, KeySet(DEV_JWKS), audience="training") == identity
 
 
 async def _value(result):

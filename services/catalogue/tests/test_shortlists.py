@@ -6,8 +6,8 @@ import io
 
 import httpx
 
-from servicekit.identity import IDENTITY_HEADER, Identity, sign_identity
-from servicekit.settings import DEV_IDENTITY_SECRET
+from servicekit.identity import Identity
+from servicekit.testing import identity_headers
 from testsupport.catalogue_helpers import act, drafted, eligible_supplier, published
 
 SHORTLISTS = "/api/v1/shortlists"
@@ -83,7 +83,7 @@ async def test_only_its_buyer_sees_a_shortlist_and_bad_input_is_refused(stack):
 
     # Another buyer: the development gateway has one buyer client, so the identity it would vouch for a
     # second one is signed here and sent to the catalogue directly.
-    another = {IDENTITY_HEADER: sign_identity(Identity("another-agency", frozenset({"buyer"})), DEV_IDENTITY_SECRET)}
+    another = identity_headers(Identity("another-agency", frozenset({"buyer"})), "catalogue")
     async with httpx.AsyncClient(base_url=stack.servers["catalogue"].url) as direct:
         for path in (url, f"{url}/export.csv"):
             assert (await direct.get(path, headers=another)).status_code == 404

@@ -9,7 +9,7 @@ STRONG = "a-long-random-secret-for-the-hub-pushes-0123"
 
 
 def test_sync_outside_development_needs_https_and_a_real_secret():
-    production = {"environment": "production", "identity_secret": STRONG}
+    production = {"environment": "production", "identity_jwks": "/etc/marketplace/identity-jwks.json"}
     with pytest.raises(ValidationError, match="https"):
         HubSettings(**production, sync_url="http://hub.example.govt.nz", sync_secret=STRONG)
     with pytest.raises(ValidationError, match="placeholder"):

@@ -39,8 +39,19 @@ class ClientCheck(BaseModel):
 
 
 class VerifiedClient(BaseModel):
-    """The answer to a successful check: the roles and supplier the token will carry."""
+    """The answer to a successful check: the roles, supplier and secret version the token will carry."""
 
     client_id: str
     roles: list[str]
     supplier_id: str
+    version: int
+
+
+class ClientStanding(BaseModel):
+    """What the gateway asks of a token's client: tokens of an older secret version, or of a supplier
+    that may no longer sign in, are refused."""
+
+    client_id: str
+    supplier_id: str
+    version: int
+    may_sign_in: bool

@@ -49,9 +49,9 @@ async def rotate(session: AsyncSession, *, supplier_id: str, actor: Identity, no
     return ClientCredentials(client_id=client.client_id, client_secret=secret)
 
 
-async def match(session: AsyncSession, *, client_id: str, client_secret: str) -> str | None:
-    """The id of the supplier whose client this is, when the secret matches."""
+async def match(session: AsyncSession, *, client_id: str, client_secret: str) -> SupplierClient | None:
+    """The client, when the secret matches."""
     client = await session.get(SupplierClient, client_id)
     if client is None or not hmac.compare_digest(client.secret_hash, _hash(client_secret)):
         return None
-    return client.supplier_id
+    return client

@@ -16,7 +16,7 @@ from servicekit.identity import INTERNAL_ROLE, Identity
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import Problem, not_found
-from suppliers.credential.models import ClientCheck, ClientCredentials, VerifiedClient
+from suppliers.credential.models import ClientCheck, ClientCredentials, ClientStanding, VerifiedClient
 from suppliers.supplier import repository, service
 from suppliers.supplier.models import (SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
                                        SupplierWithCredentials)
@@ -118,8 +118,20 @@ async def verify_client(check: ClientCheck, session: SessionDep, identity: Ident
     """The supplier a client id and secret belong to, or 401."""
     if not identity.has_role(INTERNAL_ROLE):
         raise not_found("route", "/internal/clients/verify")
-    supplier = await service.signed_in(session, client_id=check.client_id, client_secret=check.client_secret)
-    if supplier is None:
+    client = await service.signed_in(session, client_id=check.client_id, client_secret=check.client_secret)
+    if client is None:
         raise Problem(401, "unknown client, wrong secret, or a supplier that may no longer sign in",
                       kind="invalid-client")
-    return VerifiedClient(client_id=check.client_id, roles=["supplier"], supplier_id=supplier.id)
+    return VerifiedClient(client_id=client.client_id, roles=["supplier"], supplier_id=client.supplier_id,
+                          version=client.version)
+
+
+@clients_router.get("/{client_id}", response_model=ClientStanding)
+async def client_standing(client_id: str, session: SessionDep, identity: IdentityDep):
+    """The client's secret version and whether it may sign in, which the gateway checks its tokens against."""
+    if not identity.has_role(INTERNAL_ROLE):
+        raise not_found("route", f"/internal/clients/{client_id}")
+    standing = await service.client_standing(session, client_id)
+    if standing is None:
+        raise not_found("client", client_id)
+    return standing

@@ -12,7 +12,7 @@ from servicekit.changes import ChangeRecorder, apply_changes
 from servicekit.identity import Identity
 from servicekit.problems import Problem, conflict, forbidden, not_found
 from suppliers.credential import service as credentials
-from suppliers.credential.models import ClientCredentials
+from suppliers.credential.models import ClientCredentials, ClientStanding, SupplierClient
 from suppliers.supplier import repository
 from suppliers.supplier.lifecycle import SUPPLIER_LIFECYCLE
 from suppliers.supplier.models import Supplier, SupplierCreate, SupplierUpdate, supplier_state
@@ -121,8 +121,18 @@ async def rotate_credentials(session: AsyncSession, *, supplier: Supplier, actor
     return await credentials.rotate(session, supplier_id=supplier.id, actor=actor, now=now)
 
 
-async def signed_in(session: AsyncSession, *, client_id: str, client_secret: str) -> Supplier | None:
-    """The supplier whose client id and secret these are, when it may still sign in."""
-    supplier_id = await credentials.match(session, client_id=client_id, client_secret=client_secret)
-    supplier = supplier_id and await session.get(Supplier, supplier_id)
-    return supplier if supplier and supplier.status in SIGN_IN_STATES else None
+async def signed_in(session: AsyncSession, *, client_id: str, client_secret: str) -> SupplierClient | None:
+    """The client whose id and secret these are, when its supplier may still sign in."""
+    client = await credentials.match(session, client_id=client_id, client_secret=client_secret)
+    supplier = client and await session.get(Supplier, client.supplier_id)
+    return client if supplier and supplier.status in SIGN_IN_STATES else None
+
+
+async def client_standing(session: AsyncSession, client_id: str) -> ClientStanding | None:
+    """A client's current secret version and whether its supplier may still sign in; None if unknown."""
+    client = await session.get(SupplierClient, client_id)
+    supplier = client and await session.get(Supplier, client.supplier_id)
+    if supplier is None:
+        return None
+    return ClientStanding(client_id=client.client_id, supplier_id=supplier.id, version=client.version,
+                          may_sign_in=supplier.status in SIGN_IN_STATES)
