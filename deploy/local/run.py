@@ -43,6 +43,7 @@ SERVICES: dict[str, str] = {
     "accreditation": "accreditation.settings:AccreditationSettings",
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
+    "web": "web.settings:WebSettings",
 }
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_READY_TIMEOUT = 60.0
@@ -138,6 +139,10 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
         gateway_env.setdefault(f"GATEWAY_{name.upper()}_URL", child.url)
 
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
+    # The pages call the gateway's public API, like any browser's request would.
+    for child in services:
+        if child.name == "web":
+            child.env.setdefault("WEB_GATEWAY_URL", f"http://{_connect_host(gateway_settings.host)}:{gateway_settings.port}")
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
     # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
     # gateway's protocol, with a deadline on the request headers.
@@ -146,6 +151,10 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
                                 "--http", "gateway.server:GatewayHttpProtocol"],
                     gateway_env, gateway_settings.host, gateway_settings.port, "/healthz", log_dir / "gateway.log")
     return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout)
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def _read_settings(settings_path: str, env: dict[str, str]):
@@ -243,6 +252,7 @@ class Supervisor:
     def announce(self) -> None:
         url = self.plan.gateway.url
         say(f"{READY_BANNER} in {time.monotonic() - self.started_at:.1f} s")
+        say(f"  web       {url}/   (sign in as buyer, assessor, admin or partner)")
         say(f"  gateway   {url}")
         say(f"  API docs  {url}/api/v1/docs   (OpenAPI: {url}/api/v1/openapi.json)")
         say(f"  token     curl -s {url}/api/v1/auth/token -d grant_type=client_credentials "
