@@ -12,8 +12,9 @@ from yarl import URL
 from gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1/"
-# Paths outside the API the gateway answers itself; every other one (`/`, `/assets/...`) goes to the web pages.
-OWN_PATHS = frozenset({"/healthz"})
+# Paths outside the API the gateway answers itself (readiness and metrics with a 404: they live on the
+# operations port, the pages' own included); every other one (`/`, `/assets/...`) goes to the web pages.
+OWN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 WEB_SERVICE = "web"
 
 # resource (first path segment after /api/v1/) -> owning service

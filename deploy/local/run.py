@@ -43,8 +43,9 @@ SERVICES: dict[str, str] = {
     "accreditation": "accreditation.settings:AccreditationSettings",
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
-    "web": "web.settings:WebSettings",
 }
+# The web pages: no database of their own, a client of the gateway's public API.
+WEB_SETTINGS = "web.settings:WebSettings"
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_READY_TIMEOUT = 60.0
 STOP_GRACE_SECONDS = 5.0
@@ -102,6 +103,7 @@ class Plan:
     broker_port: int | None  # None: an external broker
     services: list[Child]
     gateway: Child
+    web: Child
     ready_timeout: float
 
 
@@ -139,10 +141,15 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
         gateway_env.setdefault(f"GATEWAY_{name.upper()}_URL", child.url)
 
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
-    # The pages call the gateway's public API, like any browser's request would.
-    for child in services:
-        if child.name == "web":
-            child.env.setdefault("WEB_GATEWAY_URL", f"http://{_connect_host(gateway_settings.host)}:{gateway_settings.port}")
+    # The pages call the gateway's public API, as a browser's request would; the gateway sends them every path
+    # outside it.
+    web_env = shared | {PROCESS_NAME_VARIABLE: "web"}
+    web_env.setdefault("WEB_GATEWAY_URL", f"http://{_connect_host(gateway_settings.host)}:{gateway_settings.port}")
+    web_settings = _read_settings(WEB_SETTINGS, web_env)
+    web = Child("web", [*uvicorn, "web.main:app", "--host", web_settings.host, "--port", str(web_settings.port)],
+                web_env, web_settings.host, web_settings.port, "/readyz", log_dir / "web.log")
+    gateway_env.setdefault("GATEWAY_WEB_URL", web.url)
+    gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
     # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
     # gateway's protocol, with a deadline on the request headers.
@@ -150,7 +157,7 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
                                 "--port", str(gateway_settings.port), "--no-proxy-headers",
                                 "--http", "gateway.server:GatewayHttpProtocol"],
                     gateway_env, gateway_settings.host, gateway_settings.port, "/healthz", log_dir / "gateway.log")
-    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout)
+    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, web, ready_timeout)
 
 
 def _connect_host(host: str) -> str:
@@ -219,7 +226,7 @@ class Supervisor:
             say(row("broker", plan.bootstrap_servers, f"pid {self.broker.process.pid}", log_path))
         else:
             say(row("broker", plan.bootstrap_servers, "external", None))
-        for child in [*plan.services, plan.gateway]:
+        for child in [*plan.services, plan.web, plan.gateway]:
             child.start()
             self.children.append(child)
             say(row(child.name, f"{child.host}:{child.port}", f"pid {child.process.pid}", child.log_path))
@@ -330,12 +337,12 @@ class Supervisor:
     def _check_ports_free(self) -> None:
         plan = self.plan
         wanted = [("broker", "127.0.0.1", plan.broker_port)] if plan.broker_port is not None else []
-        wanted += [(c.name, c.connect_host, c.port) for c in [*plan.services, plan.gateway]]
+        wanted += [(c.name, c.connect_host, c.port) for c in [*plan.services, plan.web, plan.gateway]]
         busy = [f"{name} port {port}" for name, host, port in wanted if port_open(port, host)]
         if busy:
             raise Failed(f"already in use: {', '.join(busy)}. Is another `make run` running, or a broker left by "
                          "one that was killed? Ports come from MARKETPLACE_BROKER_PORT, <SERVICE>_PORT (e.g. "
-                         "SUPPLIERS_PORT) and GATEWAY_PORT.")
+                         "SUPPLIERS_PORT), WEB_PORT and GATEWAY_PORT.")
 
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None

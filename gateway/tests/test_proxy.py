@@ -99,7 +99,6 @@ async def test_request_id_is_echoed_or_generated(live):
 async def test_unknown_resource_is_404(live):
     body = assert_problem(await live.client.get("/api/v1/nonsense/1"), 404)
     assert "nonsense" in body["detail"]
-    assert_problem(await live.client.get("/not-api"), 404)
 
 
 async def test_dot_segments_are_refused(live):
