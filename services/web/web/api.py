@@ -43,21 +43,22 @@ def _field_name(location: str) -> str:
 class Api:
     """One request's view of the API: the caller's token on every call."""
 
-    def __init__(self, client: httpx.AsyncClient, token: str | None):
+    def __init__(self, client: httpx.AsyncClient, token: str | None, passed_on: dict[str, str] | None = None):
         self.client = client
         self.token = token
+        self.passed_on = passed_on or {}
 
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        headers = {"Accept": "application/json", **(extra or {})}
+        headers = {"Accept": "application/json", **self.passed_on, **(extra or {})}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    async def call(self, method: str, path: str, *, params: Any = None, json: Any = None,
+    async def call(self, method: str, path: str, *, params: Any = None, json: Any = None, data: Any = None,
                    headers: dict[str, str] | None = None) -> httpx.Response:
         """The response for a 2xx answer; ApiError otherwise (503 when the gateway cannot be reached)."""
         try:
-            response = await self.client.request(method, path, params=params, json=json,
+            response = await self.client.request(method, path, params=params, json=json, data=data,
                                                  headers=self._headers(headers))
         except httpx.HTTPError:
             raise ApiError(503, "The marketplace is not available",
@@ -74,6 +75,13 @@ class Api:
         return response.json() if response.content else None
 
 
+# Passed on from the page request to its API calls: the browser's address as the gateway saw it (believed
+# only when GATEWAY_TRUSTED_PROXIES lists the pages' address, so rate limits key on the person, not on
+# the pages), and the request id, so the gateway's log ties the calls to the page.
+PASSED_ON = ("x-forwarded-for", "x-request-id")
+
+
 def api_for(request: Request) -> Api:
     """The API as the person making this request may use it."""
-    return Api(request.app.state.http, token_of(request))
+    passed_on = {name: value for name in PASSED_ON if (value := request.headers.get(name))}
+    return Api(request.app.state.http, token_of(request), passed_on)
