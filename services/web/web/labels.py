@@ -38,7 +38,8 @@ LABELS = {
 }
 # Words that mark a text as te reo Māori when it has no macron (names of the marketplace's own pages).
 MAORI_WORDS = {"kaupapa", "whānau", "iwi", "hapū", "tikanga", "mātauranga", "te reo", "kōrero", "aroha", "rangatira",
-               "kia ora", "tēnā", "haere", "mahi", "ako", "wānanga", "hui", "kaitiaki", "tātai", "rarangi"}
+               "kia ora", "tēnā", "haere", "mahi", "ako", "wānanga", "hui", "kaitiaki", "tātai", "rarangi",
+               "te", "reo", "ngā", "mō", "ki", "me", "hauora", "ora", "kia", "whakamahi", "rautaki"}
 MACRONS = re.compile("[āēīōūĀĒĪŌŪ]")
 
 
