@@ -159,6 +159,10 @@ async def test_registry_entries_use_cases_and_insights_charts_with_tables(site, 
     insights = page_basics(await browser.get("/registry/insights"))
     assert insights.count('<svg class="chart" role="img"') == 5
     assert insights.count(": the numbers</caption>") == 5
+    # Categories by their names, months by theirs, phases in the order a use case moves through them.
+    assert "<td>Ai › " not in insights and not re.search(r"<td>\d{4}-\d{2}</td>", insights)
+    phases = re.findall(r"<td>(Idea|Design|Development|Pilot|Production|Retired)</td>", insights)
+    assert phases == sorted(phases, key=["Idea", "Design", "Development", "Pilot", "Production", "Retired"].index)
     totals = (await site.client.get("/api/v1/registry/insights")).json()
     for kind, count in totals["by_type"].items():
         assert f'<td class="numeric">{count}</td>' in insights, kind

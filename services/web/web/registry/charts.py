@@ -8,10 +8,14 @@ from html import escape
 
 from markupsafe import Markup
 
+from web.labels import is_maori_text
+
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 190
-CHART_WIDTH = 520
+LABEL_WIDTH = 230
+CHART_WIDTH = 560
+# Longer labels are cut in the drawing; the description and the table beside it hold them whole.
+LABEL_CHARACTERS = 30
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,10 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar]) -> Markup:
     for i, bar in enumerate(bars):
         y = GAP + i * (BAR_HEIGHT + GAP)
         width = max(round(room * bar.value / top), 1 if bar.value else 0)
+        shown = bar.label if len(bar.label) <= LABEL_CHARACTERS else bar.label[:LABEL_CHARACTERS - 1] + "…"
+        lang = ' lang="mi"' if is_maori_text(bar.label) else ""
         rows.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end" class="chart-label">{escape(bar.label)}</text>'
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end" class="chart-label"{lang}>{escape(shown)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" class="chart-bar"/>'
             f'<text x="{LABEL_WIDTH + width + 6}" y="{y + 16}" class="chart-value">{bar.value}</text>')
     summary = ", ".join(f"{b.label}: {b.value}" for b in bars) or "no data"
