@@ -66,13 +66,15 @@ class Stack:
         self.servers[name] = await server.start()
         return server
 
-    async def start(self, gateway_overrides: dict | None = None) -> Stack:
+    async def start(self, gateway_overrides: dict | None = None, web_overrides: dict | None = None) -> Stack:
         for name in self.services:
             await self.start_service(name)
         gateway_port = free_port()
         if self.web:
-            web_settings = WebSettings(environment="development", identity_secret=DEV_IDENTITY_SECRET,
-                                       gateway_url=f"http://127.0.0.1:{gateway_port}")
+            gateway_url = f"http://127.0.0.1:{gateway_port}"
+            web_settings = WebSettings(**{"environment": "development", "identity_secret": DEV_IDENTITY_SECRET,
+                                          "gateway_url": gateway_url, "public_url": gateway_url,
+                                          **(web_overrides or {})})
             self.servers["web"] = await RunningServer(build_web(web_settings)).start()
         gateway_settings = GatewaySettings(
             identity_secret=DEV_IDENTITY_SECRET, upstream_timeout_seconds=30.0, rate_limit_per_second=10000,

@@ -16,6 +16,7 @@ from servicekit.identity import IdentityVerifier
 from servicekit.middleware import ServiceRequestMiddleware
 from servicekit.problems import Problem, problem_response
 from servicekit.telemetry import ServiceMetrics, configure_logging, configure_tracing
+from web.auth.oidc import Issuer
 from web.auth.routes import router as auth_router
 from web.home.routes import router as home_router
 from web.offerings.routes import router as offerings_router
@@ -53,9 +54,11 @@ async def _lifespan(app: FastAPI):
     settings: WebSettings = app.state.settings
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name)
-    async with httpx.AsyncClient(base_url=settings.gateway_url, timeout=settings.gateway_timeout_seconds,
-                                 follow_redirects=False) as http:
+    async with (httpx.AsyncClient(base_url=settings.gateway_url, timeout=settings.gateway_timeout_seconds,
+                                  follow_redirects=False) as http,
+                httpx.AsyncClient(follow_redirects=False) as identity_provider):
         app.state.http = http
+        app.state.issuer = Issuer(settings, identity_provider) if settings.oidc_issuer else None
         yield
 
 

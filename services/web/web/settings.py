@@ -23,6 +23,16 @@ class WebSettings(ServiceSettings):
     cookie_secret: str = DEV_COOKIE_SECRET
     dev_clients: tuple[str, ...] = Field(default=DEV_CLIENTS)
     page_size: int = 20
+    # Where people reach the pages (the gateway's public address): the sign-in callback is under it.
+    public_url: str = "http://127.0.0.1:8080"
+    # OpenID Connect sign-in (authorization code with PKCE). Unset: development sign-in only.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = "marketplace-web"
+    # A confidential client also proves itself with a secret; a public client relies on PKCE alone.
+    oidc_client_secret: str | None = None
+    # The scopes asked for; the access token must be one the gateway accepts (its JWKS, issuer, audience).
+    oidc_scopes: str = "openid profile"
+    oidc_timeout_seconds: float = 10.0
 
     @property
     def secure_cookies(self) -> bool:
