@@ -211,3 +211,33 @@ async def test_pages_fit_a_320_pixel_screen_and_start_with_a_skip_link(site, pag
     await page.keyboard.press("Enter")
     await expect(page.locator("#main")).to_be_focused()
     await check(page, "narrow-training")
+
+
+async def test_keyboard_alone_signs_in_with_a_visible_focus(site, page):
+    await page.goto("/sign-in")
+    radio = page.get_by_label("Buyer", exact=True)
+    await radio.focus()
+    await page.keyboard.press("Space")
+    await expect(radio).to_be_checked()
+    outline = await radio.evaluate("element => getComputedStyle(element).outlineStyle")
+    assert outline != "none"
+    for _ in range(10):  # Tab on to the button (past the other radios' group, which Tab skips)
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.textContent.trim()") == "Sign in":
+            break
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("button", name=re.compile("Sign out"))).to_be_visible()
+
+
+async def test_an_offering_and_a_comparison_print_without_navigation_or_forms(site, page):
+    await sign_in(page, "buyer")
+    ids = [o["id"] for o in (await offerings(site))[:2]]
+    await page.emulate_media(media="print")
+    await page.goto(f"/offerings/{ids[0]}")
+    await expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    await expect(page.get_by_role("button", name="Add to shortlist")).to_be_hidden()
+    await expect(page.get_by_role("heading", name="Assurance records")).to_be_visible()
+    await page.goto("/offerings/compare?" + "&".join(f"ids={i}" for i in ids))
+    await expect(page.locator("table.compare")).to_be_visible()
+    await expect(page.get_by_role("link", name="Back to search")).to_be_hidden()
+    await page.screenshot(path=SCREENSHOTS / "compare-print.png", full_page=True)

@@ -133,3 +133,22 @@ def test_outside_development_the_cookie_secret_must_be_set():
         WebSettings(environment="production", identity_secret="x" * 40)
     settings = WebSettings(environment="production", identity_secret="x" * 40, cookie_secret="y" * 40)
     assert settings.secure_cookies
+
+
+async def test_the_gateway_down_is_a_readable_503_page():
+    from servicekit.identity import Identity
+    from servicekit.testing import identity_headers
+    from web.main import build
+
+    app = build(WebSettings(environment="development", gateway_url="http://127.0.0.1:9"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as browser:
+            response = await browser.get("/offerings", headers=identity_headers(Identity("anonymous", frozenset())))
+            ready = await browser.get("/readyz")
+            direct = await browser.get("/offerings")
+    assert response.status_code == 503 and "Sorry, the service is unavailable" in response.text
+    assert "Traceback" not in response.text and response.headers["content-type"].startswith("text/html")
+    assert ready.status_code == 503
+    # Without the gateway's signed identity the pages answer nothing.
+    assert direct.status_code == 401
