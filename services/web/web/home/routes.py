@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from web.api import api_for
 from web.offerings import service as offerings
 from web.pages import render
-from web.training.routes import CHOICES
+from web.training.service import CHOICES
 
 router = APIRouter()
 

@@ -10,18 +10,9 @@ from starlette.responses import RedirectResponse
 from web.api import ApiError, api_for
 from web.pages import render
 from web.session import check_csrf
+from web.training.service import CHOICES, FILTERS
 
 router = APIRouter(prefix="/training")
-FILTERS = ("q", "free", "audience", "training_area", "mode", "pacing", "level", "language", "has_nzqa_credits",
-           "min_nzqa_credits", "upcoming_sessions", "cursor")
-CHOICES = {
-    "training_area": ("executive_ai_leadership", "practitioner_ai_skills", "responsible_ai_assurance",
-                      "technical_ml_engineering", "ai_te_reo_maori_contexts"),
-    "audience": ("executive_tier_1", "executive_tier_2", "executive_tier_3", "practitioner", "all_staff"),
-    "mode": ("online", "in_person", "blended"),
-    "level": ("introductory", "intermediate", "advanced"),
-    "language": ("en", "mi"),
-}
 Text = Annotated[str, Form(max_length=2000)]
 
 
