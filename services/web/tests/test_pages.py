@@ -20,6 +20,7 @@ def page_basics(response) -> str:
     assert '<main id="main"' in html and 'href="#main"' in html and "<header" in html and "<footer" in html
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "<script" not in html and " style=" not in html and "<style" not in html
+    assert response.headers["cache-control"] == "no-store"
     assert "Traceback" not in html
     return html
 
@@ -136,6 +137,7 @@ async def test_registering_interest_until_full_then_waitlisted(site, browser):
     assert "Added to the waitlist" in html and "0 of" in html and "Join the waitlist" in html
     mine = page_basics(await browser.get("/training/registrations"))
     assert "Waitlisted" in mine and "Registered" in mine
+    assert f'<a href="/training/{course["id"]}">{course["name"]}</a>' in mine
 
 
 async def test_a_registration_missing_fields_links_each_error_to_its_field(site, browser):

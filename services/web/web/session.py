@@ -102,6 +102,9 @@ class SecurityMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                # Pages and downloads may hold a signed-in person's data: no cache keeps them.
+                if headers.get("content-type", "").startswith(("text/html", "text/csv")):
+                    headers.setdefault("cache-control", "no-store")
                 if new_seed:
                     headers.append("set-cookie", f"{CSRF_COOKIE}={new_seed}; Path=/; HttpOnly; SameSite=Lax{self.secure}")
             await send(message)

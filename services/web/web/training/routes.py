@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -27,8 +28,14 @@ async def courses_page(request: Request):
 @router.get("/registrations")
 async def registrations_page(request: Request):
     """The registrations of interest this buyer made."""
-    page = await api_for(request).get("/api/v1/sessions/registrations")
-    return render(request, "registrations.html", title="Your training registrations", registrations=page["data"])
+    api = api_for(request)
+    registrations = (await api.get("/api/v1/sessions/registrations"))["data"]
+    course_ids = list(dict.fromkeys(r["course_id"] for r in registrations))
+    courses = await asyncio.gather(*(api.get(f"/api/v1/courses/{i}") for i in course_ids), return_exceptions=True)
+    # A course that has since gone (or cannot be read) is still listed, by its link alone.
+    names = {i: c["name"] for i, c in zip(course_ids, courses, strict=True) if isinstance(c, dict)}
+    return render(request, "registrations.html", title="Your training registrations", registrations=registrations,
+                  course_names=names)
 
 
 @router.get("/{course_id}")
