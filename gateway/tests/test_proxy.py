@@ -174,6 +174,8 @@ async def test_unknown_roles_are_dropped(live):
 
 async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
     await live.client.get("/api/v1/suppliers")
+    # A timeout of its own, so the counter below does not depend on which tests ran before in this process.
+    assert (await live.client.get("/api/v1/suppliers/slow?seconds=3")).status_code == 504
     ops = live.gateway.ops.url
     assert ops.startswith("http://127.0.0.1:") and ops != live.url
     async with httpx.AsyncClient(base_url=ops, timeout=10) as operations:

@@ -105,6 +105,27 @@ async def test_a_buyer_shortlists_with_notes_renames_downloads_and_removes(site,
     assert "Document tools 2026" in html and "Cheaper" not in html
 
 
+async def test_a_shortlist_without_a_name_is_an_error_linked_to_the_field(site, browser):
+    await browser.sign_in("buyer")
+    response = await browser.post_form("/shortlists", "/shortlists", {"name": "  "})
+    html = page_basics(response)
+    assert response.status_code == 422 and "<title>Error: " in html
+    assert '<a href="#name">Enter a name for the shortlist</a>' in html and 'id="name-error"' in html
+
+
+async def test_signing_in_returns_to_the_page_asked_for(site, browser):
+    asked = await browser.get("/training/registrations?x=1", follow_redirects=False)
+    assert asked.headers["location"] == "/sign-in?next=%2Ftraining%2Fregistrations%3Fx%3D1"
+    html = (await browser.get(asked.headers["location"])).text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
+    back = await browser.http.post("/sign-in", data={"csrf_token": token, "client_id": "buyer",
+                                                     "next": "/training/registrations?x=1"}, follow_redirects=False)
+    assert back.headers["location"] == "/training/registrations?x=1"
+    elsewhere = await browser.http.post("/sign-in", data={"csrf_token": token, "client_id": "buyer",
+                                                          "next": "//evil.example/"}, follow_redirects=False)
+    assert elsewhere.headers["location"] == "/"
+
+
 async def test_a_changing_form_without_its_csrf_token_is_refused(site, browser):
     await browser.sign_in("buyer")
     response = await browser.http.post("/shortlists", data={"name": "No token"})

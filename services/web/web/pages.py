@@ -42,7 +42,10 @@ templates.env.globals["query_string"] = query_string
 def error_page(request: Request, error: ApiError) -> HTMLResponse:
     """What the person reads when the API said no: never a stack trace."""
     if error.status == 401:
-        response = RedirectResponse(f"/sign-in?{urlencode({'next': request.url.path})}", status_code=303)
+        # Back to this page after signing in; a form's target is no page to come back to.
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = RedirectResponse(f"/sign-in?{urlencode({'next': here if request.method == 'GET' else '/'})}",
+                                    status_code=303)
         response.delete_cookie(TOKEN_COOKIE, path="/")
         return response
     titles = {403: "You cannot see this page", 404: "Page not found", 410: "This is no longer available",

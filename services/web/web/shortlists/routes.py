@@ -24,6 +24,12 @@ async def _version(api, shortlist_id: str) -> str:
     return (await api.call("GET", f"/api/v1/shortlists/{shortlist_id}")).headers.get("etag", "")
 
 
+def _name_problem(name: str, error: ApiError) -> str:
+    if not name.strip():
+        return "Enter a name for the shortlist"
+    return f"Name: {error.errors[0][1]}" if error.errors else error.detail
+
+
 @router.get("")
 async def list_page(request: Request):
     shortlists = (await api_for(request).get("/api/v1/shortlists"))["data"]
@@ -40,8 +46,7 @@ async def create(request: Request, name: Text = ""):
             raise
         shortlists = (await api.get("/api/v1/shortlists"))["data"]
         return render(request, "shortlists.html", status_code=422, title="Your shortlists", shortlists=shortlists,
-                      errors=[("name", "Enter a name for the shortlist" if not name.strip() else m)
-                              for _, m in error.errors[:1] or [("name", error.detail)]])
+                      errors=[("name", _name_problem(name, error))])
     return _back(created["id"])
 
 
