@@ -23,6 +23,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 AXE = REPO_ROOT / ".tools" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
 TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 # WCAG 2.2 A and AA, which the NZ Government Web Accessibility Standard asks for, and axe's best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
@@ -39,12 +40,20 @@ async def chromium():
 
 
 @pytest.fixture
-async def page(chromium, site):
-    context = await chromium.new_context(base_url=site.servers["gateway"].url, accept_downloads=True)
+def javascript() -> bool:
+    """Whether the browser runs the pages' small script (a test may turn it off)."""
+    return True
+
+
+@pytest.fixture
+async def page(chromium, site, javascript):
+    context = await chromium.new_context(base_url=site.servers["gateway"].url, accept_downloads=True,
+                                         java_script_enabled=javascript)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = await context.new_page()
     page.csp_violations = []
+    page.javascript = javascript
     page.on("console", lambda message: "Content Security Policy" in message.text and page.csp_violations.append(
         message.text))
     yield page
@@ -54,6 +63,10 @@ async def page(chromium, site):
 async def check(page: Page, name: str) -> None:
     """axe-core finds no violation, the CSP was never broken, and a screenshot is kept."""
     await page.wait_for_load_state("load")
+    if not page.javascript:
+        # axe is a script, so it cannot run where scripts are off; the same pages are checked with them on.
+        await page.screenshot(path=SCREENSHOTS / f"{name}-without-javascript.png", full_page=True)
+        return
     # Evaluated through the DevTools protocol, so the page's CSP (no inline script) stays as it is.
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.evaluate(AXE.read_text())
@@ -241,3 +254,35 @@ async def test_an_offering_and_a_comparison_print_without_navigation_or_forms(si
     await expect(page.locator("table.compare")).to_be_visible()
     await expect(page.get_by_role("link", name="Back to search")).to_be_hidden()
     await page.screenshot(path=SCREENSHOTS / "compare-print.png", full_page=True)
+
+
+async def test_compare_says_how_many_are_chosen_and_stops_at_five(site, page):
+    await page.goto("/offerings?sort=name")
+    boxes = page.get_by_role("checkbox", name=re.compile("^Compare"))
+    await boxes.nth(0).check()
+    await expect(page.get_by_role("status")).to_have_text("1 offering selected: select at least 2 to compare")
+    for n in range(1, 5):
+        await boxes.nth(n).check()
+    await expect(page.get_by_role("status")).to_have_text("5 offerings selected (the most you can compare)")
+    await expect(boxes.nth(5)).to_be_disabled()
+    await boxes.nth(0).uncheck()
+    await expect(boxes.nth(5)).to_be_enabled()
+    await check(page, "search-compare-chosen")
+
+
+@pytest.mark.parametrize("javascript", [False])
+async def test_without_javascript_a_buyer_still_filters_compares_and_shortlists(site, page):
+    await sign_in(page, "buyer")
+    await page.goto("/offerings")
+    await page.get_by_role("group", name="Risk tier").get_by_role("checkbox").first.check()
+    await page.get_by_role("button", name="Apply filters").click()
+    await page.wait_for_url(re.compile(r"risk_tier="))
+    boxes = page.get_by_role("checkbox", name=re.compile("^Compare"))
+    await boxes.nth(0).check()
+    await boxes.nth(1).check()
+    await page.get_by_role("button", name="Compare selected").click()
+    await expect(page.locator("table.compare thead th")).to_have_count(3)
+    await page.locator("table.compare thead a").first.click()
+    await page.get_by_label("Name of a new shortlist").fill("Without scripts")
+    await page.get_by_role("button", name="Add to shortlist").click()
+    await expect(page.get_by_role("heading", level=1, name="Without scripts")).to_be_visible()

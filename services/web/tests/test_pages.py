@@ -19,7 +19,10 @@ def page_basics(response) -> str:
     assert re.search(r"<title>[^<]+ – AI Marketplace</title>", html)
     assert '<main id="main"' in html and 'href="#main"' in html and "<header" in html and "<footer" in html
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-    assert "<script" not in html and " style=" not in html and "<style" not in html
+    # Scripts only from this site's /assets/, never inline; no inline styles either.
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/assets/enhance.js" defer>']
+    assert "</script>" in html and not re.search(r"<script[^>]*>[^<]", html)
+    assert " style=" not in html and "<style" not in html and " on" + "click=" not in html
     assert response.headers["cache-control"] == "no-store"
     assert "Traceback" not in html
     return html

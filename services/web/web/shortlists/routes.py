@@ -52,9 +52,9 @@ async def create(request: Request, name: Text = ""):
 
 @router.post("/add", dependencies=CSRF)
 async def add(request: Request, offering_id: Text, shortlist_id: Text = "", new_name: Text = "", notes: Text = ""):
-    """Add an offering to a shortlist, a new one when none is chosen."""
+    """Add an offering to a shortlist: a new one when a name for it is given or none is chosen."""
     api = api_for(request)
-    if not shortlist_id:
+    if new_name.strip() or not shortlist_id:
         shortlist_id = (await api.post("/api/v1/shortlists", {"name": new_name.strip() or "My shortlist"}))["id"]
     await api.call("PUT", f"/api/v1/shortlists/{shortlist_id}/items/{offering_id}",
                    json={"notes": notes.strip() or None})
