@@ -9,8 +9,10 @@ REDOCLY_VERSION := 2.77.0
 REDOCLY_STAMP := $(TOOLS)/node/.redocly-$(REDOCLY_VERSION)
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(TOOLS)/node/node_modules/.bin/redocly
 OPENAPI_FILE := var/openapi/marketplace.json
+AXE_VERSION := 4.14.1
+AXE_STAMP := $(TOOLS)/node/.axe-core-$(AXE_VERSION)
 
-.PHONY: run test bench env contracts check-contracts lint-openapi lint-imports rebuild-hub clean
+.PHONY: run test bench env contracts check-contracts lint-openapi lint-imports browser-tools rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -30,7 +32,7 @@ run: env
 # Tests wait on the broker and the databases more than they compute, so three worker processes keep two
 # cores busy; TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
-test: env lint-imports lint-openapi
+test: env lint-imports lint-openapi browser-tools
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # The layer rules in pyproject.toml ([tool.importlinter]): services independent of each other and of the
@@ -41,6 +43,15 @@ lint-imports: env
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
 $(REDOCLY_STAMP):
 	npm install --prefix $(TOOLS)/node --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
+	@touch $@
+
+# The web pages' browser tests: Debian's Chromium (CI runs as root, so apt can install it) and axe-core
+# from npm into .tools/node, which the tests inject into each page they visit.
+browser-tools: $(AXE_STAMP)
+	@command -v chromium >/dev/null || apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+
+$(AXE_STAMP):
+	npm install --prefix $(TOOLS)/node --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
 	@touch $@
 
 # The merged OpenAPI document the gateway serves, built from the services' apps in this process (no

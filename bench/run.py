@@ -10,6 +10,8 @@
    `python -m bench.search`).
 4. Sentence embeddings (all-MiniLM-L6-v2 in numpy): load time, one query's latency, batch throughput
    and the environment's size (alone: `python -m bench.embedding`).
+5. The web pages: each page type's weight (HTML + CSS + JS) < 100 KB, and the rendered search results
+   page at 50,000 offerings through the gateway at p95 <= 100 ms (alone: `python -m bench.pages`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import httpx
 # Children inherit it: the development gateway signs with its key in var/identity, the services read its JWKS.
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from bench import embedding, event_latency  # noqa: E402
+from bench import embedding, event_latency, pages  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
 from bench.processes import registered_supplier, running_services, stop  # noqa: E402
@@ -113,6 +115,7 @@ def main() -> None:
           f"({verdict} the p99 <= 100 ms target)")
     search.run(args.search_offerings, args.search_requests)
     embedding.run()
+    pages.run(args.search_offerings, args.search_requests)
 
 
 if __name__ == "__main__":

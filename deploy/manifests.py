@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from deploy import generated
-from deploy.local.run import SERVICES, settings_class
+from deploy.local.run import SERVICES, WEB_SETTINGS, settings_class
 from events import TOPICS, dead_letter_topic
 
 K8S = generated.DEPLOY / "k8s"
@@ -35,8 +35,9 @@ class Workload:
 
 
 def workloads() -> list[Workload]:
-    """Every service at the port its settings default to, and the gateway."""
-    services = [Workload(name, settings_class(path).model_fields["port"].default) for name, path in SERVICES.items()]
+    """Every service and the web pages at the port their settings default to, and the gateway."""
+    services = [Workload(name, settings_class(path).model_fields["port"].default)
+                for name, path in (SERVICES | {"web": WEB_SETTINGS}).items()]
     return [*services, Workload("gateway", 8080, ops_port=8090)]
 
 

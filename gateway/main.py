@@ -55,7 +55,7 @@ class Gateway:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            route = self.routes.match(path) if path.startswith(API_PREFIX) else None
+            route = self.routes.match(path) if path.startswith(API_PREFIX) else self.routes.match_page(path)
             if route is not None:
                 return await self.proxy(scope, receive, send, route)
             return await self.internal(scope, receive, send)
@@ -92,7 +92,7 @@ def build_state(settings: GatewaySettings, *, tracer_provider: TracerProvider | 
                 client_store: ClientStore | None = None) -> GatewayState:
     """Every part of a gateway for these settings, wired together."""
     routes = RouteTable(settings)
-    pools = UpstreamPools(settings, list(routes.upstreams))
+    pools = UpstreamPools(settings, [*routes.upstreams, routes.web.service])
     issuer = None if settings.jwks_url else TokenIssuer(
         load_or_generate_key(settings.signing_key_file), issuer=settings.jwt_issuer,
         audience=settings.jwt_audience, ttl_seconds=settings.token_ttl_seconds)

@@ -13,6 +13,10 @@ from gateway.ratelimit import TokenBucketLimiter
 from gateway.settings import GatewaySettings
 
 API_PREFIX = "/api/v1/"
+# Paths outside the API the gateway answers itself (readiness and metrics with a 404: they live on the
+# operations port, the pages' own included); every other one (`/`, `/assets/...`) goes to the web pages.
+OWN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+WEB_SERVICE = "web"
 
 # resource (first path segment after /api/v1/) -> owning service
 ROUTES: dict[str, str] = {
@@ -151,11 +155,19 @@ class RouteTable:
                                           tuple(_globs_of(resource, body_limits)),
                                           _rate_limits_of(resource, rate_limits))
         self.upstreams = upstreams
+        # The pages, after the API: a path under /api/v1/ never reaches them.
+        web_url = settings.web_url.rstrip("/")
+        self.web = Route(WEB_SERVICE, WEB_SERVICE, web_url, default, _client_timeout(default),
+                         body_limit=settings.max_request_body_bytes)
 
     def match(self, path: str) -> Route | None:
         """The route for `/api/v1/<resource>[/...]`, or None."""
         end = path.find("/", 8)
         return self.routes.get(path[8:] if end < 0 else path[8:end])
+
+    def match_page(self, path: str) -> Route | None:
+        """The web pages' route for a path outside the API, unless the gateway answers it itself."""
+        return None if path.startswith(API_PREFIX) or path in OWN_PATHS else self.web
 
     def resources_of(self, service: str) -> list[str]:
         return [resource for resource, owner in ROUTES.items() if owner == service]

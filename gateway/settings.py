@@ -42,6 +42,8 @@ class GatewaySettings(BaseSettings):
     accreditation_url: str = "http://127.0.0.1:8103"
     training_url: str = "http://127.0.0.1:8104"
     hub_url: str = "http://127.0.0.1:8105"
+    # The web pages: every path outside /api/v1/ that the gateway does not answer itself.
+    web_url: str = "http://127.0.0.1:8107"
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)

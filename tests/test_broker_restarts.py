@@ -16,8 +16,8 @@ from events.suppliers import SUPPLIER_TOPIC
 from servicekit.broker import EmbeddedBroker, free_port
 from servicekit.tables import InboxRecord, OutboxRecord
 from servicekit.testing import TcpProxy, eventually
-from tests.helpers import supplier_body
-from tests.stack import Stack
+from testsupport.helpers import supplier_body
+from testsupport.stack import Stack
 
 RESTARTS = 10
 # The consumers and relays must be going again this soon after the broker is back (records written

@@ -18,7 +18,7 @@ from servicekit.settings import REPO_ROOT
 
 DEPLOY = REPO_ROOT / "deploy"
 K8S_FILES = sorted((DEPLOY / "k8s").glob("*.yaml"))
-WORKLOADS = [*SERVICES, "gateway"]
+WORKLOADS = [*SERVICES, "web", "gateway"]
 BIN = Path(sys.executable).parent
 
 
@@ -63,7 +63,7 @@ def test_every_workload_runs_in_kubernetes_as_production_needs():
         assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} == {
             "kubernetes.io/hostname", "topology.kubernetes.io/zone"}, name
         assert name in services and name in budgets and name in autoscalers and name in policies, name
-    for name in SERVICES:  # services take requests from the gateway (and scrapes), from nobody else
+    for name in [*SERVICES, "web"]:  # from the gateway (and scrapes), from nobody else
         (rule,) = policies[name]["spec"]["ingress"]
         assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}} in rule["from"]
     assert k8s("Ingress")["gateway"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"

@@ -39,10 +39,10 @@ def _read_lines(stream, lines: queue.Queue) -> None:
 
 
 def test_make_run_starts_seeds_and_stops(tmp_path: Path):
-    ports = {name: free_port() for name in [*SERVICES, "gateway", "broker"]}
+    ports = {name: free_port() for name in [*SERVICES, "web", "gateway", "broker"]}
     env = {key: value for key, value in os.environ.items()
            if key != "KAFKA_BOOTSTRAP_SERVERS" and not key.endswith("_DATABASE_URL")}
-    env |= {f"{name.upper()}_PORT": str(ports[name]) for name in [*SERVICES, "gateway"]}
+    env |= {f"{name.upper()}_PORT": str(ports[name]) for name in [*SERVICES, "web", "gateway"]}
     env |= {"MARKETPLACE_BROKER_PORT": str(ports["broker"]), "MARKETPLACE_VAR_DIR": str(tmp_path),
             "MARKETPLACE_READY_TIMEOUT": str(START_TIMEOUT)}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
@@ -65,10 +65,16 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
             output.append(line)
             if " pid " in line:
                 child_pids.append(int(line.split(" pid ")[1].split()[0]))
-        assert len(child_pids) == len(SERVICES) + 2, "".join(output)  # the services, the gateway, the broker
+        # the services, the web pages, the gateway, the broker
+        assert len(child_pids) == len(SERVICES) + 3, "".join(output)
+        # The first address the ready message gives is the web pages'.
+        assert lines.get(timeout=5).split() == ["web", f"{gateway}/", "(sign", "in", "as", "buyer,", "assessor,",
+                                                "admin", "or", "partner)"]
 
         with httpx.Client(base_url=gateway, timeout=10) as http:
             assert http.get("/healthz").status_code == 200
+            home = http.get("/")
+            assert home.status_code == 200 and "<h1>Find AI for the public service</h1>" in home.text
             docs = http.get("/api/v1/docs")
             assert docs.status_code == 200 and "swagger" in docs.text.lower()
 

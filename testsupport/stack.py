@@ -17,11 +17,13 @@ from gateway.settings import GatewaySettings
 from hub.main import build as build_hub
 from hub.settings import HubSettings
 from servicekit.clock import SettableClock
-from servicekit.testing import RunningServer
+from servicekit.testing import RunningServer, free_port
 from suppliers.main import build as build_suppliers
 from suppliers.settings import SuppliersSettings
 from training.main import build as build_training
 from training.settings import TrainingSettings
+from web.main import build as build_web
+from web.settings import WebSettings
 
 SERVICES = {
     "suppliers": (build_suppliers, SuppliersSettings),
@@ -49,6 +51,8 @@ class Stack:
     client: httpx.AsyncClient | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     services: tuple[str, ...] = tuple(SERVICES)
+    # The web pages, in front of nothing but the gateway (they call its public API like a browser would).
+    web: bool = True
 
     def settings_for(self, name: str, **overrides):
         settings_class = SERVICES[name][1]
@@ -65,17 +69,24 @@ class Stack:
         self.servers[name] = await server.start()
         return server
 
-    async def start(self, gateway_overrides: dict | None = None) -> Stack:
+    async def start(self, gateway_overrides: dict | None = None, web_overrides: dict | None = None) -> Stack:
         for name in self.services:
             await self.start_service(name)
+        gateway_port = free_port()
+        if self.web:
+            gateway_url = f"http://127.0.0.1:{gateway_port}"
+            web_settings = WebSettings(**{"environment": "development",
+                                          "gateway_url": gateway_url, "public_url": gateway_url,
+                                          **(web_overrides or {})})
+            self.servers["web"] = await RunningServer(build_web(web_settings)).start()
         gateway_settings = GatewaySettings(
             upstream_timeout_seconds=30.0, rate_limit_per_second=10000,
             rate_limit_burst=10000, token_rate_limit_per_second=1000, token_rate_limit_burst=1000,
             # Every test registers its suppliers from this one address; the limits are tested on their own.
             route_rate_limits={rule: "off" for rule in ROUTE_RATE_LIMITS},
             **{f"{name}_url": self.servers[name].url if name in self.servers else NOT_RUNNING for name in SERVICES},
-            **(gateway_overrides or {}))
-        self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings)).start()
+            web_url=self.servers["web"].url if self.web else NOT_RUNNING, **(gateway_overrides or {}))
+        self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings), port=gateway_port).start()
         self.client = httpx.AsyncClient(base_url=self.servers["gateway"].url, timeout=60)
         return self
 

@@ -45,6 +45,8 @@ SERVICES: dict[str, str] = {
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
 }
+# The web pages: no database of their own, a client of the gateway's public API.
+WEB_SETTINGS = "web.settings:WebSettings"
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_READY_TIMEOUT = 60.0
 STOP_GRACE_SECONDS = 5.0
@@ -102,6 +104,7 @@ class Plan:
     broker_port: int | None  # None: an external broker
     services: list[Child]
     gateway: Child
+    web: Child
     ready_timeout: float
     # The development identity key pair (private, public JWKS) made before the start; None when configured.
     identity_keys: tuple[Path, Path] | None = None
@@ -147,6 +150,15 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
     # The seed registers its suppliers anonymously from this machine, again on every run.
     gateway_env.setdefault("GATEWAY_ROUTE_RATE_LIMITS", '{"POST /api/v1/suppliers": "200/hour"}')
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
+    # The pages call the gateway's public API, as a browser's request would; the gateway sends them every path
+    # outside it.
+    web_env = shared | {PROCESS_NAME_VARIABLE: "web"}
+    web_env.setdefault("WEB_GATEWAY_URL", f"http://{_connect_host(gateway_settings.host)}:{gateway_settings.port}")
+    web_settings = _read_settings(WEB_SETTINGS, web_env)
+    web = Child("web", [*uvicorn, "web.main:app", "--host", web_settings.host, "--port", str(web_settings.port)],
+                web_env, web_settings.host, web_settings.port, "/readyz", log_dir / "web.log")
+    gateway_env.setdefault("GATEWAY_WEB_URL", web.url)
+    gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
     # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
     # gateway's protocol, with a deadline on the request headers.
@@ -154,7 +166,11 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
                                 "--port", str(gateway_settings.port), "--no-proxy-headers",
                                 "--http", "gateway.server:GatewayHttpProtocol"],
                     gateway_env, gateway_settings.host, gateway_settings.port, "/healthz", log_dir / "gateway.log")
-    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, ready_timeout, identity_keys)
+    return Plan(var_dir, log_dir, bootstrap, broker_port, services, gateway, web, ready_timeout, identity_keys)
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def _read_settings(settings_path: str, env: dict[str, str]):
@@ -221,7 +237,7 @@ class Supervisor:
             say(row("broker", plan.bootstrap_servers, f"pid {self.broker.process.pid}", log_path))
         else:
             say(row("broker", plan.bootstrap_servers, "external", None))
-        for child in [*plan.services, plan.gateway]:
+        for child in [*plan.services, plan.web, plan.gateway]:
             child.start()
             self.children.append(child)
             say(row(child.name, f"{child.host}:{child.port}", f"pid {child.process.pid}", child.log_path))
@@ -254,6 +270,7 @@ class Supervisor:
     def announce(self) -> None:
         url = self.plan.gateway.url
         say(f"{READY_BANNER} in {time.monotonic() - self.started_at:.1f} s")
+        say(f"  web       {url}/   (sign in as buyer, assessor, admin or partner)")
         say(f"  gateway   {url}")
         say(f"  API docs  {url}/api/v1/docs   (OpenAPI: {url}/api/v1/openapi.json)")
         say(f"  token     curl -s {url}/api/v1/auth/token -d grant_type=client_credentials "
@@ -331,12 +348,12 @@ class Supervisor:
     def _check_ports_free(self) -> None:
         plan = self.plan
         wanted = [("broker", "127.0.0.1", plan.broker_port)] if plan.broker_port is not None else []
-        wanted += [(c.name, c.connect_host, c.port) for c in [*plan.services, plan.gateway]]
+        wanted += [(c.name, c.connect_host, c.port) for c in [*plan.services, plan.web, plan.gateway]]
         busy = [f"{name} port {port}" for name, host, port in wanted if port_open(port, host)]
         if busy:
             raise Failed(f"already in use: {', '.join(busy)}. Is another `make run` running, or a broker left by "
                          "one that was killed? Ports come from MARKETPLACE_BROKER_PORT, <SERVICE>_PORT (e.g. "
-                         "SUPPLIERS_PORT) and GATEWAY_PORT.")
+                         "SUPPLIERS_PORT), WEB_PORT and GATEWAY_PORT.")
 
 
 _libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
