@@ -34,6 +34,7 @@ class GatewaySettings(BaseSettings):
     accreditation_url: str = "http://127.0.0.1:8103"
     training_url: str = "http://127.0.0.1:8104"
     hub_url: str = "http://127.0.0.1:8105"
+    partners_url: str = "http://127.0.0.1:8106"
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)
@@ -84,6 +85,7 @@ class GatewaySettings(BaseSettings):
         return {
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
+            "partners": self.partners_url,
         }
 
     @field_validator("trusted_proxies", mode="before")

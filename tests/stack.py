@@ -15,6 +15,8 @@ from gateway.main import create_app as build_gateway
 from gateway.settings import GatewaySettings
 from hub.main import build as build_hub
 from hub.settings import HubSettings
+from partners.main import build as build_partners
+from partners.settings import PartnersSettings
 from servicekit.clock import SettableClock
 from servicekit.settings import DEV_IDENTITY_SECRET
 from servicekit.testing import RunningServer
@@ -29,6 +31,7 @@ SERVICES = {
     "accreditation": (build_accreditation, AccreditationSettings),
     "training": (build_training, TrainingSettings),
     "hub": (build_hub, HubSettings),
+    "partners": (build_partners, PartnersSettings),
 }
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}

@@ -43,6 +43,7 @@ SERVICES: dict[str, str] = {
     "accreditation": "accreditation.settings:AccreditationSettings",
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
+    "partners": "partners.settings:PartnersSettings",
 }
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_READY_TIMEOUT = 60.0

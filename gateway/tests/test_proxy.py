@@ -187,7 +187,7 @@ async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
     assert 'gateway_upstream_errors_total{kind="timeout",service="suppliers"}' in metrics.text
     assert ready.status_code == 200
     assert ready.json()["upstreams"] == {"suppliers": "up", "catalogue": "up", "accreditation": "down",
-                                         "training": "down", "hub": "up"}
+                                         "training": "down", "hub": "up", "partners": "up"}
     assert alive.json() == {"status": "ok"}
     # The public port keeps only the liveness answer.
     assert (await live.client.get("/healthz")).json() == {"status": "ok"}
