@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -20,6 +22,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     answered: int
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def event(self) -> dict:
@@ -38,6 +41,7 @@ class Receiver:
     headers_with: dict[int, dict[str, str]] = field(default_factory=dict)
     requests: list[Received] = field(default_factory=list)
     server: RunningServer | None = None
+    delay_seconds: float = 0.0  # how long each answer takes
 
     @property
     def url(self) -> str:
@@ -45,7 +49,10 @@ class Receiver:
 
     async def _hook(self, request: Request) -> Response:
         status = self.answers.popleft() if self.answers else 200
+        # Recorded on arrival: a request whose sender gives up during the delay still counts as received.
         self.requests.append(Received(dict(request.headers), await request.body(), status))
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         return Response(f"answered {status}", status_code=status, headers=self.headers_with.get(status))
 
     async def start(self) -> Receiver:
