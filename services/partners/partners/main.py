@@ -15,6 +15,7 @@ from partners.settings import PartnersSettings
 from partners.subscription.routes import router as subscription_router
 from partners.subscription.secrets import SecretBox
 from partners.subscriptions import subscriptions
+from partners.webhooks import document_deliveries
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
 
@@ -33,6 +34,7 @@ def build(settings: PartnersSettings | None = None, *, clock: Clock | None = Non
         subscriptions=subscriptions(clock),
         jobs={"partners-delivery": jobs.deliver, "partners-retention": jobs.purge, "partners-metrics": jobs.measure},
     ), clock=clock)
+    document_deliveries(app)
     app.state.box = SecretBox(settings.secret_key)
     app.state.partner_metrics = PartnerMetrics(app.state.metrics)
     return app

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from partners.subscription.secrets import PREFIX
+from partners.webhooks import delivery_model
 from servicekit.identity import Identity
 from servicekit.tables import InboxRecord
 from servicekit.testing import eventually, identity_headers
@@ -67,6 +68,7 @@ async def test_a_partner_receives_public_offering_events_signed_and_in_order(par
     assert first.headers["content-type"] == "application/cloudevents+json"
     assert first.headers["webhook-id"] == first.event["id"]
     assert "actor" not in first.event["data"] and first.event["data"]["offering"]["status"] == "published"
+    delivery_model(first.event["type"]).model_validate(first.event)  # the webhooks schema, no field beyond it
     # The draft's events were consumed and kept back; nothing of the published offering's draft stage either.
     await eventually(lambda: consumed(stack, draft["id"]))
     assert not [r for r in receiver.requests if r.event["subject"] == draft["id"]]
