@@ -42,15 +42,20 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     server: RunningServer | None = None
     delay_seconds: float = 0.0  # how long each answer takes
+    # When set, `answers` apply only to requests about this subject (the shared broker may bring others).
+    answers_for: str | None = None
 
     @property
     def url(self) -> str:
         return f"{self.server.url}/hook"
 
     async def _hook(self, request: Request) -> Response:
-        status = self.answers.popleft() if self.answers else 200
+        received = Received(dict(request.headers), await request.body(), 200)
+        if self.answers and self.answers_for in (None, received.event.get("subject")):
+            received.answered = self.answers.popleft()
         # Recorded on arrival: a request whose sender gives up during the delay still counts as received.
-        self.requests.append(Received(dict(request.headers), await request.body(), status))
+        self.requests.append(received)
+        status = received.answered
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         return Response(f"answered {status}", status_code=status, headers=self.headers_with.get(status))

@@ -16,7 +16,7 @@ from servicekit.testing import eventually, identity_headers
 from services.partners.tests.receiver import Receiver
 from tests.catalogue_helpers import act, drafted, eligible_supplier, published
 
-FAST = {"retry_scale": 0.001, "retry_jitter": 0.1, "worker_poll_seconds": 0.2}
+FAST = {"retry_scale": 0.001, "retry_jitter": 0.1, "worker_poll_seconds": 0.2, "metrics_interval_seconds": 0.2}
 URL = "/api/v1/subscriptions"
 PUBLISHED = "offering.published.v1"
 
@@ -76,6 +76,7 @@ async def test_a_partner_receives_public_offering_events_signed_and_in_order(par
         == ["published"]
 
     # The sink fails for a while: every event of the offering still arrives, in order, once it recovers.
+    receiver.answers_for = offering["id"]  # events of earlier tests on the shared broker are delivered too
     receiver.answers.extend([503, 503, 503])
     admin = await stack.as_role("admin")
     assert (await act(stack, offering["id"], "suspend", admin, reason="review")).status_code == 200
@@ -85,14 +86,14 @@ async def test_a_partner_receives_public_offering_events_signed_and_in_order(par
     assert [r.event["data"]["version"] for r in arrived] == sorted(r.event["data"]["version"] for r in arrived)
     assert [r.event["type"].rsplit(".", 2)[-2] for r in arrived] == ["published", "suspended", "reinstated"]
     assert all(r.verified_by(secret) for r in arrived)
-    failed = [r for r in receiver.requests if r.answered == 503]
+    failed = [r for r in receiver.requests if r.answered == 503 and r.event["subject"] == offering["id"]]
     assert len(failed) == 3 and failed[0].headers["webhook-id"] == arrived[1].headers["webhook-id"]
 
     # The delivery log shows the attempts, failed ones first.
     log = await stack.client.get(f"{URL}/{subscription['id']}/deliveries", headers=partner,
                                  params={"type": "nz.govt.marketplace.offering.suspended.v1"})
     assert log.status_code == 200, log.text
-    (suspended,) = log.json()["data"]
+    (suspended,) = [d for d in log.json()["data"] if d["subject"] == offering["id"]]
     assert [a["response_status"] for a in suspended["attempts"]] == [503, 503, 503, 200]
     assert suspended["attempts"][0]["response_body"] == "answered 503" and suspended["status"] == "delivered"
 
@@ -104,17 +105,19 @@ async def test_a_partner_receives_public_offering_events_signed_and_in_order(par
     assert receiver.delivered(subject=offering["id"])[-1].headers["webhook-id"] == suspended["event_id"]
     since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
     recovered = await stack.client.post(f"{URL}/{subscription['id']}/recover", json={"since": since}, headers=partner)
-    assert recovered.status_code == 202 and recovered.json() == {"queued": 3}
+    assert recovered.status_code == 202 and recovered.json()["queued"] >= 3
     again = await eventually(lambda: _async(len(receiver.delivered(subject=offering["id"])) == 7 and
                                             receiver.delivered(subject=offering["id"])[4:]))
     assert [r.headers["webhook-id"] for r in again] == [r.headers["webhook-id"] for r in arrived]
 
     # The feed has the same events in the same order, page by page.
     feed, cursor = [], None
-    for _ in range(5):
+    for _ in range(200):
         page = await stack.client.get("/api/v1/events", headers=partner,
-                                      params={"types": "offering.*", "limit": 1, **({"after": cursor} if cursor else {})})
+                                      params={"types": "offering.*", "limit": 2, **({"after": cursor} if cursor else {})})
         assert page.status_code == 200, page.text
+        if not page.json()["data"]:
+            break
         feed += [e for e in page.json()["data"] if e["subject"] == offering["id"]]
         cursor = page.json()["next_cursor"]
     assert [e["id"] for e in feed] == [r.headers["webhook-id"] for r in arrived]
@@ -137,6 +140,17 @@ async def test_a_partner_receives_public_offering_events_signed_and_in_order(par
         return response.json()["status"] == "disabled" and response.json()
 
     assert "410" in (await eventually(disabled))["disabled_reason"]
+
+    # The metrics show it: the disabled subscription, the attempts by outcome, the latency of deliveries.
+    async def measured():
+        async with __import__("httpx").AsyncClient(base_url=stack.servers["partners"].url) as client:
+            text = (await client.get("/metrics")).text
+        return "partners_disabled_subscriptions 1.0" in text and text
+
+    text = await eventually(measured)
+    assert 'partners_delivery_attempts_total{outcome="gone"} 1.0' in text
+    assert 'partners_delivery_attempts_total{outcome="failed"} 3.0' in text
+    assert "partners_delivery_seconds_count" in text and "partners_delivery_backlog" in text
 
 
 async def test_another_partner_can_neither_see_nor_change_a_subscription(partners, receiver):
