@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -73,6 +73,23 @@ def record_attempt(session: AsyncSession, *, delivery: Delivery, at: datetime, s
                    latency_ms: float, body: str | None, error: str | None) -> None:
     session.add(Attempt(delivery_seq=delivery.seq, attempted_at=at, response_status=status, latency_ms=latency_ms,
                         response_body=body, error=error))
+
+
+async def record_successes(session: AsyncSession, batch: list) -> None:
+    """Mark deliveries delivered (where the lease still holds), add their attempts and clear their
+    subscriptions' failing streak: a few statements for the whole batch."""
+    deliveries = Delivery.__table__
+    await session.execute(
+        deliveries.update().where(deliveries.c.seq == bindparam("b_seq"), deliveries.c.lease_token == bindparam("b_token"))
+        .values(status="delivered", finished_at=bindparam("b_at"), attempts=deliveries.c.attempts + 1,
+                lease_until=None, lease_token=None, last_error=None),
+        [{"b_seq": d.seq, "b_token": token, "b_at": at} for d, token, _, at in batch])
+    await session.execute(insert(Attempt), [
+        {"delivery_seq": d.seq, "attempted_at": at, "response_status": answer.status, "latency_ms": answer.latency_ms,
+         "response_body": answer.body, "error": None} for d, _, answer, at in batch])
+    await session.execute(update(Subscription).where(
+        Subscription.id.in_({d.subscription_id for d, _, _, _ in batch}), Subscription.failing_since.is_not(None))
+        .values(failing_since=None).execution_options(synchronize_session=False))
 
 
 async def get(session: AsyncSession, subscription_id: str, delivery_id: str) -> Delivery | None:

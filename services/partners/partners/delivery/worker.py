@@ -79,20 +79,44 @@ class DeliveryWorker:
         self.slots = asyncio.Semaphore(settings.delivery_concurrency)
         self.tasks: set[asyncio.Task] = set()
         self.http: aiohttp.ClientSession | None = None
+        # Successful attempts waiting to be written, many to a transaction (the common case is the cheap one).
+        self.successes: list[tuple[Delivery, str, Answer, datetime]] = []
+        self.recorded = asyncio.Event()
 
     async def run(self) -> None:
         """Claim and deliver until cancelled."""
-        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.attempt_timeout_seconds))
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.attempt_timeout_seconds),
+                                          connector=aiohttp.TCPConnector(limit=self.settings.delivery_concurrency))
+        recorder = asyncio.create_task(self._record_successes())
         try:
             while True:
                 claimed = await self.claim_once()
                 if not claimed:
                     await self._wait_for_work()
         finally:
-            for task in list(self.tasks):
+            for task in [*self.tasks, recorder]:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await asyncio.gather(*self.tasks, recorder, return_exceptions=True)
             await self.http.close()
+
+    async def _record_successes(self) -> None:
+        """Write the successful attempts in batches: one transaction for all that finished meanwhile."""
+        while True:
+            await self.recorded.wait()
+            self.recorded.clear()
+            batch, self.successes = self.successes, []
+            if not batch:
+                continue
+            try:
+                async with self.database.transaction() as session:
+                    await repository.record_successes(session, batch)
+            except Exception as exc:  # their leases run out and they are sent again, with the same webhook-id
+                log.warning("could not record %d deliveries: %s", len(batch), exc)
+                continue
+            for delivery, _, _, at in batch:
+                self.metrics.attempts.labels("delivered").inc()
+                self.metrics.latency.observe(max((at - delivery.created_at).total_seconds(), 0.0))
+            self.signal.set()  # the next delivery of those subjects is due now
 
     async def _wait_for_work(self) -> None:
         try:
@@ -143,7 +167,11 @@ class DeliveryWorker:
             return
         await self.limiter.take(subscription.id, subscription.rate_limit)
         answer = await self._post(subscription, event)
-        await self._finish(delivery, token, answer)
+        if answer.ok:
+            self.successes.append((delivery, token, answer, utc_now()))
+            self.recorded.set()
+        else:
+            await self._finish(delivery, token, answer)
 
     def _secrets(self, subscription: Subscription) -> list[str]:
         secrets = [self.box.open(subscription.secret_sealed)]
@@ -184,18 +212,7 @@ class DeliveryWorker:
             repository.record_attempt(session, delivery=current, at=now, status=answer.status,
                                       latency_ms=answer.latency_ms, body=answer.body, error=answer.error)
             subscription = await session.get(Subscription, current.subscription_id)
-            if answer.ok:
-                self._delivered(current, subscription, now)
-            else:
-                await self._failed(session, current, subscription, answer, now)
-
-    def _delivered(self, delivery: Delivery, subscription: Subscription | None, now: datetime) -> None:
-        delivery.status, delivery.finished_at, delivery.last_error = "delivered", now, None
-        if subscription is not None:
-            subscription.failing_since = None
-        self.metrics.attempts.labels("delivered").inc()
-        stored_at = delivery.created_at
-        self.metrics.latency.observe(max((now - stored_at).total_seconds(), 0.0))
+            await self._failed(session, current, subscription, answer, now)
 
     async def _failed(self, session, delivery: Delivery, subscription: Subscription | None, answer: Answer,
                       now: datetime) -> None:
