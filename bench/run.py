@@ -10,6 +10,9 @@
    `python -m bench.search`).
 4. Sentence embeddings (all-MiniLM-L6-v2 in numpy): load time, one query's latency, batch throughput
    and the environment's size (alone: `python -m bench.embedding`).
+5. Partner deliveries: ten subscriptions to receivers on loopback, events at a steady 200/s for 20 s
+   (and lower rates, for the highest fan-out with p99 <= 1 s): commit -> partner received p50 and p99,
+   target p99 <= 150 ms (alone: `python -m bench.partners_delivery [--postgres]`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import httpx
 os.environ.setdefault("ENVIRONMENT", "development")
 os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
-from bench import embedding, event_latency  # noqa: E402
+from bench import embedding, event_latency, partners_delivery  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
 from bench.processes import registered_supplier, running_services, stop  # noqa: E402
@@ -115,6 +118,7 @@ def main() -> None:
           f"({verdict} the p99 <= 100 ms target)")
     search.run(args.search_offerings, args.search_requests)
     embedding.run()
+    partners_delivery.report(partners_delivery.run([20.0, 200.0], 20.0), 20.0)
 
 
 if __name__ == "__main__":
