@@ -82,3 +82,13 @@ async def test_pages_have_no_gaps_and_no_repeats_while_writers_commit(database):
     await reading
     assert len(read) == len(set(read)) == 60
     assert set(read) == set(written)
+
+
+async def test_events_past_the_retention_period_are_forgotten(database):
+    from datetime import timedelta
+
+    kept = await store(database, OfferingPublished, str(uuid.uuid4()), "published")
+    async with database.transaction() as session:
+        assert await service.purge(session, now=Clock().now() + timedelta(days=29), retention_days=30) == 0
+        assert await service.purge(session, now=Clock().now() + timedelta(days=31), retention_days=30) == 1
+        assert await repository.by_event_id(session, kept.event_id) is None
