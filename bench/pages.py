@@ -29,7 +29,6 @@ from urllib.parse import urlencode
 import httpx
 
 os.environ.setdefault("ENVIRONMENT", "development")
-os.environ.setdefault("IDENTITY_SECRET", "bench-identity-secret-of-at-least-32-bytes")
 
 from bench import gateway_throughput as gateway  # noqa: E402
 from bench.processes import ROOT, running_services, start_uvicorn, stop, wait_ready  # noqa: E402

@@ -12,6 +12,9 @@
    and the environment's size (alone: `python -m bench.embedding`).
 5. The web pages: each page type's weight (HTML + CSS + JS) < 100 KB, and the rendered search results
    page at 50,000 offerings through the gateway at p95 <= 100 ms (alone: `python -m bench.pages`).
+6. Partner deliveries: ten subscriptions to receivers on loopback, events at a steady 200/s for 20 s
+   (and lower rates, for the highest fan-out with p99 <= 1 s): commit -> partner received p50 and p99,
+   target p99 <= 150 ms (alone: `python -m bench.partners_delivery [--postgres]`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import httpx
 # Children inherit it: the development gateway signs with its key in var/identity, the services read its JWKS.
 os.environ.setdefault("ENVIRONMENT", "development")
 
-from bench import embedding, event_latency, pages  # noqa: E402
+from bench import embedding, event_latency, pages, partners_delivery  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
 from bench import search  # noqa: E402
 from bench.processes import registered_supplier, running_services, stop  # noqa: E402
@@ -116,6 +119,7 @@ def main() -> None:
     search.run(args.search_offerings, args.search_requests)
     embedding.run()
     pages.run(args.search_offerings, args.search_requests)
+    partners_delivery.report(partners_delivery.run([20.0, 200.0], 20.0), 20.0)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
     from catalogue.settings import CatalogueSettings
     from hub.main import build as hub
     from hub.settings import HubSettings
+    from partners.main import build as partners
+    from partners.settings import PartnersSettings
     from suppliers.main import build as suppliers
     from suppliers.settings import SuppliersSettings
     from training.main import build as training
@@ -34,7 +36,7 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
 
     return {"suppliers": (suppliers, SuppliersSettings), "catalogue": (catalogue, CatalogueSettings),
             "accreditation": (accreditation, AccreditationSettings), "training": (training, TrainingSettings),
-            "hub": (hub, HubSettings)}
+            "hub": (hub, HubSettings), "partners": (partners, PartnersSettings)}
 
 
 def service_apps() -> dict[str, FastAPI]:

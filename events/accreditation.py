@@ -21,7 +21,7 @@ ACCREDITATION_TOPIC = topic(
     producer="accreditation",
     description="Life of every accreditation of a training provider: granted on approval, renewal due, renewed, "
                 "suspended and reinstated, expired, revoked, surrendered.",
-    consumers=["training", "hub"],
+    consumers=["training", "hub", "partners"],
 )
 
 TrainingArea = Literal["executive_ai_leadership", "practitioner_ai_skills", "responsible_ai_assurance",

@@ -13,6 +13,7 @@ from servicekit.identity import ROLES
 PUBLIC: tuple[str, ...] = ()
 # A bearer token carrying any of the marketplace's roles.
 SIGNED_IN: tuple[str, ...] = tuple(sorted(ROLES))
+PARTNERS: tuple[str, ...] = ("admin", "partner")
 
 # (method, path as the service documents it) -> the roles of which the caller needs one.
 # Operations not listed need SIGNED_IN.
@@ -76,6 +77,20 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/v1/registry/use-cases/{use_case_id}/{action}"): ("admin", "buyer"),
     ("GET", "/api/v1/registry/sync/status"): ("admin",),
     ("POST", "/api/v1/registry/sync/reconcile"): ("admin",),
+    # partners: a partner system manages its own subscriptions and reads the feed; the operator sees all
+    ("POST", "/api/v1/subscriptions"): PARTNERS,
+    ("GET", "/api/v1/subscriptions"): PARTNERS,
+    ("GET", "/api/v1/subscriptions/{subscription_id}"): PARTNERS,
+    ("PATCH", "/api/v1/subscriptions/{subscription_id}"): PARTNERS,
+    ("DELETE", "/api/v1/subscriptions/{subscription_id}"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/enable"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/disable"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/test"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/secret/rotate"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/recover"): PARTNERS,
+    ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): PARTNERS,
+    ("POST", "/api/v1/subscriptions/{subscription_id}/deliveries/{delivery_id}/resend"): PARTNERS,
+    ("GET", "/api/v1/events"): PARTNERS,
 }
 
 

@@ -177,6 +177,9 @@ def _merge_service(merged: dict, service: str, document: dict) -> None:
         target = merged["components"].setdefault(section, {})
         for name, value in entries.items():
             target[renames.get((section, name), name)] = value
+    # OpenAPI 3.1 webhooks: what a service sends out (the partners service's deliveries), kept as it says.
+    for name, item in (document.get("webhooks") or {}).items():
+        merged.setdefault("webhooks", {})[name] = item
     owned = tuple(f"{API_PREFIX}{resource}" for resource, owner in ROUTES.items() if owner == service)
     routed = False
     for path, item in (document.get("paths") or {}).items():

@@ -31,6 +31,8 @@ ROUTES: dict[str, str] = {
     "courses": "training",
     "sessions": "training",
     "registry": "hub",
+    "subscriptions": "partners",
+    "events": "partners",
 }
 
 # path glob -> seconds; routes not listed wait settings.upstream_timeout_seconds.
@@ -38,6 +40,7 @@ ROUTE_TIMEOUTS: dict[str, float] = {
     "/api/v1/registry/export*": 120.0,
     "/api/v1/registry/*/export*": 120.0,
     "/api/v1/registry/rebuild": 300.0,
+    "/api/v1/events*": 40.0,  # the feed holds a request up to 30 s (wait=) while nothing arrives
 }
 
 # path glob -> bytes; routes not listed take request bodies up to settings.max_request_body_bytes.

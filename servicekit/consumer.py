@@ -48,6 +48,7 @@ from servicekit.telemetry import ServiceMetrics, context_from_traceparent, messa
 log = logging.getLogger("servicekit.consumer")
 tracer = trace.get_tracer("servicekit.consumer")
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+EnvelopeHandler = Callable[[AsyncSession, Event, Envelope], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 # Records fetched at a time: a batch handler takes a partition's share of them in one transaction.
 FETCH_RECORDS, BATCH_FETCH_RECORDS = 200, 500
@@ -57,15 +58,17 @@ WATCH_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class Subscription:
-    """One event type and the handler that applies it."""
+    """One event type and the handler that applies it; with `envelope`, the handler is also given the
+    record's CloudEvent envelope (its id, source and time), as `handler(session, event, envelope)`."""
 
     event: type[Event]
-    handler: Handler
+    handler: Handler | EnvelopeHandler
+    envelope: bool = False
 
 
-def on(*events: type[Event], handler: Handler) -> list[Subscription]:
+def on(*events: type[Event], handler: Handler | EnvelopeHandler, envelope: bool = False) -> list[Subscription]:
     """Subscribe one handler to several event types."""
-    return [Subscription(event, handler) for event in events]
+    return [Subscription(event, handler, envelope) for event in events]
 
 
 def record_id(record: ConsumerRecord) -> str | None:
@@ -376,7 +379,10 @@ class ConsumerRunner:
                 session.add(self._inbox_record(envelope))
                 if self.drop_stale and await self._stale(session, event):
                     return "stale"
-                await subscription.handler(session, event)
+                if subscription.envelope:
+                    await subscription.handler(session, event, envelope)
+                else:
+                    await subscription.handler(session, event)
                 return "applied"
 
     def _inbox_record(self, envelope: Envelope) -> InboxRecord:

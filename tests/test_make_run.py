@@ -39,12 +39,13 @@ def _read_lines(stream, lines: queue.Queue) -> None:
 
 
 def test_make_run_starts_seeds_and_stops(tmp_path: Path):
-    ports = {name: free_port() for name in [*SERVICES, "web", "gateway", "broker"]}
+    ports = {name: free_port() for name in [*SERVICES, "web", "gateway", "broker", "partner-receiver"]}
     env = {key: value for key, value in os.environ.items()
            if key != "KAFKA_BOOTSTRAP_SERVERS" and not key.endswith("_DATABASE_URL")}
     env |= {f"{name.upper()}_PORT": str(ports[name]) for name in [*SERVICES, "web", "gateway"]}
     env |= {"MARKETPLACE_BROKER_PORT": str(ports["broker"]), "MARKETPLACE_VAR_DIR": str(tmp_path),
-            "MARKETPLACE_READY_TIMEOUT": str(START_TIMEOUT)}
+            "MARKETPLACE_READY_TIMEOUT": str(START_TIMEOUT),
+            "MARKETPLACE_PARTNER_RECEIVER_PORT": str(ports["partner-receiver"])}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
     supervisor = subprocess.Popen([sys.executable, "-m", "deploy.local.run"], cwd=REPO_ROOT, env=env,
@@ -65,8 +66,8 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
             output.append(line)
             if " pid " in line:
                 child_pids.append(int(line.split(" pid ")[1].split()[0]))
-        # the services, the web pages, the gateway, the broker
-        assert len(child_pids) == len(SERVICES) + 3, "".join(output)
+        # the services, the demo partner's receiver, the web pages, the gateway, the broker
+        assert len(child_pids) == len(SERVICES) + 4, "".join(output)
         # The first address the ready message gives is the web pages'.
         assert lines.get(timeout=5).split() == ["web", f"{gateway}/", "(sign", "in", "as", "buyer,", "assessor,",
                                                 "admin", "or", "partner)"]
@@ -102,6 +103,13 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
             assert (tmp_path / f"{name}.db").exists(), name
         first = (tmp_path / "log" / "suppliers.log").read_text().splitlines()[0]
         assert first.startswith("{") and '"service":"suppliers"' in first
+
+        # The demo partner's receiver got the seeded offerings, delivered by the partners service.
+        deadline = time.monotonic() + START_TIMEOUT
+        receiver_log = tmp_path / "log" / "partner-receiver.log"
+        while "nz.govt.marketplace.offering.published.v1" not in receiver_log.read_text():
+            assert time.monotonic() < deadline, receiver_log.read_text()
+            time.sleep(0.2)
 
         supervisor.send_signal(signal.SIGINT)
         assert supervisor.wait(STOP_TIMEOUT) == 0, "".join(output)

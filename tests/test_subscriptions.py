@@ -10,6 +10,7 @@ from catalogue.subscriptions import subscriptions as catalogue_subscriptions
 from events import TOPICS, asyncapi
 from hub.flows import HubFlows
 from hub.subscriptions import subscriptions as hub_subscriptions
+from partners.subscriptions import subscriptions as partners_subscriptions
 from servicekit.clock import Clock
 from training.subscriptions import subscriptions as training_subscriptions
 
@@ -17,6 +18,7 @@ SUBSCRIBED = {
     "accreditation": lambda: accreditation_subscriptions(Clock()),
     "catalogue": lambda: catalogue_subscriptions(Clock()),
     "hub": lambda: hub_subscriptions(HubFlows(push_to_hub=False)),
+    "partners": lambda: partners_subscriptions(Clock()),
     "training": lambda: training_subscriptions(Clock()),
 }
 PRODUCERS = {topic.producer for topic in TOPICS.values()}

@@ -16,6 +16,8 @@ from gateway.routes import ROUTE_RATE_LIMITS
 from gateway.settings import GatewaySettings
 from hub.main import build as build_hub
 from hub.settings import HubSettings
+from partners.main import build as build_partners
+from partners.settings import PartnersSettings
 from servicekit.clock import SettableClock
 from servicekit.testing import RunningServer, free_port
 from suppliers.main import build as build_suppliers
@@ -31,6 +33,7 @@ SERVICES = {
     "accreditation": (build_accreditation, AccreditationSettings),
     "training": (build_training, TrainingSettings),
     "hub": (build_hub, HubSettings),
+    "partners": (build_partners, PartnersSettings),
 }
 # Settings the tests run with unless a test says otherwise: a test that publishes and then counts facets
 # expects the new count at once (tests/test_search.py tests the facet cache itself).

@@ -11,13 +11,18 @@ sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule require
 EOF
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.training.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.application.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic partners.subscription.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1.catalogue.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
@@ -25,14 +30,17 @@ $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.accreditation.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.catalogue.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.supplier.v1.training.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic training.course.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic training.course.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic training.course.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name suppliers --add-config "SCRAM-SHA-512=[password=${SUPPLIERS_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name catalogue --add-config "SCRAM-SHA-512=[password=${CATALOGUE_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name accreditation --add-config "SCRAM-SHA-512=[password=${ACCREDITATION_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name training --add-config "SCRAM-SHA-512=[password=${TRAINING_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name hub --add-config "SCRAM-SHA-512=[password=${HUB_KAFKA_PASSWORD}]"
+$BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name partners --add-config "SCRAM-SHA-512=[password=${PARTNERS_KAFKA_PASSWORD}]"
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:suppliers --operation Create --operation Describe --operation Write --topic suppliers.agreement.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:suppliers --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic catalogue.category.v1 --resource-pattern-type literal
@@ -67,3 +75,17 @@ $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --topic training.course.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Create --operation Describe --operation Read --operation Write --topic training.course.v1.hub.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:hub --operation Describe --operation Read --group hub --resource-pattern-type prefixed
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Write --topic partners.subscription.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic accreditation.accreditation.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic accreditation.accreditation.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic catalogue.category.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic catalogue.category.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic catalogue.offering.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic catalogue.offering.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic hub.registry.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic hub.registry.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic suppliers.supplier.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --topic training.course.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Create --operation Describe --operation Read --operation Write --topic training.course.v1.partners.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:partners --operation Describe --operation Read --group partners --resource-pattern-type prefixed

@@ -4,6 +4,8 @@
 
 - The embedded broker (Tansu) on 127.0.0.1:$MARKETPLACE_BROKER_PORT (9092), unless
   KAFKA_BOOTSTRAP_SERVERS is set: then that broker is used and none is started.
+- A demo partner system's webhook receiver on 127.0.0.1:$MARKETPLACE_PARTNER_RECEIVER_PORT (8190),
+  subscribed by the seed to every event partners may receive; it logs what it gets.
 - Each service as its own `uvicorn <name>.main:app` on the port its settings give (SUPPLIERS_PORT
   and so on), with its SQLite database in $MARKETPLACE_VAR_DIR (default `var/`) unless
   `<NAME>_DATABASE_URL` is set; then the gateway on GATEWAY_PORT (8080).
@@ -32,6 +34,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local.logs import PROCESS_NAME_VARIABLE
+from deploy.local.partner_receiver import DEFAULT_PORT as RECEIVER_PORT
 from deploy.local.seed import SeedError, seed
 from servicekit.broker import EmbeddedBroker, port_open
 from servicekit.identity import DEV_JWKS, DEV_PRIVATE_KEY, development_signer
@@ -44,6 +47,7 @@ SERVICES: dict[str, str] = {
     "accreditation": "accreditation.settings:AccreditationSettings",
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
+    "partners": "partners.settings:PartnersSettings",
 }
 # The web pages: no database of their own, a client of the gateway's public API.
 WEB_SETTINGS = "web.settings:WebSettings"
@@ -158,6 +162,12 @@ def make_plan(environ: dict[str, str] | None = None) -> Plan:
     web = Child("web", [*uvicorn, "web.main:app", "--host", web_settings.host, "--port", str(web_settings.port)],
                 web_env, web_settings.host, web_settings.port, "/readyz", log_dir / "web.log")
     gateway_env.setdefault("GATEWAY_WEB_URL", web.url)
+    receiver_port = int(environ.get("MARKETPLACE_PARTNER_RECEIVER_PORT") or RECEIVER_PORT)
+    services.append(Child("partner-receiver", [*uvicorn, "deploy.local.partner_receiver:app", "--host", "127.0.0.1",
+                                               "--port", str(receiver_port)],
+                          shared | {PROCESS_NAME_VARIABLE: "partner-receiver"}, "127.0.0.1", receiver_port,
+                          "/healthz", log_dir / "partner-receiver.log"))
+
     gateway_settings = _read_settings("gateway.settings:GatewaySettings", gateway_env)
     # --no-proxy-headers: uvicorn would otherwise believe X-Forwarded-For from loopback, which every
     # local caller is; the gateway decides that itself (GATEWAY_TRUSTED_PROXIES). --http: the
@@ -262,7 +272,9 @@ class Supervisor:
 
     def seed(self) -> None:
         try:
-            seed(self.plan.gateway.url, report=lambda line: say(f"  {line}"))
+            receiver = next(c for c in self.plan.services if c.name == "partner-receiver")
+            seed(self.plan.gateway.url, report=lambda line: say(f"  {line}"),
+                 refs={"partner-receiver": receiver.url + "/hook"})
         except (SeedError, httpx.HTTPError) as error:
             message = f"seeding demo data through the gateway: {error}\n{tail(self.plan.gateway.log_path)}"
             raise Failed(message) from None
@@ -277,6 +289,7 @@ class Supervisor:
             f"-d client_id=admin -d client_secret=admin-dev-secret")
         say("            (clients admin, assessor, buyer, partner; secret <client_id>-dev-secret)")
         say(f"  logs      {shown(self.plan.log_dir)}/<name>.log (JSON lines)")
+        say(f"  partner   {shown(self.plan.log_dir)}/partner-receiver.log: the deliveries a demo partner receives")
         say("Press Ctrl-C to stop.")
 
     def watch(self) -> int:

@@ -468,6 +468,23 @@ def make_offerings(api: SeedApi) -> str:
 # --- the steps, in order ---------------------------------------------------------------------------
 
 SeedStep = Callable[[SeedApi], str]
+def subscribe_demo_partner(api: SeedApi) -> str:
+    """The development partner subscribes its receiver (started by `make run`) to every public event."""
+    sink = api.refs.get("partner-receiver")
+    if not sink:
+        return "skipped (no demo receiver)"
+    if any(s["sink"] == sink for s in api.list_all("/api/v1/subscriptions", as_client="partner")):
+        return f"already subscribed: {sink}"
+    response = api.post("/api/v1/subscriptions", as_client="partner",
+                        json={"sink": sink, "types": ["*"], "description": "make run's demo partner receiver"})
+    _expect(response, 201)
+    # Deliveries made while the seed ran (everything above) are recovered, so the receiver sees them too.
+    recovered = api.post(f"/api/v1/subscriptions/{response.json()['id']}/recover", as_client="partner",
+                         json={"since": "2000-01-01T00:00:00Z"})
+    _expect(recovered, 202)
+    return f"{sink}, {recovered.json()['queued']} events queued"
+
+
 STEPS: list[SeedStep] = [
     register_suppliers,
     verify_suppliers,
@@ -476,15 +493,18 @@ STEPS: list[SeedStep] = [
     accredit_providers,
     list_courses,
     make_use_cases,
+    subscribe_demo_partner,
     # (the categories need no step: the catalogue seeds them itself at start from
     # services/catalogue/catalogue/category/taxonomy.json)
 ]
 
 
 def seed(base_url: str, *, report: Callable[[str], None] = print,
-         steps: list[SeedStep] | None = None) -> dict[str, str]:
-    """Run every step against the gateway at `base_url`; returns what the steps made (`SeedApi.refs`)."""
+         steps: list[SeedStep] | None = None, refs: dict[str, str] | None = None) -> dict[str, str]:
+    """Run every step against the gateway at `base_url`; returns what the steps made (`SeedApi.refs`). `refs`
+    are known beforehand (the demo partner's receiver, say)."""
     with SeedApi(base_url) as api:
+        api.refs.update(refs or {})
         for step in steps if steps is not None else STEPS:
             started = time.monotonic()
             summary = step(api)

@@ -43,7 +43,7 @@ async def issue(client: httpx.AsyncClient, client_id: str) -> str:
 
 @pytest.fixture(scope="session")
 async def upstreams():
-    """suppliers, catalogue and hub up; accreditation down; training answers garbage."""
+    """suppliers, catalogue, hub and partners up; accreditation down; training answers garbage."""
     async with contextlib.AsyncExitStack() as stack:
         urls = {
             "suppliers": await stack.enter_async_context(
@@ -51,6 +51,8 @@ async def upstreams():
             "catalogue": await stack.enter_async_context(
                 serve(fake_service("catalogue", "offerings", ["type", "title", "errors"]))),
             "hub": await stack.enter_async_context(serve(fake_service("hub", "registry", ["type", "title"]))),
+            "partners": await stack.enter_async_context(
+                serve(fake_service("partners", "subscriptions", ["type", "title"]))),
             "accreditation": closed_port_url(),
             "training": await stack.enter_async_context(garbage_server()),
         }
