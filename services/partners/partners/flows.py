@@ -38,10 +38,12 @@ def _facts(event: StoredEvent) -> EventFacts:
 
 
 def fan_out(session: AsyncSession, event: StoredEvent, targets: list[Subscription], *, now: datetime) -> int:
-    """Queue the event for every subscription in `targets` that wants it."""
+    """Queue the event for every subscription in `targets` that wants it. A subscription takes what happened
+    from its creation on, however late this service hears of it (a consumer catching up, a broker's log
+    read again); what happened before is for `recover`."""
     facts, queued = _facts(event), 0
     for subscription in targets:
-        if wants(subscription.types, subscription.filters, facts):
+        if event.time >= subscription.created_at and wants(subscription.types, subscription.filters, facts):
             deliveries.queue(session, subscription_id=subscription.id, event=event, kind="event", now=now)
             queued += 1
     if queued:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -94,12 +94,12 @@ async def subscribe(database: Database, sink: str, **fields) -> tuple[Subscripti
                                           settings=settings(database.url), box=SecretBox(settings(database.url).secret_key))
 
 
-async def publish(database: Database, subject: str, version: int) -> None:
-    """An offering event as the consumer would store it."""
-    now = datetime.now(timezone.utc)
+async def publish(database: Database, subject: str, version: int, at: datetime | None = None) -> None:
+    """An offering event as the consumer would store it, as happened `at` (now by default)."""
+    now = at or datetime.now(timezone.utc)
     data = {"aggregate_id": subject, "version": version, "occurred_at": now.isoformat(),
             "offering": {"id": subject, "status": "published", "name": f"v{version}"}}
-    envelope = Envelope(type=TYPE, source="/services/catalogue", subject=subject, data=data)
+    envelope = Envelope(type=TYPE, source="/services/catalogue", subject=subject, data=data, time=now)
     async with database.transaction() as session:
         await flows.store_handler(_Clock())(session, OfferingPublished.model_construct(), envelope)
 
@@ -231,3 +231,19 @@ async def test_a_slow_sink_delays_no_other(url, receivers):
 
 async def _now(value):
     return value
+
+
+async def test_a_subscription_takes_what_happened_from_its_creation_on(url, receivers):
+    # However late the consumer hears of an older event (catching up, a log read again), it is not queued
+    # for a subscription made after it happened; `recover` is how a partner asks for the past.
+    database = Database(url)
+    try:
+        subscription, _ = await subscribe(database, (await receivers()).url)
+        before, after = str(uuid.uuid4()), str(uuid.uuid4())
+        await publish(database, before, 1, at=subscription.created_at - timedelta(minutes=1))
+        await publish(database, after, 1)
+        async with database.transaction() as session:
+            queued = (await session.execute(select(Delivery.subject))).scalars().all()
+        assert queued == [after]
+    finally:
+        await database.dispose()
