@@ -10,7 +10,7 @@ REDOCLY_STAMP := $(TOOLS)/node/.redocly-$(REDOCLY_VERSION)
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(TOOLS)/node/node_modules/.bin/redocly
 OPENAPI_FILE := var/openapi/marketplace.json
 
-.PHONY: run test bench env contracts check-contracts lint-openapi lint-imports rebuild-hub clean
+.PHONY: run test fuzz bench env contracts check-contracts lint-openapi lint-imports rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -37,6 +37,14 @@ test: env lint-imports lint-openapi
 # gateway, the toolkit below them, no production code on the test support, no import cycles among siblings.
 lint-imports: env
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# tests/test_fuzz.py at length: schemathesis over the merged OpenAPI document through the gateway, as every
+# kind of caller, with every phase (coverage too) and many more examples than the suite's run; the JSON
+# reports and the CLI's output per caller stay in var/fuzz. FUZZ_MAX_EXAMPLES and FUZZ_SEED change the run.
+FUZZ_MAX_EXAMPLES ?= 100
+fuzz: env
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_REPORT_DIR=var/fuzz \
+	FUZZ_TIMEOUT_SECONDS=7200 $(PY) -m pytest -q -n 0 -p no:cacheprovider tests/test_fuzz.py
 
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
 $(REDOCLY_STAMP):

@@ -214,10 +214,19 @@ def _link_creates(merged: dict) -> None:
             for method in _OPERATIONS:
                 operation = target_item.get(method)
                 if isinstance(operation, dict) and operation.get("operationId"):
+                    # An update of what was just created applies to the version the create answered with.
+                    header = ({"header.If-Match": "$response.header.ETag"}
+                              if _takes_header(operation, "If-Match") and target.count("{") == path.count("{") + 1
+                              else {})
                     links[operation["operationId"]] = {"operationId": operation["operationId"],
-                                                       "parameters": dict(parameters)}
+                                                       "parameters": parameters | header}
         if links:
             created["links"] = dict(sorted(links.items()))
+
+
+def _takes_header(operation: dict, name: str) -> bool:
+    return any(isinstance(p, dict) and p.get("in") == "header" and str(p.get("name", "")).lower() == name.lower()
+               for p in operation.get("parameters") or [])
 
 
 def _path_parameters(path: str) -> list[str]:

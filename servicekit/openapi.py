@@ -34,6 +34,9 @@ UNPROCESSABLE = "a value is not valid; `errors` names each field and what is wro
 PRECONDITION_FAILED = "If-Match names another version than the current one (read again for its ETag)"
 PRECONDITION_REQUIRED = "If-Match is missing; send the ETag the last read gave"
 _WRITES = ("post", "put", "patch", "delete")
+IF_MATCH = {"name": "If-Match", "in": "header", "required": True,
+            "description": "the ETag of the version read last; the update applies only to that version",
+            "schema": {"type": "string", "examples": ['"1"']}}
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
 
@@ -83,6 +86,9 @@ def _document_operation(operation: dict, method: str, path: str) -> None:
         added["409"] = CONFLICT
     if method == "patch":
         # Updates are PATCH, and every update checks If-Match (servicekit.concurrency).
+        if not any(p.get("in") == "header" and p.get("name", "").lower() == "if-match"
+                   for p in operation.get("parameters", [])):
+            operation["parameters"] = [*operation.get("parameters", []), dict(IF_MATCH)]
         added["412"] = PRECONDITION_FAILED
         added["428"] = PRECONDITION_REQUIRED
     for status, description in added.items():

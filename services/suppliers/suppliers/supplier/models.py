@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
@@ -39,6 +39,15 @@ class Contact(StrictModel):
 
 class SupplierCreate(StrictModel):
     """What a supplier sends to register itself."""
+
+    # The identification rule of `_identified`, stated in the schema: an NZBN alone, or an overseas country
+    # (not NZ) together with the registration id there.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["nzbn"], "properties": {"nzbn": {"type": "string"}, "country": {"type": "null"},
+                                              "registration_id": {"type": "null"}}},
+        {"required": ["country", "registration_id"], "properties": {
+            "nzbn": {"type": "null"}, "country": {"type": "string", "not": {"const": "NZ"}},
+            "registration_id": {"type": "string"}}}]})
 
     legal_name: Name
     trading_name: Annotated[str | None, Field(max_length=200)] = None
