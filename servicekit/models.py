@@ -19,6 +19,17 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A field of a partial update that cannot be cleared: left out, it keeps its value; null is refused (422
+# naming it) rather than reaching a NOT NULL column or an event's contract. Its type is written without
+# None and its default None kept out of the document, so the schema says null is not accepted:
+# `name: Annotated[str, NOT_NULL] = None`.
+NOT_NULL = Field(json_schema_extra=_without_default)
+
+
 class StrictModel(BaseModel):
     """A request body: unknown fields refused, surrounding whitespace trimmed, no NUL characters (PostgreSQL
     cannot store them, so they are bad input rather than a failure deep in the database)."""
