@@ -71,6 +71,9 @@ STRICTER_THAN_DOCUMENTED = {
         "every criterion is rated, each once, all of them met",
     "POST /api/v1/accreditation/applications/{application_id}/request-information": _TRIMMED,
     "POST /api/v1/accreditation/applications/{application_id}/respond": _TRIMMED,
+    "POST /api/v1/sessions/{session_id}/registrations":
+        "email-validator refuses addresses JSON Schema's email format admits (reserved and special-use domains); "
+        + _TRIMMED,
     "POST /api/v1/categories/{code}/retire": "a retirement needs its reason; the body is the shared optional Reason, "
                                              "so a missing one is answered 422 naming `reason`",
 } | {f"PATCH {API_PREFIX}{path}": _IF_MATCH for path in (
