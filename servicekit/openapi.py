@@ -92,7 +92,9 @@ def _document_operation(operation: dict, method: str, path: str) -> None:
         added["412"] = PRECONDITION_FAILED
         added["428"] = PRECONDITION_REQUIRED
     for status, description in added.items():
-        declared = responses.get(status)
-        # A route's own description says more about this operation; keep it, in the problem+json shape.
-        responses[status] = problem(declared.get("description") or description) if declared else problem(description)
+        responses.setdefault(status, {"description": description})
+    for status, response in responses.items():
+        # Every error leaves as problem+json; a route's own description says more about this operation.
+        if status.startswith(("4", "5")) and "$ref" not in response and "content" not in response:
+            responses[status] = problem(response.get("description") or added.get(status, "an error"))
     operation["responses"] = dict(sorted(responses.items()))

@@ -9,7 +9,7 @@ from suppliers.agreement.models import AgreementCreate, Variation
 from suppliers.main import build
 from suppliers.settings import SuppliersSettings
 from suppliers.supplier.models import SupplierCreate
-from testsupport.helpers import nzbn, supplier_body
+from testsupport.helpers import nzbn, offer_body, supplier_body
 
 CONTACTS = supplier_body()["contacts"]
 SUPPLIER = {"legal_name": "Kauri Analytics Limited", "size": "small", "contacts": CONTACTS}
@@ -49,3 +49,18 @@ def test_a_variation_changes_at_least_one_term(document):
     verdicts = documented_verdicts(document, "Variation", Variation, bodies)
     assert [documented for documented, _ in verdicts] == [enforced for _, enforced in verdicts]
     assert [enforced for _, enforced in verdicts] == [False, False, True, True, True]
+
+
+async def test_offering_an_agreement_to_an_unknown_supplier_is_a_documented_404(document, stack):
+    # Found by schemathesis: the 404 was answered but not documented.
+    response = await stack.client.post("/api/v1/agreements", json=offer_body(stack, "no-such-supplier"),
+                                       headers=await stack.as_role("admin"))
+    assert response.status_code == 404
+    responses = document["paths"]["/api/v1/agreements"]["post"]["responses"]
+    assert responses["404"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_an_update_documents_which_fields_may_be_cleared(document):
+    properties = document["components"]["schemas"]["SupplierUpdate"]["properties"]
+    nullable = {name for name, schema in properties.items() if {"type": "null"} in schema.get("anyOf", [])}
+    assert nullable == {"trading_name", "website"}
