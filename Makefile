@@ -42,8 +42,9 @@ lint-imports: env
 # kind of caller, with every phase (coverage too) and many more examples than the suite's run; the JSON
 # reports and the CLI's output per caller stay in var/fuzz. FUZZ_MAX_EXAMPLES and FUZZ_SEED change the run.
 FUZZ_MAX_EXAMPLES ?= 100
+FUZZ_STATEFUL_EXAMPLES ?= 200
 fuzz: env
-	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_REPORT_DIR=var/fuzz \
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_REPORT_DIR=var/fuzz \
 	FUZZ_TIMEOUT_SECONDS=7200 $(PY) -m pytest -q -n 0 -p no:cacheprovider tests/test_fuzz.py
 
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.

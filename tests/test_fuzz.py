@@ -38,6 +38,10 @@ from testsupport.helpers import active_supplier
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "3"))
 PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing,stateful")
+# Scenarios of the stateful phase (each a chain of linked calls of up to STATEFUL_STEPS); per phase, since
+# the examples per operation give it too few chains to follow the links.
+STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_STATEFUL_EXAMPLES", "10"))
+STATEFUL_STEPS = 10
 SEED = int(os.environ.get("FUZZ_SEED", "20261203"))
 REPORT_DIR = os.environ.get("FUZZ_REPORT_DIR")
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
@@ -112,6 +116,9 @@ def operations_for(document: dict, caller: str) -> list[str]:
 async def schemathesis(url: str, caller: str, token: str | None, operation_ids: list[str], reports: Path) -> dict:
     """Run the CLI once for one caller; returns its JSON report (output appended on failure)."""
     report = reports / f"{caller}.json"
+    # The CLI reads its configuration from the directory it runs in.
+    (reports / "schemathesis.toml").write_text(f"[phases.stateful]\nmax-steps = {STATEFUL_STEPS}\n\n"
+                                               f"[phases.stateful.generation]\nmax-examples = {STATEFUL_EXAMPLES}\n")
     arguments = [f"{url}{API_PREFIX}openapi.json", "--url", url, "--seed", str(SEED),
                  "--max-examples", str(MAX_EXAMPLES), "--phases", PHASES, "--checks", CHECKS,
                  "--request-timeout", "60", "--workers", "1", "--suppress-health-check", "all",
