@@ -16,7 +16,8 @@ A child process waits on its own, uses the second core, and writes the JSON repo
 `python -m deploy.local.run`: it starts in seconds, needs no free ports or seed scripts of its own, and
 is the stack every other cross-service test trusts.
 
-The callers run one after another, each bounded by FUZZ_MAX_EXAMPLES (examples per operation) and
+The callers run one after another, each bounded by FUZZ_MAX_EXAMPLES (examples per operation),
+FUZZ_STATEFUL_EXAMPLES (stateful scenarios, through a schemathesis.toml in the report directory) and
 FUZZ_PHASES; the suite's defaults keep the whole test near two minutes on a busy 2-core machine, and
 `make fuzz` raises both (README: Fuzzing).
 """
