@@ -12,7 +12,7 @@ OPENAPI_FILE := var/openapi/marketplace.json
 AXE_VERSION := 4.14.1
 AXE_STAMP := $(TOOLS)/node/.axe-core-$(AXE_VERSION)
 
-.PHONY: run test bench env contracts check-contracts lint-openapi lint-imports browser-tools rebuild-hub clean
+.PHONY: run test fuzz bench env contracts check-contracts lint-openapi lint-imports browser-tools rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -39,6 +39,15 @@ test: env lint-imports lint-openapi browser-tools
 # gateway, the toolkit below them, no production code on the test support, no import cycles among siblings.
 lint-imports: env
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+
+# tests/test_fuzz.py at length: schemathesis over the merged OpenAPI document through the gateway, as every
+# kind of caller, with every phase (coverage too) and many more examples than the suite's run; the JSON
+# reports and the CLI's output per caller stay in var/fuzz. FUZZ_MAX_EXAMPLES and FUZZ_SEED change the run.
+FUZZ_MAX_EXAMPLES ?= 100
+FUZZ_STATEFUL_EXAMPLES ?= 200
+fuzz: env
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_REPORT_DIR=var/fuzz \
+	FUZZ_TIMEOUT_SECONDS=7200 $(PY) -m pytest -q -n 0 -p no:cacheprovider tests/test_fuzz.py
 
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
 $(REDOCLY_STAMP):

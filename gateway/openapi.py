@@ -36,6 +36,8 @@ API_INFO = {
 # The document names paths from the root of the gateway that serves it.
 SERVERS = [{"url": "/", "description": "the gateway serving this document"}]
 TAG_DESCRIPTIONS = {"auth": "The gateway's development token issuer and its public keys."}
+# A create whose resource is read elsewhere than under the path it was created on.
+CREATED_UNDER = {f"{API_PREFIX}courses/{{course_id}}/sessions": f"{API_PREFIX}sessions"}
 
 
 def _problem_response(description: str, example: dict | None = None, headers: dict | None = None) -> dict:
@@ -163,6 +165,7 @@ def merge_documents(services: Mapping[str, dict | None], own: dict) -> dict:
     for service, document in services.items():
         if document is not None:
             _merge_service(merged, service, document)
+    _link_creates(merged)
     unavailable = sorted(service for service, document in services.items() if document is None)
     if unavailable:
         merged["x-unavailable-services"] = unavailable
@@ -191,6 +194,55 @@ def _merge_service(merged: dict, service: str, document: dict) -> None:
         info = document.get("info") or {}
         merged["tags"].append({"name": service,
                                "description": info.get("description") or info.get("title") or service})
+
+
+def _link_creates(merged: dict) -> None:
+    """OpenAPI links from each create's 201 to the operations on what it created: its reads, updates and
+    transitions, with the new resource's key from the response body and the rest of the path as requested."""
+    paths = merged["paths"]
+    for path, item in paths.items():
+        created = (item.get("post") or {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        base = CREATED_UNDER.get(path, path)
+        keys = _body_properties(merged, created)
+        links = {}
+        for target, target_item in paths.items():
+            if not target.startswith(base + "/{"):
+                continue
+            new_key = target[len(base) + 2:].split("}", 1)[0]
+            parameters = {new_key: f"$response.body#/{new_key if new_key in keys else 'id'}"}
+            parameters |= {name: f"$request.path.{name}" for name in _path_parameters(path)
+                           if name in _path_parameters(target)}
+            for method in _OPERATIONS:
+                operation = target_item.get(method)
+                if isinstance(operation, dict) and operation.get("operationId"):
+                    # An update of what was just created applies to the version the create answered with.
+                    header = ({"header.If-Match": "$response.header.ETag"}
+                              if _takes_header(operation, "If-Match") and target.count("{") == path.count("{") + 1
+                              else {})
+                    links[operation["operationId"]] = {"operationId": operation["operationId"],
+                                                       "parameters": parameters | header}
+        if links:
+            created["links"] = dict(sorted(links.items()))
+
+
+def _takes_header(operation: dict, name: str) -> bool:
+    return any(isinstance(p, dict) and p.get("in") == "header" and str(p.get("name", "")).lower() == name.lower()
+               for p in operation.get("parameters") or [])
+
+
+def _path_parameters(path: str) -> list[str]:
+    return [segment[1:-1] for segment in path.split("/") if segment.startswith("{") and segment.endswith("}")]
+
+
+def _body_properties(merged: dict, response: dict) -> set[str]:
+    """The top-level property names of a response's JSON body (its schema may be a component reference)."""
+    schema = ((response.get("content") or {}).get("application/json") or {}).get("schema") or {}
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = merged["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+    return set(schema.get("properties") or {})
 
 
 def _as_forwarded(item: dict, path: str, service: str) -> dict:

@@ -22,6 +22,7 @@ from servicekit.identity import IdentityVerifier, KeySet
 from servicekit.jobs import keep_running
 from servicekit.middleware import BodyLimitMiddleware, BodyTooLarge, ServiceRequestMiddleware, on_body_too_large
 from servicekit.migrations import upgrade_to_head
+from servicekit.openapi import install_problem_documentation
 from servicekit.outbox import OutboxRelay
 from servicekit.problems import Problem, install_problem_handlers, problem_response
 from servicekit.settings import ServiceSettings
@@ -77,6 +78,7 @@ def create_app(service: ServiceDefinition, *, clock: Clock | None = None) -> Fas
     app.include_router(_operations_router())
     for router in service.routers:
         app.include_router(router)
+    install_problem_documentation(app)
     return app
 
 

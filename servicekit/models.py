@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional, TypeVar, get_type_hints
+from typing import Annotated, Any, Optional, TypeVar, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
@@ -17,6 +17,31 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
     return False
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _without_null(schema: dict[str, Any]) -> None:
+    _without_default(schema)
+    kept = [branch for branch in schema.get("anyOf", []) if branch != {"type": "null"}]
+    if len(kept) == 1:
+        del schema["anyOf"]
+        schema.update(kept[0])
+
+
+def _admits_none(hint: Any) -> bool:
+    while get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    return hint is type(None) or type(None) in get_args(hint)
+
+
+# A field of a partial update that cannot be cleared: left out, it keeps its value; null is refused (422
+# naming it) rather than reaching a NOT NULL column or an event's contract. Its type is written without
+# None and its default None kept out of the document, so the schema says null is not accepted:
+# `name: Annotated[str, NOT_NULL] = None`.
+NOT_NULL = Field(json_schema_extra=_without_default)
 
 
 class StrictModel(BaseModel):
@@ -38,7 +63,10 @@ def optional(base: type[Model]) -> type[Model]:
     partial update (`class XUpdate(optional(XBase))`), so its fields are the create body's, listed once.
     The validators of `base` come along and must accept a field left out."""
     hints = get_type_hints(base, include_extras=True)
-    fields: dict[str, Any] = {name: (Optional[hints[name]], None) for name in base.model_fields}
+    # A field the create body cannot leave empty may be changed but not removed (servicekit.changes
+    # .refuse_removals answers null with 422 naming it), so its schema is written without null.
+    fields: dict[str, Any] = {name: (Optional[hints[name]], None if _admits_none(hints[name]) else Field(
+        default=None, json_schema_extra=_without_null)) for name in base.model_fields}
     return create_model(f"{base.__name__}Optional", __base__=base, __module__=base.__module__, **fields)
 
 

@@ -156,3 +156,23 @@ class TcpProxy:
                 await writer.drain()
         finally:
             writer.transport.abort()
+
+
+def documented_verdicts(document: dict, schema_name: str, model, bodies: list[dict]) -> list[tuple[bool, bool]]:
+    """For each body: (the OpenAPI document's schema accepts it, the pydantic model the route parses accepts it).
+
+    A test asserts the two agree, so what a service enforces is what its document says."""
+    import jsonschema
+    from pydantic import ValidationError
+
+    validator = jsonschema.Draft202012Validator({"$ref": f"#/components/schemas/{schema_name}",
+                                                 "components": document["components"]})
+    verdicts = []
+    for body in bodies:
+        try:
+            model.model_validate(body)
+            enforced = True
+        except ValidationError:
+            enforced = False
+        verdicts.append((validator.is_valid(body), enforced))
+    return verdicts

@@ -110,3 +110,43 @@ def test_the_access_table_is_what_the_services_enforce(apps):
     # Nothing listed that no service has any more.
     assert set(OPERATION_ROLES) <= set(enforced)
     assert SIGNED_IN in enforced.values()
+
+
+CREATES = {"suppliers", "agreements", "categories", "offerings", "shortlists", "accreditation/applications",
+           "courses", "courses/{course_id}/sessions", "sessions/{session_id}/registrations", "registry/use-cases"}
+
+
+def test_each_create_links_to_every_operation_on_what_it_created(document):
+    paths, operation_ids = document["paths"], {}
+    for path, item in paths.items():
+        for method in OPERATIONS:
+            if method in item:
+                operation_ids[item[method]["operationId"]] = (method, path)
+    linked = set()
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        linked.add(path.removeprefix(API_PREFIX))
+        for name, link in created["links"].items():
+            method, target = operation_ids[link["operationId"]]
+            path_parameters = {segment[1:-1] for segment in target.split("/") if segment.startswith("{")}
+            named = {key for key in link["parameters"] if not key.startswith("header.")}
+            # The new resource's key from the body, the keys the create's path had from its request.
+            assert named <= path_parameters and named, (path, name)
+            assert sum(value.startswith("$response.body#/") for value in link["parameters"].values()) == 1
+            if method == "patch":
+                assert link["parameters"]["header.If-Match"] == "$response.header.ETag"
+        reads = {operation_ids[link["operationId"]][0] for link in created["links"].values()}
+        assert "get" in reads, path
+    assert linked == CREATES
+    supplier_links = {operation_ids[link["operationId"]] for link in
+                      paths[f"{API_PREFIX}suppliers"]["post"]["responses"]["201"]["links"].values()}
+    assert supplier_links == {("get", f"{API_PREFIX}suppliers/{{supplier_id}}"),
+                              ("patch", f"{API_PREFIX}suppliers/{{supplier_id}}"),
+                              ("get", f"{API_PREFIX}suppliers/{{supplier_id}}/history"),
+                              ("post", f"{API_PREFIX}suppliers/{{supplier_id}}/credentials/rotate"),
+                              ("post", f"{API_PREFIX}suppliers/{{supplier_id}}/{{action}}")}
+    session_links = paths[f"{API_PREFIX}courses/{{course_id}}/sessions"]["post"]["responses"]["201"]["links"]
+    assert {operation_ids[link["operationId"]][1] for link in session_links.values()} >= {
+        f"{API_PREFIX}sessions/{{session_id}}", f"{API_PREFIX}sessions/{{session_id}}/registrations"}

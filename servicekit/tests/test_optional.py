@@ -7,7 +7,7 @@ from typing import Annotated
 import pytest
 from pydantic import Field, ValidationError, model_validator
 
-from servicekit.models import StrictModel, optional
+from servicekit.models import NOT_NULL, StrictModel, optional
 
 Title = Annotated[str, Field(min_length=1, max_length=5)]
 
@@ -42,7 +42,16 @@ def test_the_schema_is_the_one_written_out_by_hand():
     class Written(StrictModel):
         """A change to a note."""
 
-        title: Title | None = None
-        tags: Annotated[list[str], Field(max_length=2)] | None = None
+        # Without null: a field the create body needs may be changed, not removed (refuse_removals).
+        title: Annotated[Title, NOT_NULL] = None
+        tags: Annotated[list[str], Field(max_length=2), NOT_NULL] = None
 
     assert NoteUpdate.model_json_schema() == Written.model_json_schema() | {"title": "NoteUpdate"}
+
+
+def test_a_field_that_may_be_empty_stays_nullable():
+    class Base(StrictModel):
+        note: Annotated[str | None, Field(max_length=5)] = None
+
+    schema = optional(Base).model_json_schema()["properties"]["note"]
+    assert {"type": "null"} in schema["anyOf"]

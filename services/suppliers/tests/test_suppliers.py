@@ -106,6 +106,21 @@ async def test_only_admins_make_supplier_transitions(stack):
     assert anonymous.status_code == 401
 
 
+async def test_an_update_refuses_null_for_what_cannot_be_cleared(stack):
+    # Found by schemathesis (tests/test_fuzz.py): {"maori_business": null} from an admin was a 500.
+    supplier = (await stack.client.post("/api/v1/suppliers", json=supplier_body())).json()
+    admin = await stack.as_role("admin")
+    url = f"/api/v1/suppliers/{supplier['id']}"
+    etag = (await stack.client.get(url, headers=admin)).headers["etag"]
+    for field in ("legal_name", "nzbn", "size", "contacts", "maori_business", "pasifika_business"):
+        response = await stack.client.patch(url, headers=admin | {"If-Match": etag}, json={field: None})
+        assert response.status_code == 422, (field, response.text)
+        assert [error["field"] for error in response.json()["errors"]] == [field]
+    cleared = await stack.client.patch(url, headers=admin | {"If-Match": etag}, json={"trading_name": None,
+                                                                                       "website": None})
+    assert cleared.status_code == 200 and cleared.json()["trading_name"] is None and cleared.json()["website"] is None
+
+
 async def test_updates_need_if_match_and_legal_identity_is_admin_only_once_verified(stack):
     supplier = await verified(stack)
     own = await stack.as_supplier(supplier["credentials"])

@@ -37,7 +37,8 @@ def _answer(response: Response, application) -> ApplicationPublic:
 
 
 @router.post("", status_code=201, response_model=ApplicationPublic, dependencies=[Supplier],
-             responses={409: {"description": "the supplier is not (yet) known as active, or the accreditation "
+             responses={404: {"description": "no accreditation has the accreditation_id to renew"},
+                        409: {"description": "the supplier is not (yet) known as active, or the accreditation "
                                              "to renew is not in force"}})
 async def create_application(application_in: ApplicationCreate, session: SessionDep, identity: IdentityDep,
                              clock: ClockDep, idempotency: IdempotencyDep, request: Request) -> Response:

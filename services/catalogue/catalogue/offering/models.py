@@ -8,7 +8,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
@@ -50,6 +50,12 @@ class PricingIn(StrictModel):
 class DataResidencyIn(StrictModel):
     """Where data is kept; the country (ISO 3166-1 alpha-2) is given when, and only when, the region is other."""
 
+    # `_country_with_other`, stated in the schema.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["region"], "properties": {"region": {"const": "other"}}},
+        "then": {"required": ["country"], "properties": {"country": {"type": "string"}}},
+        "else": {"properties": {"country": {"type": "null"}}}})
+
     region: ResidencyRegion
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
 
@@ -69,6 +75,11 @@ class ModelProvenanceIn(StrictModel):
 
 class MaoriDataIn(StrictModel):
     """Whether Māori data is involved; how it is governed is required unless it is not."""
+
+    # `_governance_stated`, stated in the schema.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["involves"], "properties": {"involves": {"not": {"const": "no"}}}},
+        "then": {"required": ["governance"], "properties": {"governance": {"type": "string"}}}})
 
     involves: MaoriDataInvolvement
     governance: Annotated[str | None, Field(min_length=1, max_length=4000)] = None
@@ -97,7 +108,7 @@ class AssuranceRecordIn(StrictModel):
         return self
 
 
-Categories = Annotated[list[CategoryCode], Field(min_length=1, max_length=3,
+Categories = Annotated[list[CategoryCode], Field(min_length=1, max_length=3, json_schema_extra={"uniqueItems": True},
                                                  description="1-3 active solution category codes")]
 AssuranceRecords = Annotated[list[AssuranceRecordIn], Field(max_length=30)]
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
@@ -30,10 +30,15 @@ class CommitmentsIn(StrictModel, Commitments):
 class AgreementCreate(StrictModel):
     """An agreement the operator offers to a supplier."""
 
+    # What `_consistent` enforces that a schema can state: a strategic partnership comes with commitments.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["type"], "properties": {"type": {"const": "strategic_partnership"}}},
+        "then": {"required": ["commitments"], "properties": {"commitments": {"type": "object"}}}})
+
     supplier_id: Annotated[str, Field(min_length=1, max_length=36)]
     type: AgreementType
     terms_version: Annotated[str, Field(min_length=1, max_length=40, description="Version of the standard terms")]
-    scope: Scope
+    scope: Annotated[Scope, Field(json_schema_extra={"uniqueItems": True})]
     start_date: date
     end_date: date
     commitments: CommitmentsIn | None = None
@@ -58,6 +63,12 @@ class Signature(StrictModel):
 
 class Variation(StrictModel):
     """A numbered amendment: new scope, end date or commitments, with its reason and effective date."""
+
+    # `_changes_something`, stated in the schema: at least one of the three, and not null.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["scope"], "properties": {"scope": {"type": "array"}}},
+        {"required": ["end_date"], "properties": {"end_date": {"type": "string"}}},
+        {"required": ["commitments"], "properties": {"commitments": {"type": "object"}}}]})
 
     scope: Scope | None = None
     end_date: date | None = None

@@ -34,7 +34,8 @@ def _answer(response: Response, agreement) -> AgreementPublic:
     return _public(agreement)
 
 
-@router.post("", status_code=201, response_model=AgreementPublic, dependencies=[Admin])
+@router.post("", status_code=201, response_model=AgreementPublic, dependencies=[Admin],
+             responses={404: {"description": "no supplier has the supplier_id"}})
 async def offer_agreement(agreement_in: AgreementCreate, session: SessionDep, identity: IdentityDep,
                           clock: ClockDep, idempotency: IdempotencyDep, request: Request) -> Response:
     """The operator offers an agreement to a supplier."""

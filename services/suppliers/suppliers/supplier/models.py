@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 from sqlalchemy import JSON, Column
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from events.suppliers import SupplierSize, SupplierState, SupplierStatus
-from servicekit.models import StrictModel
+from servicekit.models import NOT_NULL, StrictModel
 from servicekit.tables import utc_column
 from suppliers.credential.models import ClientCredentials
 from suppliers.supplier.nzbn import is_valid_nzbn
@@ -40,6 +40,15 @@ class Contact(StrictModel):
 class SupplierCreate(StrictModel):
     """What a supplier sends to register itself."""
 
+    # The identification rule of `_identified`, stated in the schema: an NZBN alone, or an overseas country
+    # (not NZ) together with the registration id there.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["nzbn"], "properties": {"nzbn": {"type": "string"}, "country": {"type": "null"},
+                                              "registration_id": {"type": "null"}}},
+        {"required": ["country", "registration_id"], "properties": {
+            "nzbn": {"type": "null"}, "country": {"type": "string", "not": {"const": "NZ"}},
+            "registration_id": {"type": "string"}}}]})
+
     legal_name: Name
     trading_name: Annotated[str | None, Field(max_length=200)] = None
     nzbn: Nzbn | None = None
@@ -65,14 +74,15 @@ class SupplierCreate(StrictModel):
 class SupplierUpdate(StrictModel):
     """Fields a supplier (or an admin) may change; legal identity only by an admin once verified."""
 
-    legal_name: Name | None = None
+    # Only the trading name and the website may be cleared (null); the rest, left out, keep their values.
+    legal_name: Annotated[Name, NOT_NULL] = None
     trading_name: Annotated[str | None, Field(max_length=200)] = None
-    nzbn: Nzbn | None = None
-    size: SupplierSize | None = None
+    nzbn: Annotated[Nzbn, NOT_NULL] = None
+    size: Annotated[SupplierSize, NOT_NULL] = None
     website: HttpUrl | None = Field(default=None, max_length=300)
-    contacts: Annotated[list[Contact] | None, Field(min_length=1, max_length=10)] = None
-    maori_business: bool | None = None
-    pasifika_business: bool | None = None
+    contacts: Annotated[list[Contact], Field(min_length=1, max_length=10), NOT_NULL] = None
+    maori_business: Annotated[bool, NOT_NULL] = None
+    pasifika_business: Annotated[bool, NOT_NULL] = None
 
 
 class Supplier(SQLModel, table=True):
