@@ -82,6 +82,9 @@ STRICTER_THAN_DOCUMENTED = {
         + _TRIMMED,
     "POST /api/v1/categories/{code}/retire": "a retirement needs its reason; the body is the shared optional Reason, "
                                              "so a missing one is answered 422 naming `reason`",
+    "POST /api/v1/subscriptions": "the sink must be https outside development and its host must resolve, to no "
+                                  "loopback, private, link-local or metadata address; types name known event types "
+                                  "(or a prefix of them); filters follow the CloudEvents Subscriptions dialects",
 } | {f"PATCH {API_PREFIX}{path}": _IF_MATCH for path in (
     "suppliers/{supplier_id}", "categories/{code}", "courses/{course_id}", "shortlists/{shortlist_id}",
     "registry/use-cases/{use_case_id}", "accreditation/applications/{application_id}")} | {
