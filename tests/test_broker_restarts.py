@@ -28,14 +28,6 @@ log = logging.getLogger("tests.broker_restarts")
 
 
 @pytest.fixture
-async def own_broker(tmp_path):
-    running = EmbeddedBroker(log_file=tmp_path / "broker.log")
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 async def stack(own_broker, database_urls):
     running = Stack(bootstrap_servers=own_broker.bootstrap_servers, services=("suppliers", "catalogue"),
                     database_urls={name: await database_urls(name) for name in ("suppliers", "catalogue")})

@@ -61,15 +61,6 @@ async def delivery_state(stack: Stack, broker: EmbeddedBroker, ids: list[str]) -
 
 
 @pytest.fixture
-async def own_broker(tmp_path):
-    """A broker of this test's own, so stopping it disturbs no other test."""
-    running = EmbeddedBroker(log_file=tmp_path / "broker.log")
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 async def stack_on_own_broker(own_broker, database_urls):
     running = Stack(bootstrap_servers=own_broker.bootstrap_servers,
                     database_urls={name: await database_urls(name) for name in SERVICES})

@@ -28,6 +28,15 @@ def broker():
     running.stop()
 
 
+@pytest.fixture
+def own_broker(tmp_path):
+    """A broker of the test's own, for tests that stop, cut or restart it without disturbing any other."""
+    running = EmbeddedBroker(log_file=tmp_path / "broker.log")
+    running.start()
+    yield running
+    running.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_backend(request) -> str:
     return request.param

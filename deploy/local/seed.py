@@ -31,6 +31,9 @@ from suppliers.supplier.nzbn import nzbn_check_digit
 TOKEN_PATH = "/api/v1/auth/token"
 ROLES = ("admin", "assessor", "buyer", "partner")
 
+# How long publishing waits for the catalogue to know a supplier may sell.
+ELIGIBILITY_PATIENCE_SECONDS = 90.0
+
 
 class SeedError(RuntimeError):
     """A seed request got an answer the seed cannot live with."""
@@ -441,11 +444,16 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
         offering["status"] = "submitted"
     if offering["status"] != "submitted":
         return False
-    for _ in range(50):  # the catalogue learns of the agreements from events, a moment after they happen
+    # The catalogue learns of the supplier and its agreements from events, a moment after they happen (longer
+    # on a busy machine, or while its consumer catches up on a broker's history).
+    deadline = time.monotonic() + ELIGIBILITY_PATIENCE_SECONDS
+    while True:
         response = api.post(f"/api/v1/offerings/{offering['id']}/publish", as_client="assessor")
         if response.status_code != 409:
             _expect(response, 200)
             return True
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.2)
     _expect(response, 200)
     return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.openapi_export import merged_document
+from deploy.openapi_export import merged_document
 from partners.visibility import deliverable_types
 
 

@@ -146,7 +146,7 @@ async def test_the_gateway_down_is_a_readable_503_page():
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://web") as browser:
-            response = await browser.get("/offerings", headers=identity_headers(Identity("anonymous", frozenset())))
+            response = await browser.get("/offerings", headers=identity_headers(Identity("anonymous", frozenset()), "web"))
             ready = await browser.get("/readyz")
             direct = await browser.get("/offerings")
     assert response.status_code == 503 and "Sorry, the service is unavailable" in response.text
