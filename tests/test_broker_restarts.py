@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 
 import httpx
@@ -15,14 +16,16 @@ from sqlalchemy import select
 from events.suppliers import SUPPLIER_TOPIC
 from servicekit.broker import EmbeddedBroker, free_port
 from servicekit.tables import InboxRecord, OutboxRecord
-from servicekit.testing import TcpProxy, eventually
+from servicekit.testing import PATIENCE_SECONDS, TcpProxy, eventually
 from testsupport.helpers import supplier_body
 from testsupport.stack import Stack
 
 RESTARTS = 10
 # The consumers and relays must be going again this soon after the broker is back (records written
 # while it was away all applied): a bound on a hang of the kind the restarts used to cause, not a speed.
-RESUME_SECONDS = 10.0
+# The target is to be going again within 10 s of the broker being back (docs/reliability.md has the figures);
+# a test only bounds it, so a busy machine slows it down without failing it: TEST_RESUME_SECONDS.
+RESUME_SECONDS = float(os.environ.get("TEST_RESUME_SECONDS", PATIENCE_SECONDS / 3))
 KEPT_DATA_OUTAGES = 5
 log = logging.getLogger("tests.broker_restarts")
 
