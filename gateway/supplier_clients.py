@@ -55,40 +55,40 @@ class SupplierClientStore:
         """The supplier's client when the suppliers service accepts the secret, else None."""
         if not client_id.startswith(SUPPLIER_CLIENT_PREFIX):
             return None
+        found = await self._ask("post", "/verify", "a client check", absent=401,
+                                json={"client_id": client_id, "client_secret": secret})
+        if found is None:
+            return None
         try:
-            async with self.session().post(self.clients_url + "/verify", headers=self._headers(),
-                                           json={"client_id": client_id, "client_secret": secret},
-                                           timeout=self.timeout) as response:
-                if response.status == 401:
-                    return None
-                if response.status != 200:
-                    raise _unavailable()
-                found = await response.json()
-                return Client(found["client_id"], frozenset(found["roles"]), found["supplier_id"],
-                              version=int(found["version"]))
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("suppliers service unreachable for a client check: %s", exc)
-            raise _unavailable() from exc
+            return Client(found["client_id"], frozenset(found["roles"]), found["supplier_id"],
+                          version=int(found["version"]))
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("suppliers service answered a client check with %s", exc)
             raise _unavailable() from exc
 
     async def standing(self, client_id: str) -> ClientStanding | None:
         """The client's current standing; None when the suppliers service does not know it."""
+        found = await self._ask("get", f"/{client_id}", "a client's standing", absent=404)
+        if found is None:
+            return None
         try:
-            async with self.session().get(f"{self.clients_url}/{client_id}", headers=self._headers(),
-                                          timeout=self.timeout) as response:
-                if response.status == 404:
+            return ClientStanding(version=int(found["version"]), may_sign_in=found["may_sign_in"] is True)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("suppliers service answered a client's standing with %s", exc)
+            raise _unavailable() from exc
+
+    async def _ask(self, method: str, path: str, what: str, *, absent: int, json: dict | None = None) -> dict | None:
+        """The suppliers service's JSON answer, None for its `absent` status; 503 when it cannot answer."""
+        try:
+            async with self.session().request(method, self.clients_url + path, headers=self._headers(), json=json,
+                                              timeout=self.timeout) as response:
+                if response.status == absent:
                     return None
                 if response.status != 200:
                     raise _unavailable()
-                found = await response.json()
-                return ClientStanding(version=int(found["version"]), may_sign_in=found["may_sign_in"] is True)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("suppliers service unreachable for a client's standing: %s", exc)
-            raise _unavailable() from exc
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("suppliers service answered a client's standing with %s", exc)
+                return await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("suppliers service unreachable for %s: %s", what, exc)
             raise _unavailable() from exc
 
 
