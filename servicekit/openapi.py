@@ -62,6 +62,11 @@ def document_problems(document: dict) -> dict:
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:
                 _document_operation(operation, method, path)
+    # A webhook is answered by the partner's system, never by FastAPI's validation: its 422 says nothing.
+    for item in (document.get("webhooks") or {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     for name in _FASTAPI_VALIDATION:
