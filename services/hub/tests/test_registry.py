@@ -125,7 +125,8 @@ async def test_exports_insights_and_bad_requests_on_a_seeded_registry(stack):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == len(documents) and {r["id"] for r in rows} == {d["id"] for d in documents}
-    by_name = {r["name"]: r for r in rows}
+    # This test's own rows: the hub replays the shared broker, so other runs' entries of the same names are there.
+    by_name = {r["name"]: r for r in rows if r["id"] in seed["ids"] or r["agency"] == seed["agency"]}
     assert by_name["'+Tui Pātai"]["supplier_name"] == "'@Tui Speech"
     assert by_name["'=HYPERLINK(\"http://evil.example\",\"click\")"]["agency"] == seed["agency"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())

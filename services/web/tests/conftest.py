@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from deploy.local.seed import seed
+from servicekit.testing import PATIENCE_SECONDS
 from testsupport.stack import SERVICES, Stack
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -25,7 +26,8 @@ async def site(broker, tmp_path_factory):
     data = tmp_path_factory.mktemp("web-stack")
     stack = Stack(bootstrap_servers=broker.bootstrap_servers,
                   database_urls={name: f"sqlite+aiosqlite:///{data / (name + '.db')}" for name in SERVICES})
-    await stack.start()
+    # A busy machine can keep a page's API call waiting longer than the pages' production timeout.
+    await stack.start(web_overrides={"gateway_timeout_seconds": PATIENCE_SECONDS})
     # The seed is a synchronous client; in a thread, the servers keep answering on this loop.
     await asyncio.to_thread(seed, stack.servers["gateway"].url, report=lambda line: None)
     yield stack
