@@ -124,6 +124,8 @@ class ConsumerRunner:
         self.batch_handler = batch_handler
         self.by_type = {s.event.TYPE: s for s in subscriptions}
         self.topics = sorted({s.event.TOPIC for s in subscriptions})
+        # The ce_source each declared topic's events must carry: its producer's.
+        self._sources = {topic: source_for(TOPICS[topic].producer) for topic in self.topics if topic in TOPICS}
         self.database = database
         self.settings = settings
         self.metrics = metrics
@@ -354,8 +356,8 @@ class ConsumerRunner:
     def _check_source(self, topic: str, envelope: Envelope) -> None:
         """Only the service a topic belongs to publishes on it: an event claiming another source is refused
         (the broker's ACLs keep other writers off the topic; this catches what gets past them)."""
-        declared = TOPICS.get(topic)
-        if declared is not None and envelope.source != (expected := source_for(declared.producer)):
+        expected = self._sources.get(topic)
+        if expected is not None and envelope.source != expected:
             self.metrics.refused.labels(topic, "source").inc()
             raise Unprocessable(f"ce_source {envelope.source!r} is not {expected!r}, the producer of {topic}")
 
@@ -427,13 +429,10 @@ class ConsumerRunner:
         producers = [trace.get_current_span(context_from_traceparent(e.traceparent)).get_span_context()
                      for e in envelopes]
         links = [trace.Link(context) for context in producers if context.is_valid]
+        attributes = messaging_attributes("process", records[0].topic, group=self.group)
+        attributes["messaging.batch.message_count"] = len(records)
         with tracer.start_as_current_span(f"process {records[0].topic}", kind=trace.SpanKind.CONSUMER, links=links,
-                                          attributes={"messaging.system": "kafka",
-                                                      "messaging.operation.type": "process",
-                                                      "messaging.operation.name": "process",
-                                                      "messaging.destination.name": records[0].topic,
-                                                      "messaging.consumer.group.name": self.group,
-                                                      "messaging.batch.message_count": len(records)}) as batch:
+                                          attributes=attributes) as batch:
             each = [tracer.start_span(f"process {record.topic}", kind=trace.SpanKind.CONSUMER,
                                       context=context_from_traceparent(envelope.traceparent),
                                       attributes=self._attributes(record, envelope),

@@ -30,15 +30,18 @@ def configure_tracing(service_name: str) -> None:
     trace.set_tracer_provider(provider)
 
 
-def messaging_attributes(operation: str, topic: str, *, message_id: str, key: bytes | None, body_size: int,
-                         group: str | None = None, partition: int | None = None,
+def messaging_attributes(operation: str, topic: str, *, message_id: str | None = None, key: bytes | None = None,
+                         body_size: int | None = None, group: str | None = None, partition: int | None = None,
                          offset: int | None = None) -> dict[str, str | int]:
     """Span attributes of a Kafka send or process, by the OpenTelemetry messaging semantic conventions;
-    the span itself is named "{operation} {topic}"."""
+    the span itself is named "{operation} {topic}". The message's own attributes are left out for a batch."""
     attributes: dict[str, str | int] = {
         "messaging.system": "kafka", "messaging.operation.type": operation, "messaging.operation.name": operation,
-        "messaging.destination.name": topic, "messaging.message.id": message_id,
-        "messaging.message.body.size": body_size}
+        "messaging.destination.name": topic}
+    if message_id is not None:
+        attributes["messaging.message.id"] = message_id
+    if body_size is not None:
+        attributes["messaging.message.body.size"] = body_size
     if key is not None:
         attributes["messaging.kafka.message.key"] = key.decode(errors="replace")
     if group is not None:
