@@ -135,7 +135,6 @@ class Proxy:
         context = propagate.extract(request.trace_context) if request.trace_context else None
         with self.tracer.start_as_current_span(f"{request.method} /api/v1/{request.route.resource}",
                                                context=context, kind=SpanKind.SERVER, record_exception=False) as span:
-            propagate.inject(_HeaderListSetter(request.headers))
             status = 500
             try:
                 status = await self._handle(request, send)
@@ -153,7 +152,7 @@ class Proxy:
         request.headers.append((IDENTITY_HEADER, admitted.identity_header(self.signer, request.service, now)))
         request.headers.append((REQUEST_ID_HEADER, request.request_id.decode("latin-1")))
         try:
-            outcome = await self._exchange(request)
+            outcome = await self._forward(request)
         except _ClientGone:
             return 499
         except _Refused as refused:
@@ -227,6 +226,25 @@ class Proxy:
         finally:
             response.release()
         return response.status
+
+    async def _forward(self, request: ForwardedRequest) -> _Answer | Problem:
+        """_exchange, inside a CLIENT span when the request is traced: the service's span continues from it."""
+        if not trace.get_current_span().is_recording():
+            return await self._exchange(request)
+        with self.tracer.start_as_current_span(f"{request.method} /api/v1/{request.route.resource}",
+                                               kind=SpanKind.CLIENT, record_exception=False) as span:
+            propagate.inject(_HeaderListSetter(request.headers))
+            url = request.url()
+            span.set_attributes({"http.request.method": request.method, "server.address": url.host or "",
+                                 "server.port": url.port or 0, "url.full": str(url.with_query(None)),
+                                 "marketplace.service": request.service})
+            outcome = await self._exchange(request)
+            if isinstance(outcome, _Answer):
+                span.set_attribute("http.response.status_code", outcome.response.status)
+            else:
+                span.set_attribute("error.type", outcome.kind)
+                span.set_status(StatusCode.ERROR)
+            return outcome
 
     async def _exchange(self, request: ForwardedRequest) -> _Answer | Problem:
         """Send the request upstream: the service's answer, or a Problem."""

@@ -60,8 +60,9 @@ class ServiceRequestMiddleware:
 
         try:
             context = propagate.extract(headers)
-            with tracer.start_as_current_span(f"{scope['method']} {scope['path']}", context=context,
-                                              kind=trace.SpanKind.SERVER) as span:
+            # Named "{method} {route}" once routing has found the route; the method alone until then, as the
+            # HTTP conventions say (a raw path would give every record its own span name).
+            with tracer.start_as_current_span(scope["method"], context=context, kind=trace.SpanKind.SERVER) as span:
                 span.set_attribute("http.request.method", scope["method"])
                 span.set_attribute("url.path", scope["path"])
                 span.set_attribute("request.id", request_id)
@@ -93,6 +94,9 @@ class ServiceRequestMiddleware:
                         problem = INTERNAL_ERROR
                     await problem_response(problem, scope["path"])(scope, receive, send_with_request_id)
                 span.set_attribute("http.response.status_code", status_holder["status"])
+                if (template := getattr(scope.get("route"), "path", None)) is not None:
+                    span.update_name(f"{scope['method']} {template}")
+                    span.set_attribute("http.route", template)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")

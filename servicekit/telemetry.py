@@ -108,8 +108,10 @@ class ServiceMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The OpenTelemetry HTTP convention's http.server.request.duration, under its Prometheus name.
         self.request_seconds = Histogram(
-            "http_request_duration_seconds", "Request latency", ["method", "route", "status"],
+            "http_server_request_duration_seconds", "Duration of HTTP server requests",
+            ["http_request_method", "http_route", "http_response_status_code"],
             registry=self.registry, buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.outbox_backlog = Gauge("outbox_backlog", "Outbox rows not yet published", registry=self.registry)

@@ -96,6 +96,7 @@ async def all_applied(stack: Stack, ids: list[str]):
     return not missing or None
 
 
+@pytest.mark.runs_long
 async def test_ten_broker_restarts_during_writes_lose_and_double_nothing(stack, own_broker):
     writer = Writer(stack)
     writer.task = asyncio.create_task(writer.run())

@@ -244,6 +244,7 @@ async def test_a_database_outage_is_503_with_retry_after_through_the_gateway(bro
         await drop_postgres_database(url)
 
 
+@pytest.mark.runs_long
 async def test_dead_letters_are_listed_and_applied_again_once_the_cause_is_fixed(stack, monkeypatch):
     from catalogue.offering import handlers
     from servicekit import dead_letters

@@ -35,6 +35,7 @@ import pytest
 
 from gateway.access import PUBLIC, roles_for
 from gateway.routes import API_PREFIX
+from servicekit.testing import eventually
 from testsupport.helpers import active_supplier
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "3"))
@@ -147,14 +148,20 @@ async def schemathesis(url: str, caller: str, token: str | None, operation_ids: 
     return json.loads(report.read_text()) | {"output": output.decode(errors="replace")}
 
 
+@pytest.mark.runs_long
 @pytest.mark.skipif(shutil.which(SCHEMATHESIS) is None, reason="schemathesis is a dev dependency")
 @pytest.mark.timeout(int(os.environ.get("FUZZ_TIMEOUT_SECONDS", "600")))
 async def test_no_server_errors_and_every_answer_as_documented(stack, tmp_path):
     supplier = await active_supplier(stack)
     tokens = {caller: await stack.token(caller) for caller in CALLERS if caller not in ("anonymous", "supplier")}
     tokens["supplier"] = (await stack.as_supplier(supplier["credentials"]))["Authorization"].split(" ", 1)[1]
-    document = (await stack.client.get(f"{API_PREFIX}openapi.json")).json()
-    assert "x-unavailable-services" not in document
+
+    async def whole_document():
+        # Merged from every service's own; on a busy machine one may be too slow the first time.
+        document = (await stack.client.get(f"{API_PREFIX}openapi.json")).json()
+        return None if "x-unavailable-services" in document else document
+
+    document = await eventually(whole_document)
     reports = Path(REPORT_DIR) if REPORT_DIR else tmp_path
     reports.mkdir(parents=True, exist_ok=True)
     url = stack.servers["gateway"].url

@@ -12,14 +12,18 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from deploy.local.run import READY_BANNER, SERVICES
 from deploy.local.seed import OFFERINGS, SUPPLIERS, dev_secret
+from events import TOPICS
 from servicekit.broker import free_port, port_open
 from servicekit.settings import REPO_ROOT
+from testsupport.helpers import supplier_body
+from testsupport.otlp_receiver import OtlpReceiver, ReceivedSpan
 
 # A bound on start and seeding, not a speed check: on a loaded 2-core machine the services alone took 20 s.
-START_TIMEOUT = 90.0
+START_TIMEOUT = 180.0
 STOP_TIMEOUT = 15.0
 
 
@@ -38,6 +42,54 @@ def _read_lines(stream, lines: queue.Queue) -> None:
     lines.put(None)
 
 
+def _one_trace(receiver: OtlpReceiver, trace_id: str, deadline: float) -> list[ReceivedSpan]:
+    """The spans of a registration's trace, once every consumer of the topic it wrote has processed it."""
+    while True:
+        spans = receiver.trace(trace_id)
+        sends = [span for span in spans if span.kind == "PRODUCER"]
+        topics = {span.attributes["messaging.destination.name"] for span in sends}
+        consumers = {service for topic in topics for service in TOPICS[topic].consumers}
+        processed = {span.service for span in spans if span.kind == "CONSUMER"}
+        if sends and consumers <= processed:
+            return spans
+        assert time.monotonic() < deadline, f"sends to {topics}, processed by {processed}: {spans}"
+        time.sleep(0.2)
+
+
+def _check_registration_trace(http: httpx.Client, receiver: OtlpReceiver, deadline: float) -> None:
+    """One registration through the gateway is one trace, from the gateway's span to every consumer's."""
+    trace_id = os.urandom(16).hex()
+    registered = http.post("/api/v1/suppliers", json=supplier_body(legal_name="Traced Limited"),
+                           headers={"traceparent": f"00-{trace_id}-{os.urandom(8).hex()}-01"})
+    assert registered.status_code == 201, registered.text
+    spans = _one_trace(receiver, trace_id, deadline)
+    by_id = {span.span_id: span for span in spans}
+
+    def parent(span: ReceivedSpan) -> ReceivedSpan:
+        assert span.parent_id in by_id, f"{span.service} {span.name} has no parent in the trace"
+        return by_id[span.parent_id]
+
+    (gateway,) = [s for s in spans if s.service == "gateway" and s.kind == "SERVER"]
+    (forward,) = [s for s in spans if s.service == "gateway" and s.kind == "CLIENT"]
+    (handled,) = [s for s in spans if s.service == "suppliers" and s.kind == "SERVER"]
+    assert gateway.name == forward.name == "POST /api/v1/suppliers" and parent(forward) == gateway
+    assert handled.name == "POST /api/v1/suppliers" and handled.attributes["http.route"] == "/api/v1/suppliers"
+    assert parent(handled) == forward
+    for send in (s for s in spans if s.kind == "PRODUCER"):
+        # The relay publishes after the request's commit: its span continues the trace the outbox row kept.
+        assert send.service == "suppliers" and send.name == f"send {send.attributes['messaging.destination.name']}"
+        assert parent(send) == handled
+    for process in (s for s in spans if s.kind == "CONSUMER"):
+        send = parent(process)
+        assert send.kind == "PRODUCER" and process.name == f"process {send.attributes['messaging.destination.name']}"
+        assert process.attributes["messaging.consumer.group.name"] == process.service
+        assert process.attributes["messaging.message.id"] == send.attributes["messaging.message.id"]
+    # The hub applies records in batches: its batch span is in a trace of its own, linked to each producer.
+    sends = {f"{trace_id}/{s.span_id}" for s in spans if s.kind == "PRODUCER"}
+    assert any(sends & set(span.links) for span in receiver.spans if span.service == "hub"), "no hub batch link"
+
+
+@pytest.mark.runs_long
 def test_make_run_starts_seeds_and_stops(tmp_path: Path):
     ports = {name: free_port() for name in [*SERVICES, "web", "gateway", "broker", "partner-receiver"]}
     env = {key: value for key, value in os.environ.items()
@@ -46,6 +98,9 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
     env |= {"MARKETPLACE_BROKER_PORT": str(ports["broker"]), "MARKETPLACE_VAR_DIR": str(tmp_path),
             "MARKETPLACE_READY_TIMEOUT": str(START_TIMEOUT),
             "MARKETPLACE_PARTNER_RECEIVER_PORT": str(ports["partner-receiver"])}
+    # Every process exports its spans to one receiver, as to a collector; the batches leave every 100 ms.
+    receiver = OtlpReceiver(free_port()).start()
+    env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     gateway = f"http://127.0.0.1:{ports['gateway']}"
 
     supervisor = subprocess.Popen([sys.executable, "-m", "deploy.local.run"], cwd=REPO_ROOT, env=env,
@@ -97,6 +152,7 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
             offerings = http.get("/api/v1/offerings", params={"limit": 100}).json()["data"]
             assert len(offerings) == sum(len(entries) for entries in OFFERINGS.values())
             assert all(o["status"] == "published" and o["assurance_records"] for o in offerings)
+            _check_registration_trace(http, receiver, time.monotonic() + START_TIMEOUT)
 
         # Everything lives in the var dir it was given: databases and JSON-line logs.
         for name in SERVICES:
@@ -117,6 +173,7 @@ def test_make_run_starts_seeds_and_stops(tmp_path: Path):
         assert not left, f"still running after SIGINT: {left}"
         assert not [name for name, port in ports.items() if port_open(port)]
     finally:
+        receiver.stop()
         if supervisor.poll() is None:
             supervisor.kill()
             supervisor.wait()

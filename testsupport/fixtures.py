@@ -16,6 +16,16 @@ from testsupport.stack import SERVICES, Stack
 LOG_DIR = Path(__file__).resolve().parent.parent / "var" / "test-logs"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "runs_long: a test of a minute or more, started before the others")
+
+
+def pytest_collection_modifyitems(items):
+    """The longest tests first: the test workers take tests in this order, so a long one started last
+    would keep the whole run waiting on it alone while the other workers sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_long") is None)
+
+
 @pytest.fixture(scope="session")
 def broker():
     """One embedded broker for the whole run (tests use their own topics' consumer groups)."""

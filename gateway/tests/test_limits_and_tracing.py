@@ -63,10 +63,14 @@ async def test_traceparent_continues_the_callers_trace(upstreams):
     sent = upstream_headers(response)["traceparent"]
     _, trace_id, parent_id, _ = sent.split("-")
     (span,) = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.SERVER]
+    (forward,) = [s for s in exporter.get_finished_spans() if s.kind == SpanKind.CLIENT]
     assert trace_id == TRACE_ID and parent_id != "b7ad6b7169203331"
-    assert parent_id == format(span.context.span_id, "016x")
+    # The service continues from the forward, which is the server span's child.
+    assert parent_id == format(forward.context.span_id, "016x") and forward.parent.span_id == span.context.span_id
     assert span.parent.span_id == int("b7ad6b7169203331", 16)
     assert span.attributes["http.response.status_code"] == 200 and span.attributes["http.route"] == "/api/v1/suppliers"
+    assert forward.name == "GET /api/v1/suppliers" and forward.attributes["http.response.status_code"] == 200
+    assert forward.attributes["url.full"].endswith("/api/v1/suppliers/s-1")
 
 
 async def test_without_a_tracer_the_callers_trace_context_passes_through(upstreams, monkeypatch):

@@ -151,14 +151,14 @@ async def test_metrics_expose_latency_backlog_lag_and_dead_letters(start_sqlite_
     assert response.headers["content-type"].startswith("text/plain")
     found = samples(response.text)
     route = "/api/v1/notes/{note_id}"
-    assert found[("http_request_duration_seconds_count",
-                  (("method", "GET"), ("route", route), ("status", "200")))] == 1
-    assert found[("http_request_duration_seconds_count",
-                  (("method", "GET"), ("route", route), ("status", "404")))] == 1
-    assert found[("http_request_duration_seconds_count",
-                  (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1
-    assert found[("http_request_duration_seconds_count",
-                  (("method", "POST"), ("route", "/api/v1/notes"), ("status", "201")))] == 1
+    assert found[("http_server_request_duration_seconds_count",
+                  (("http_request_method", "GET"), ("http_response_status_code", "200"), ("http_route", route)))] == 1
+    assert found[("http_server_request_duration_seconds_count",
+                  (("http_request_method", "GET"), ("http_response_status_code", "404"), ("http_route", route)))] == 1
+    assert found[("http_server_request_duration_seconds_count",
+                  (("http_request_method", "GET"), ("http_response_status_code", "404"), ("http_route", "unmatched")))] == 1
+    assert found[("http_server_request_duration_seconds_count",
+                  (("http_request_method", "POST"), ("http_response_status_code", "201"), ("http_route", "/api/v1/notes")))] == 1
     assert ("outbox_backlog", ()) in found
     assert found[("consumer_dead_letters_total", (("topic", topic),))] == 1
     lags = {labels: value for (name, labels), value in found.items() if name == "consumer_lag"}
