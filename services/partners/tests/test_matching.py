@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import socket
 from datetime import datetime, timezone
 
+import aiohttp
 import pytest
+from aiohttp.abc import AbstractResolver
 
 from partners.delivery.schedule import SCHEDULE, retry_after, retry_delay
 from partners.subscription.matching import BadInput, EventFacts, check_filters, normalise_types, wants
-from partners.subscription.sinks import check_sink
+from partners.subscription.sinks import RefusingResolver, check_sink
 
 PUBLISHED = EventFacts(type="nz.govt.marketplace.offering.published.v1", source="/services/catalogue",
                        subject="o-1")
@@ -98,3 +102,54 @@ def test_retry_after_takes_seconds_or_a_date():
     assert retry_after("Thu, 03 Dec 2026 12:01:00 GMT", now=now) == 60
     assert retry_after("soon", now=now) is None and retry_after(None, now=now) is None
     assert retry_after("99999999", now=now) == max(SCHEDULE)
+
+
+class _Rebound(AbstractResolver):
+    """A name whose record now points at loopback, as after a DNS rebinding."""
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET, "proto": 0,
+                 "flags": socket.AI_NUMERICHOST}, {"hostname": host, "host": "10.1.2.3", "port": port,
+                                                   "family": socket.AF_INET, "proto": 0, "flags": socket.AI_NUMERICHOST}]
+
+    async def close(self):
+        pass
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+async def test_a_delivery_never_connects_to_an_address_the_sink_check_refuses(guarded):
+    connections = []
+
+    async def accept(reader, writer):
+        connections.append(writer)
+        await reader.read(1024)
+        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    resolver = RefusingResolver(_Rebound()) if guarded else _Rebound()
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as http:
+            if not guarded:  # the same name, unguarded, reaches this machine's own listener
+                async with http.post(f"http://partner.example:{port}/hook", data=b"{}") as answer:
+                    assert answer.status == 204 and len(connections) == 1
+                return
+            with pytest.raises(aiohttp.ClientConnectorError, match="may not reach"):
+                await http.post(f"http://partner.example:{port}/hook", data=b"{}")
+            assert connections == []
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_guard_keeps_the_public_addresses_of_a_name():
+    class Mixed(_Rebound):
+        async def resolve(self, host, port=0, family=socket.AF_INET):
+            return [*await super().resolve(host, port, family),
+                    {"hostname": host, "host": "8.8.4.4", "port": port, "family": socket.AF_INET, "proto": 0,
+                     "flags": socket.AI_NUMERICHOST}]
+
+    answers = await RefusingResolver(Mixed()).resolve("partner.example", 443)
+    assert [answer["host"] for answer in answers] == ["8.8.4.4"]

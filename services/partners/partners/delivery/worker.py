@@ -28,6 +28,7 @@ from partners.metrics import PartnerMetrics
 from partners.settings import PartnersSettings
 from partners.subscription import service as subscriptions
 from partners.subscription.models import Subscription
+from partners.subscription.sinks import RefusingResolver
 from partners.secrets import SecretBox
 from servicekit.db import Database
 
@@ -85,8 +86,11 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Claim and deliver until cancelled."""
+        # Development delivers to receivers on loopback; anywhere else no delivery reaches the local network.
+        resolver = None if self.settings.is_development else RefusingResolver()
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.attempt_timeout_seconds),
-                                          connector=aiohttp.TCPConnector(limit=self.settings.delivery_concurrency))
+                                          connector=aiohttp.TCPConnector(limit=self.settings.delivery_concurrency,
+                                                                         resolver=resolver))
         recorder = asyncio.create_task(self._record_successes())
         try:
             while True:

@@ -4,9 +4,13 @@ forgery) outside development."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import socket
 from urllib.parse import urlsplit
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from partners.subscription.matching import BadInput
 
@@ -63,3 +67,27 @@ async def check_sink(url: str, *, development: bool, field: str = "sink") -> str
         if reason := refused_address(address):
             raise BadInput(field, f"host {parts.hostname} resolves to {reason} ({address}), which is not delivered to")
     return url
+
+
+class RefusingResolver(AbstractResolver):
+    """The resolver of every delivery outside development: a sink's host is resolved again for each
+    connection, and the addresses the subscription check would refuse are dropped before connecting.
+    Checking only when the subscription is made would let a name that first resolved to a public address
+    later point at this service's own network (DNS rebinding); here the address checked is the one used."""
+
+    def __init__(self, resolver: AbstractResolver | None = None):
+        self._resolver = resolver or DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[ResolveResult]:
+        answers = await self._resolver.resolve(host, port, family)
+        allowed = [answer for answer in answers
+                   if refused_address(ipaddress.ip_address(answer["host"].split("%")[0])) is None]
+        if not allowed:
+            refused = ", ".join(sorted({answer["host"] for answer in answers}))
+            # With an errno, so that aiohttp's connection error carries this message as its reason.
+            raise OSError(errno.EACCES, f"host {host} now resolves only to addresses deliveries may not reach ({refused})")
+        return allowed
+
+    async def close(self) -> None:
+        await self._resolver.close()
