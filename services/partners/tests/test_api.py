@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
+
+from servicekit.identity import Identity
+from servicekit.testing import identity_headers
 
 URL = "/api/v1/subscriptions"
 SINK = "http://127.0.0.1:9/hook"  # development allows plain http on loopback; nothing is sent here
@@ -57,6 +61,26 @@ async def test_a_subscription_s_life(stack):
     assert enabled.json()["status"] == "enabled" and enabled.json()["disabled_reason"] is None
     assert (await stack.client.delete(url, headers=partner)).status_code == 204
     assert (await stack.client.get(url, headers=partner)).status_code == 404
+
+
+async def test_a_retried_creation_with_its_idempotency_key_gives_the_same_subscription_once(stack):
+    partner = await stack.as_role("partner")
+    body = {"sink": SINK, "types": ["offering.*"], "description": "retried"}
+    key = {"Idempotency-Key": "create-once-1"}
+    first = await stack.client.post(URL, json=body, headers=partner | key)
+    again = await stack.client.post(URL, json=body, headers=partner | key)
+    assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"] and first.json()["secret"].startswith("whsec_")
+    assert again.json()["secret"] is None  # shown once only, even to a retry
+    other = await stack.client.post(URL, json=body | {"description": "another"}, headers=partner | key)
+    assert other.status_code == 422 and other.json()["type"].endswith("idempotency-key-reused")
+    # Another partner's same key is its own (straight to the service: the development clients hold one partner).
+    stranger = identity_headers(Identity("another-partner", frozenset({"partner"})), "partners")
+    async with httpx.AsyncClient(timeout=30) as client:
+        theirs = await client.post(stack.servers["partners"].url + URL, json=body, headers=stranger | key)
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
+    listed = (await stack.client.get(URL, params={"limit": 100}, headers=partner)).json()["data"]
+    assert [s["id"] for s in listed if s["description"] == "retried"] == [first.json()["id"]]
 
 
 async def test_the_secret_is_stored_encrypted(stack):

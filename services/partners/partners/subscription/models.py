@@ -105,4 +105,5 @@ class SubscriptionPublic(BaseModel):
 class SubscriptionWithSecret(SubscriptionPublic):
     """The answer to a creation or a rotation: the only time the signing secret is shown."""
 
-    secret: str = Field(description="whsec_... signing secret; shown this once, keep it safe")
+    secret: str | None = Field(description="whsec_... signing secret; shown this once, keep it safe (null when a "
+                                           "creation is answered again for its Idempotency-Key: rotate to get one)")

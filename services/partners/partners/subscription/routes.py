@@ -11,6 +11,7 @@ from partners.subscription.models import (Id, SubscriptionCreate, SubscriptionPu
 from servicekit.api import ClockDep
 from servicekit.concurrency import check_if_match, set_etag
 from servicekit.db import SessionDep
+from servicekit.idempotency import IdempotencyDep
 from servicekit.models import Reason
 from servicekit.pagination import CursorQuery, LimitQuery, Page
 
@@ -23,15 +24,18 @@ def _with_secret(subscription, secret: str) -> SubscriptionWithSecret:
 
 
 @router.post("", status_code=201, response_model=SubscriptionWithSecret, responses=INVALID)
-async def create_subscription(subscription_in: SubscriptionCreate, request: Request, response: Response,
-                              session: SessionDep, identity: PartnerDep, clock: ClockDep, settings: SettingsDep,
-                              box: BoxDep):
-    """Subscribe to marketplace events; the answer holds the signing secret, shown this once."""
+async def create_subscription(subscription_in: SubscriptionCreate, request: Request, session: SessionDep,
+                              identity: PartnerDep, clock: ClockDep, settings: SettingsDep, box: BoxDep,
+                              idempotency: IdempotencyDep) -> Response:
+    """Subscribe to marketplace events; the answer holds the signing secret, shown this once (Idempotency-Key
+    honoured: a retry gets the same subscription again, its secret withheld)."""
+    if replay := await idempotency.replay():
+        return replay
     subscription, secret = await service.create(session, subscription_in=subscription_in, actor=identity,
                                                 now=clock.now(), settings=settings, box=box)
-    response.headers["Location"] = f"{request.url.path}/{subscription.id}"
-    set_etag(response, subscription.version)
-    return _with_secret(subscription, secret)
+    body = _with_secret(subscription, secret)
+    return idempotency.respond(201, body, remembered=body.model_copy(update={"secret": None}), headers={
+        "Location": f"{request.url.path}/{subscription.id}", "ETag": f'"{subscription.version}"'})
 
 
 @router.get("", response_model=Page[SubscriptionPublic])
