@@ -12,7 +12,7 @@ OPENAPI_FILE := var/openapi/marketplace.json
 AXE_VERSION := 4.14.1
 AXE_STAMP := $(TOOLS)/node/.axe-core-$(AXE_VERSION)
 
-.PHONY: run test fuzz bench env contracts check-contracts lint-openapi lint-imports browser-tools rebuild-hub clean
+.PHONY: run test fuzz chaos bench env contracts check-contracts lint-openapi lint-imports browser-tools rebuild-hub clean
 
 # The environment: uv in a small tools venv, then every package exactly as uv.lock pins it.
 $(UV):
@@ -48,6 +48,14 @@ FUZZ_STATEFUL_EXAMPLES ?= 200
 fuzz: env
 	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_STATEFUL_EXAMPLES=$(FUZZ_STATEFUL_EXAMPLES) FUZZ_PHASES=examples,coverage,fuzzing,stateful FUZZ_REPORT_DIR=var/fuzz \
 	FUZZ_TIMEOUT_SECONDS=7200 $(PY) -m pytest -q -n 0 -p no:cacheprovider tests/test_fuzz.py
+
+# The fault run (chaos/run.py): real processes on PostgreSQL, each fault while registrations flow through the
+# gateway; a table per scenario, non-zero when anything acknowledged is lost or doubled or a 500 appears.
+# CHAOS_RUNS repeats it, CHAOS_RATE sets registrations a second, CHAOS_SCENARIOS picks some.
+CHAOS_RUNS ?= 1
+chaos: env
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster 15 main start
+	CHAOS_RUNS=$(CHAOS_RUNS) $(PY) -m chaos.run $(CHAOS_SCENARIOS)
 
 # Redocly CLI from npm into .tools/node, installed again only when the pinned version changes.
 $(REDOCLY_STAMP):
