@@ -75,6 +75,13 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/registry/use-cases/{use_case_id}"): PUBLIC,
     ("PATCH", "/api/v1/registry/use-cases/{use_case_id}"): ("admin", "buyer"),
     ("POST", "/api/v1/registry/use-cases/{use_case_id}/{action}"): ("admin", "buyer"),
+    ("GET", "/api/v1/registry/use-cases/{use_case_id}/transparency"): PUBLIC,
+    ("PUT", "/api/v1/registry/use-cases/{use_case_id}/transparency"): ("admin", "buyer"),
+    ("GET", "/api/v1/registry/transparency/export.csv"): PUBLIC,
+    ("GET", "/api/v1/registry/transparency/export.json"): PUBLIC,
+    ("GET", "/api/v1/registry/surveys/questions"): PUBLIC,
+    ("POST", "/api/v1/registry/surveys/{year}"): ("admin", "buyer"),
+    ("GET", "/api/v1/registry/surveys/{year}"): ("admin", "buyer"),
     ("GET", "/api/v1/registry/sync/status"): ("admin",),
     ("POST", "/api/v1/registry/sync/reconcile"): ("admin",),
     # partners: a partner system manages its own subscriptions and reads the feed; the operator sees all
