@@ -3,8 +3,6 @@ the same order. A list of objects (assessments, risks, offerings) is one cell in
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +13,7 @@ from hub.transparency import service
 from hub.transparency.models import TransparencyRecord
 from hub.usecase.models import UseCase
 from servicekit.db import Database
-from servicekit.spreadsheet import safe_cell
+from servicekit.spreadsheet import csv_rows, json_array
 
 EXPORT_BATCH = 200
 
@@ -98,12 +96,13 @@ def row(document: dict[str, Any]) -> dict[str, Any]:
     return {column: _at(document, path) for column, path in COLUMNS}
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(column: str, value: Any) -> Any:
+    """A value as one CSV cell reads it: a list of objects item by item, an object as JSON."""
     if isinstance(value, list) and column in ITEM_FIELDS:
-        value = [" — ".join(str(item[name]) for name in ITEM_FIELDS[column]) for item in value]
-    elif isinstance(value, dict):
-        value = orjson.dumps(value).decode()
-    return safe_cell(value)
+        return [" — ".join(str(item[name]) for name in ITEM_FIELDS[column]) for item in value]
+    if isinstance(value, dict):
+        return orjson.dumps(value).decode()
+    return value
 
 
 async def _in_batches(database: Database) -> AsyncIterator[list[dict[str, Any]]]:
@@ -125,26 +124,21 @@ async def _in_batches(database: Database) -> AsyncIterator[list[dict[str, Any]]]
         after = documents[-1]["use_case_id"]
 
 
-async def as_json(database: Database) -> AsyncIterator[bytes]:
+async def _rows(database: Database) -> AsyncIterator[list[list[Any]]]:
+    async for batch in _in_batches(database):
+        yield [[_cell(column, value) for column, value in row(document).items()] for document in batch]
+
+
+async def _json_rows(database: Database) -> AsyncIterator[list[dict[str, Any]]]:
+    async for batch in _in_batches(database):
+        yield [row(document) for document in batch]
+
+
+def as_json(database: Database) -> AsyncIterator[bytes]:
     """A JSON array of every record, each an object of the ATRS columns in order."""
-    yield b"["
-    first = True
-    async for batch in _in_batches(database):
-        chunk = b",".join(orjson.dumps(row(document)) for document in batch)
-        yield chunk if first else b"," + chunk
-        first = False
-    yield b"]"
+    return json_array(_json_rows(database))
 
 
-async def as_csv(database: Database) -> AsyncIterator[bytes]:
+def as_csv(database: Database) -> AsyncIterator[bytes]:
     """A header row of the ATRS columns, then one row per record."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue().encode()
-    async for batch in _in_batches(database):
-        buffer.seek(0)
-        buffer.truncate()
-        for document in batch:
-            writer.writerow([_cell(column, value) for column, value in row(document).items()])
-        yield buffer.getvalue().encode()
+    return csv_rows(CSV_COLUMNS, _rows(database))
