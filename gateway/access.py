@@ -82,6 +82,7 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/registry/surveys/questions"): PUBLIC,
     ("POST", "/api/v1/registry/surveys/{year}"): ("admin", "buyer"),
     ("GET", "/api/v1/registry/surveys/{year}"): ("admin", "buyer"),
+    ("GET", "/api/v1/registry/surveys/responses/{response_id}"): ("admin", "buyer"),
     ("GET", "/api/v1/registry/sync/status"): ("admin",),
     ("POST", "/api/v1/registry/sync/reconcile"): ("admin",),
     # partners: a partner system manages its own subscriptions and reads the feed; the operator sees all

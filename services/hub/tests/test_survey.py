@@ -51,7 +51,8 @@ async def test_each_agency_answers_once_a_year_and_reads_only_its_own(stack):
     again = await answer(stack, 2026, "  ministry of social   development ", ai_maturity="scaling")
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     assert "once a year" in again.json()["detail"]
-    assert (await answer(stack, 2026, "Inland Revenue", role="admin")).status_code == 201
+    by_admin = await answer(stack, 2026, "Inland Revenue", role="admin")
+    assert by_admin.status_code == 201
 
     # Who reads the answers: the client that submitted them and admins, no one else.
     own = await stack.client.get(f"{SURVEYS}/2026", headers=await stack.as_role("buyer"))
@@ -59,9 +60,16 @@ async def test_each_agency_answers_once_a_year_and_reads_only_its_own(stack):
     every = await stack.client.get(f"{SURVEYS}/2026", headers=await stack.as_role("admin"))
     assert [r["agency"] for r in every.json()] == ["Inland Revenue", "Ministry of Social Development"]
     assert (await stack.client.get(f"{SURVEYS}/2026")).status_code == 401
+    buyer, admin = await stack.as_role("buyer"), await stack.as_role("admin")
+    read_back = await stack.client.get(first.headers["location"], headers=buyer)
+    assert read_back.status_code == 200 and read_back.json() == first.json()
+    hidden = await stack.client.get(by_admin.headers["location"], headers=buyer)
+    assert hidden.status_code == 404 and hidden.headers["content-type"] == PROBLEM
+    assert (await stack.client.get(by_admin.headers["location"], headers=admin)).json()["agency"] == "Inland Revenue"
     for role in ("partner", "assessor"):
         headers = await stack.as_role(role)
         assert (await stack.client.get(f"{SURVEYS}/2026", headers=headers)).status_code == 403
+        assert (await stack.client.get(first.headers["location"], headers=headers)).status_code == 403
         refused = await stack.client.post(f"{SURVEYS}/2026", headers=headers,
                                           json={"agency": "Te Puni Kōkiri", "answers": answers()})
         assert refused.status_code == 403

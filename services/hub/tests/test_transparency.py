@@ -57,7 +57,7 @@ async def test_a_record_is_written_read_replaced_and_exported(stack):
     assert tier2["impact_assessments"]["status"] == {"privacy": "completed", "algorithm": "in_progress"}
     assert tier2["marketplace"] == [{"offering_id": offering_id, "offering_name": "Tui Whakamāori",
                                      "supplier_id": supplier_id, "supplier_name": "Tui Language", "status": "listed"}]
-    assert shown["eu_ai_act"] is None
+    assert shown["eu_ai_act"] is None and shown["gaps"] == []
 
     # Replacing needs the ETag; a write that changes nothing keeps the version.
     changed = transparency_body(website_url=None, eu_ai_act={"risk_class": "limited"})
@@ -87,6 +87,13 @@ async def test_a_record_is_written_read_replaced_and_exported(stack):
     record = next(r for r in as_json if r["use_case_id"] == use_case["id"])
     assert list(record) == rows[0]
     assert record["risks"][0]["category"] == "accuracy" and record["external_supplier"] == ["Tui Language"]
+
+    # The use case turns high-risk after its record was written: the record says what it now lacks.
+    current = await stack.client.get(f"{USE_CASES}/{use_case['id']}")
+    raised = await stack.client.patch(f"{USE_CASES}/{use_case['id']}", json={"risk_level": "high"},
+                                      headers={**buyer, "If-Match": current.headers["etag"]})
+    assert raised.status_code == 200, raised.text
+    assert [gap["field"] for gap in (await stack.client.get(url)).json()["gaps"]] == ["eu_ai_act.annex_viii"]
 
 
 async def test_a_high_risk_use_case_needs_its_eu_registration(stack):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from hub.survey import service
 from hub.survey.models import SurveyResponseIn, SurveyResponsePublic
@@ -24,14 +24,22 @@ async def survey_questions():
     return questionnaire()
 
 
+@router.get("/responses/{response_id}", response_model=SurveyResponsePublic, dependencies=[Respondent],
+            responses={404: {"description": "no such response, or not the caller's to read"}})
+async def read_survey_response(response_id: str, session: SessionDep, identity: IdentityDep):
+    """One response: its submitter and admins read it (to anyone else it does not exist)."""
+    return SurveyResponsePublic.model_validate(await service.get_visible(session, response_id, actor=identity),
+                                               from_attributes=True)
+
+
 @router.post("/{year}", status_code=201, response_model=SurveyResponsePublic, dependencies=[Respondent], responses={
     409: {"description": "the agency has already answered this year's survey"},
     422: {"description": "an answer is missing or not valid, or the year's survey is not open"}})
 async def answer_survey(year: Year, response_in: SurveyResponseIn, session: SessionDep, identity: IdentityDep,
-                        clock: ClockDep, request: Request, response: Response):
+                        clock: ClockDep, response: Response):
     """Answer the year's survey for an agency, once (during that year)."""
     answered = await service.submit(session, year=year, response_in=response_in, actor=identity, now=clock.now())
-    response.headers["Location"] = request.url.path  # where the caller reads its answers back
+    response.headers["Location"] = f"{router.prefix}/responses/{answered.id}"
     return SurveyResponsePublic.model_validate(answered, from_attributes=True)
 
 

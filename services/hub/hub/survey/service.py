@@ -13,7 +13,7 @@ from hub.survey.models import SurveyResponse, SurveyResponseIn
 from hub.survey.questions import answer_errors, questionnaire
 from servicekit.history import record_change
 from servicekit.identity import Identity
-from servicekit.problems import conflict, validation_problem
+from servicekit.problems import conflict, not_found, validation_problem
 
 AGGREGATE = "survey_response"
 
@@ -47,6 +47,14 @@ async def submit(session: AsyncSession, *, year: int, response_in: SurveyRespons
     session.add(response)
     record_change(session, aggregate_type=AGGREGATE, aggregate_id=response.id, version=1, action="submit",
                   actor=actor.subject, at=now, to_state="submitted")
+    return response
+
+
+async def get_visible(session: AsyncSession, response_id: str, *, actor: Identity) -> SurveyResponse:
+    """The response, when the caller may read it; 404 otherwise, so no one learns another agency's exists."""
+    response = await session.get(SurveyResponse, response_id)
+    if response is None or not (actor.has_role("admin") or response.submitted_by == actor.subject):
+        raise not_found("survey response", response_id)
     return response
 
 

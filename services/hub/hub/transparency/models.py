@@ -226,12 +226,21 @@ class Tier2(BaseModel):
     marketplace: list[MarketplaceOffering]
 
 
+class Gap(BaseModel):
+    field: str
+    message: str
+
+
 class TransparencyRecordPublic(BaseModel):
+    """The record with what its use case states; `gaps` name what the use case now requires that the record,
+    written before the use case changed, lacks (empty when complete)."""
+
     use_case_id: str
     risk_level: RiskLevel
     tier1: Tier1
     tier2: Tier2
     eu_ai_act: EuAiAct | None
+    gaps: list[Gap]
     created_by: str
     version: int
     created_at: datetime

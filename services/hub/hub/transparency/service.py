@@ -34,21 +34,22 @@ async def get(session: AsyncSession, use_case_id: str) -> TransparencyRecord:
     return record
 
 
-def _check_against_use_case(record_in: TransparencyRecordIn, use_case: UseCase) -> None:
-    """422 naming what the use case makes required: EU fields when high impact, Māori data arrangements."""
+def gaps(*, eu_ai_act: dict | None, maori_arrangements: str | None, use_case: UseCase) -> list[dict[str, str]]:
+    """What the use case makes required and the record lacks: the EU AI Act fields when its risk level is
+    high, the Māori data arrangements unless it involves no Māori data. A write is refused with them; a
+    record written before its use case changed shows them."""
     errors = []
     if use_case.risk_level == HIGH_IMPACT:
-        if record_in.eu_ai_act is None:
+        if eu_ai_act is None:
             errors.append({"field": "eu_ai_act", "message": "required when the use case's risk level is high"})
-        elif record_in.eu_ai_act.annex_viii is None:
+        elif eu_ai_act.get("annex_viii") is None:
             errors.append({"field": "eu_ai_act.annex_viii",
                            "message": "the Annex VIII registration is required when the use case's risk level is high"})
-    if use_case.maori_data["involves"] != "no" and not record_in.maori_data_governance.arrangements:
+    if use_case.maori_data["involves"] != "no" and not maori_arrangements:
         errors.append({"field": "maori_data_governance.arrangements",
                        "message": f"required when the use case's Māori data involvement is "
                                   f"{use_case.maori_data['involves']}"})
-    if errors:
-        raise validation_problem(errors)
+    return errors
 
 
 async def write(session: AsyncSession, *, use_case: UseCase, record_in: TransparencyRecordIn, actor: Identity,
@@ -58,8 +59,10 @@ async def write(session: AsyncSession, *, use_case: UseCase, record_in: Transpar
     use_cases.check_may_change(use_case, actor)
     if use_case.phase == "retired":
         raise conflict("the transparency record of a retired use case cannot be changed", current_state="retired")
-    _check_against_use_case(record_in, use_case)
     fields = record_in.model_dump(mode="json")
+    if errors := gaps(eu_ai_act=fields["eu_ai_act"], maori_arrangements=record_in.maori_data_governance.arrangements,
+                      use_case=use_case):
+        raise validation_problem(errors)
     record = await find(session, use_case.id)
     if record is None:
         record = TransparencyRecord(use_case_id=use_case.id, **fields, created_by=actor.subject, version=1,
@@ -106,6 +109,8 @@ async def public(session: AsyncSession, record: TransparencyRecord, use_case: Us
             "marketplace": await marketplace(session, use_case),
         },
         "eu_ai_act": record.eu_ai_act,
+        "gaps": gaps(eu_ai_act=record.eu_ai_act, maori_arrangements=record.maori_data_governance.get("arrangements"),
+                     use_case=use_case),
         "created_by": record.created_by, "version": record.version, "created_at": record.created_at,
         "updated_at": record.updated_at,
     })
