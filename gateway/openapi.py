@@ -37,7 +37,8 @@ API_INFO = {
 SERVERS = [{"url": "/", "description": "the gateway serving this document"}]
 TAG_DESCRIPTIONS = {"auth": "The gateway's development token issuer and its public keys."}
 # A create whose resource is read elsewhere than under the path it was created on.
-CREATED_UNDER = {f"{API_PREFIX}courses/{{course_id}}/sessions": f"{API_PREFIX}sessions"}
+CREATED_UNDER = {f"{API_PREFIX}courses/{{course_id}}/sessions": f"{API_PREFIX}sessions",
+                 f"{API_PREFIX}registry/surveys/{{year}}": f"{API_PREFIX}registry/surveys/responses"}
 
 
 def _problem_response(description: str, example: dict | None = None, headers: dict | None = None) -> dict:

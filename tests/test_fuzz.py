@@ -86,6 +86,11 @@ STRICTER_THAN_DOCUMENTED = {
     "POST /api/v1/subscriptions": "the sink must be https outside development and its host must resolve, to no "
                                   "loopback, private, link-local or metadata address; types name known event types "
                                   "(or a prefix of them); filters follow the CloudEvents Subscriptions dialects",
+    "POST /api/v1/registry/surveys/{year}": "a year's survey is open during that year only, and the answers follow the "
+                                            "questions in the repo (GET /api/v1/registry/surveys/questions)",
+    "PUT /api/v1/registry/use-cases/{use_case_id}/transparency":
+        "the use case decides what is required (the EU AI Act registration when its risk level is high, the Māori "
+        "data arrangements unless it involves none), and replacing a record needs If-Match",
 } | {f"PATCH {API_PREFIX}{path}": _IF_MATCH for path in (
     "suppliers/{supplier_id}", "categories/{code}", "courses/{course_id}", "shortlists/{shortlist_id}",
     "registry/use-cases/{use_case_id}", "accreditation/applications/{application_id}")} | {

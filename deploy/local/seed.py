@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from deploy.local.seed_accreditation import accredit_providers
-from deploy.local.seed_hub import make_use_cases
+from deploy.local.seed_hub import make_use_cases, write_transparency_records
 from deploy.local.seed_training import list_courses
 from suppliers.supplier.nzbn import nzbn_check_digit
 
@@ -130,6 +130,10 @@ class SeedApi:
         """A plain POST (transitions), as a development client or with a given bearer token."""
         headers = {"Authorization": f"Bearer {token}"} if token else self.headers(as_client)
         return self._send("POST", path, headers=headers, json=json)
+
+    def put(self, path: str, *, as_client: str | None = "admin", json: dict | None = None) -> httpx.Response:
+        """A plain PUT (a record written whole), as a development client."""
+        return self._send("PUT", path, headers=self.headers(as_client), json=json)
 
     def supplier_token(self, supplier_id: str) -> str:
         """A bearer token for a seeded supplier. Its secret was shown once at registration, so the operator
@@ -501,6 +505,7 @@ STEPS: list[SeedStep] = [
     accredit_providers,
     list_courses,
     make_use_cases,
+    write_transparency_records,
     subscribe_demo_partner,
     # (the categories need no step: the catalogue seeds them itself at start from
     # services/catalogue/catalogue/category/taxonomy.json)

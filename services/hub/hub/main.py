@@ -12,7 +12,9 @@ from hub.settings import HubSettings
 from hub.subscriptions import subscriptions
 from hub.sync import jobs as sync_jobs
 from hub.sync import service as sync
+from hub.survey.routes import router as survey_router
 from hub.sync.routes import router as sync_router
+from hub.transparency.routes import router as transparency_router
 from hub.usecase.routes import router as use_case_router
 from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.clock import Clock
@@ -25,9 +27,10 @@ def build(settings: HubSettings | None = None, *, clock: Clock | None = None) ->
     flows = HubFlows(push_to_hub=bool(settings.sync_url))
     app = create_app(ServiceDefinition(
         title="Hub service",
-        description="The Public Service AI Hub registry, agency AI use cases, and the push to an external hub.",
+        description="The Public Service AI Hub registry, agency AI use cases with their transparency records, the "
+                    "annual AI survey, and the push to an external hub.",
         settings=settings,
-        routers=[registry_router, use_case_router, sync_router],
+        routers=[registry_router, use_case_router, transparency_router, survey_router, sync_router],
         migrations_dir=Path(__file__).parent / "migrations",
         # The hub follows every public topic, so a partition's batch of records is applied in one
         # transaction. The registry keeps each source's version itself and ignores what is at or below

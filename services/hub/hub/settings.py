@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from servicekit.settings import PLACEHOLDER_SECRETS, ServiceSettings, check_secret, service_config
 
@@ -25,6 +25,8 @@ class HubSettings(ServiceSettings):
     sync_backoff_cap_seconds: float = 60.0
     sync_poll_seconds: float = 2.0
     reconcile_interval_seconds: float = 3600.0
+    # A closed survey year's figures are public only when at least this many agencies answered it.
+    survey_min_agencies: int = Field(default=3, ge=2)
 
     @model_validator(mode="after")
     def _sync_safe_outside_development(self) -> "HubSettings":

@@ -78,3 +78,44 @@ def use_case_body(**overrides) -> dict:
         "contact": {"name": "AI transparency team", "email": "ai-transparency@msd.example.govt.nz"},
     }
     return body | overrides
+
+
+TRANSPARENCY = "/api/v1/registry/use-cases/{}/transparency"
+ANNEX_VIII = {
+    "deployer_address": "Level 3, 56 The Terrace, Wellington", "deployer_contact_email": "algorithms@ird.example.govt.nz",
+    "submitted_by": "Chief Data Officer", "fundamental_rights_impact_summary": "Assessed in March: no group denied a refund.",
+    "data_protection_impact_summary": "Privacy impact assessment completed in February.",
+    "provider_name": "Kauri AI Limited", "trade_name": "Kauri Risk Lens",
+    "intended_purpose": "Ranks refund claims for an investigator's attention.", "system_status": "in_service",
+    "member_states": ["IE"],
+}
+
+
+def transparency_body(**overrides) -> dict:
+    """A full transparency record, ATRS tier 2, for a use case involving Māori data."""
+    body = {
+        "website_url": "https://www.msd.example.govt.nz/ai/letters",
+        "owner": {"team": "Client Communications", "senior_responsible_owner": "Deputy Chief Executive, Service Delivery",
+                  "external_supplier_role": "Provides and hosts the translation model."},
+        "description": {"detailed_description": "Each letter is translated and queued for a fluent reviewer.",
+                        "scope": "Benefit letters only; no decisions are made by the tool.",
+                        "alternatives_considered": "Human translation alone, which took a week per letter.",
+                        "maintenance": "The model is re-evaluated every quarter against reviewed letters.",
+                        "models": "A neural translation model tuned on reviewed government letters."},
+        "decision_making": {"process_integration": "Runs after a letter is drafted, before it is sent.",
+                            "provided_information": "A draft translation beside the English letter.",
+                            "frequency_and_scale": "About 2,000 letters a week.",
+                            "human_decisions_and_review": "A fluent reviewer edits and approves every letter.",
+                            "required_training": "Reviewers complete the translation review course.",
+                            "appeals_and_review": "Clients may ask for any letter to be translated again by a person."},
+        "data": {"source_data_name": "Letter templates", "data_modality": "text",
+                 "data_description": "Letter templates and client names.", "data_collection": "Written by the agency.",
+                 "data_access_and_storage": "Held in New Zealand; the supplier sees letters only while translating."},
+        "maori_data_governance": {"arrangements": "Agreed with iwi partners under the agency's framework.",
+                                  "benefit_to_maori": "Letters in te reo Māori on the same day."},
+        "impact_assessments_completed": [{"name": "Privacy impact assessment", "description": "Names only.",
+                                          "completed_on": "2026-05-01"}],
+        "risks": [{"name": "Mistranslation", "category": "accuracy", "description": "A wrong word changes meaning.",
+                   "mitigation": "A fluent reviewer approves every letter."}],
+    }
+    return body | overrides

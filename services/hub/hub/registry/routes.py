@@ -12,7 +12,7 @@ from hub.flows import FlowsDep, RebuildOutcome
 from hub.registry import export, repository, service
 from hub.insights import Insights, insights
 from hub.registry.models import EntryPublic, public
-from servicekit.api import IdentityDep, require_roles
+from servicekit.api import ClockDep, IdentityDep, require_roles
 from servicekit.db import SessionDep
 from servicekit.history import HistoryEntry, read_history
 from servicekit.pagination import CursorQuery, LimitQuery, Page
@@ -67,9 +67,11 @@ async def export_csv(request: Request):
 
 
 @router.get("/insights", response_model=Insights)
-async def registry_insights(session: SessionDep):
-    """Counts by type, category, agency, risk level and use-case phase, and entries by month of first appearance."""
-    return await insights(session)
+async def registry_insights(session: SessionDep, request: Request, clock: ClockDep):
+    """Counts by type, category, agency, risk level and use-case phase, entries by month of first appearance, the
+    annual survey's figures year on year (a year is published once it is over and enough agencies answered), and
+    each agency's years."""
+    return await insights(session, now=clock.now(), min_agencies=request.app.state.settings.survey_min_agencies)
 
 
 @router.post("/rebuild", response_model=RebuildOutcome, dependencies=[Admin])
