@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 
@@ -40,6 +41,10 @@ SERVICES = {
 TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0}}
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
+
+
+def _scratch_sqlite(name: str) -> str:
+    return f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix=f'{name}-')}/{name}.db"
 
 
 @dataclass
@@ -88,7 +93,9 @@ class Stack:
             # Every test registers its suppliers from this one address; the limits are tested on their own.
             route_rate_limits={rule: "off" for rule in ROUTE_RATE_LIMITS},
             **{f"{name}_url": self.servers[name].url if name in self.servers else NOT_RUNNING for name in SERVICES},
-            web_url=self.servers["web"].url if self.web else NOT_RUNNING, **(gateway_overrides or {}))
+            web_url=self.servers["web"].url if self.web else NOT_RUNNING,
+            **({"clients_database_url": self.database_urls.get("gateway") or _scratch_sqlite("gateway")}
+               | (gateway_overrides or {})))
         self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings), port=gateway_port).start()
         self.client = httpx.AsyncClient(base_url=self.servers["gateway"].url, timeout=60)
         return self
