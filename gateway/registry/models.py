@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import Column, DateTime, Index
+from sqlalchemy import Index
 from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from servicekit.models import StrictModel
+from servicekit.tables import utc_field
 
 # Registry clients' ids start with this, so the gateway knows at once which store decides on a token.
 CLIENT_PREFIX = "cli_"
@@ -36,9 +37,9 @@ class ApiClient(SQLModel, table=True):
     secret_version: int = 1
     status: str = ColumnField(max_length=20)
     created_by: str = ColumnField(max_length=200)
-    created_at: datetime = ColumnField(sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = ColumnField(sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = ColumnField(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
+    revoked_at: datetime | None = utc_field(nullable=True)
 
 
 class ClientCreate(StrictModel):

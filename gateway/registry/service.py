@@ -67,7 +67,7 @@ class ClientRegistry:
         now = datetime.now(UTC)
         client = ApiClient(id=CLIENT_PREFIX + secrets.token_hex(8), name=client_in.name, role=client_in.role,
                            agency=client_in.agency, secret_hash=await self._hash(secret), secret_version=1,
-                           status="active", created_by=actor, created_at=now, updated_at=now)
+                           status="active", created_by=actor, created_at=now, updated_at=now, revoked_at=None)
         async with self._transaction() as session:
             session.add(client)
         return ClientWithSecret(**ClientPublic.of(client).model_dump(), client_secret=secret)
