@@ -123,6 +123,13 @@ class Stack:
         return await self.client.post("/api/v1/auth/token", data={
             "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
 
+    async def as_new_client(self, role: str, agency: str | None = None) -> dict[str, str]:
+        """Authorization of a client an admin just made in the gateway's client registry (a buyer of `agency`)."""
+        made = await self.client.post("/api/v1/clients", json={"name": f"{role} of {agency or 'tests'}", "role": role}
+                                      | ({"agency": agency} if agency else {}), headers=await self.as_role("admin"))
+        assert made.status_code == 201, made.text
+        return await self.as_supplier(made.json())
+
     async def as_supplier(self, credentials: dict) -> dict[str, str]:
         """Authorization header for a supplier, from the credentials its registration returned."""
         response = await self.client_token(credentials["client_id"], credentials["client_secret"])

@@ -7,20 +7,10 @@ from services.hub.tests.flows import USE_CASES, use_case_body
 PROBLEM = "application/problem+json"
 
 
-async def buyer_of(stack, agency: str) -> dict[str, str]:
-    """A buyer client of `agency`, made by an admin in the gateway's client registry, and its token."""
-    made = await stack.client.post("/api/v1/clients", json={"name": f"{agency} buyers", "role": "buyer",
-                                                             "agency": agency}, headers=await stack.as_role("admin"))
-    assert made.status_code == 201, made.text
-    issued = await stack.client_token(made.json()["client_id"], made.json()["client_secret"])
-    assert issued.status_code == 200, issued.text
-    return {"Authorization": f"Bearer {issued.json()['access_token']}"}
-
-
 async def test_use_cases_take_their_agency_from_the_buyers_token(stack):
     body = use_case_body()
     del body["agency"]
-    justice = await buyer_of(stack, "Ministry of Justice")
+    justice = await stack.as_new_client("buyer", "Ministry of Justice")
 
     own = await stack.client.post(USE_CASES, json=body, headers=justice)
     assert own.status_code == 201, own.text
