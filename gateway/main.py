@@ -23,7 +23,7 @@ from gateway.proxy import Proxy
 from gateway.ratelimit import TokenBucketLimiter
 from gateway.registry.admission import AdminsOnly
 from gateway.registry.models import CLIENT_PREFIX
-from gateway.registry.routes import CLIENTS_PATH, build_registry_app
+from gateway.registry.routes import CLIENTS_PATH, build_registry_app, registry_document
 from gateway.registry.service import ClientRegistry
 from gateway.routes import API_PREFIX, RouteTable
 from gateway.server import UVICORN_OPTIONS
@@ -138,7 +138,8 @@ def build_state(settings: GatewaySettings, *, tracer_provider: TracerProvider | 
         token_client_limiter=TokenBucketLimiter(settings.token_client_rate_limit_per_second,
                                                 settings.token_client_rate_limit_burst),
         openapi=OpenApiAggregator(routes.upstreams, issues_tokens=issuer is not None,
-                                  cache_seconds=settings.openapi_cache_seconds),
+                                  cache_seconds=settings.openapi_cache_seconds,
+                                  clients=registry_document() if registry else None),
     )
 
 

@@ -69,10 +69,15 @@ async def revoke_client(client_id: ClientId, request: Request, admin: AdminDep):
     return await _registry(request).revoke(client_id)
 
 
-def build_registry_app(registry: ClientRegistry) -> FastAPI:
+def registry_document() -> dict:
+    """The registry's OpenAPI document, for the gateway's merged one."""
+    return build_registry_app(None).openapi()
+
+
+def build_registry_app(registry: ClientRegistry | None) -> FastAPI:
     """The registry's FastAPI app; the gateway admits only admins with a valid token before it runs."""
     app = FastAPI(title="gateway clients", description="The gateway's registry of API clients.",
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url=None, redoc_url=None, openapi_url=None, version="1.0.0")
     app.state.registry = registry
     install_problem_handlers(app)
     app.add_exception_handler(BodyTooLarge, on_body_too_large)
