@@ -111,8 +111,8 @@ def gateway_document(issues_tokens: bool, clients: dict | None = None) -> dict:
         # Answered by the gateway itself, but documented as a forwarded resource: a bearer token, admins only.
         # Its schemas are named as the gateway's, so they never take a service's name (Problem, Page...).
         own_schemas = (clients.get("components") or {}).get("schemas", {})
-        clients = _rewrite_refs(clients, {("schemas", name): f"Gateway{name}" for name in own_schemas})
-        schemas |= {f"Gateway{name}": schema for name, schema in clients["components"]["schemas"].items()}
+        clients = _rewrite_refs(clients, {("schemas", name): f"GatewayClients{name}" for name in own_schemas})
+        schemas |= {f"GatewayClients{name}": schema for name, schema in clients["components"]["schemas"].items()}
         paths |= {path: _as_own(_without_identity_header(item), ("admin",), "clients")
                   for path, item in clients.get("paths", {}).items()}
         tags.append("clients")
