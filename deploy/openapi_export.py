@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from gateway.openapi import gateway_document, merge_documents
+from gateway.registry.routes import registry_document
 
 
 def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
@@ -48,7 +49,8 @@ def service_apps() -> dict[str, FastAPI]:
 def merged_document(apps: dict[str, FastAPI] | None = None) -> dict:
     """The document the gateway would serve with every service up and its own token issuer on."""
     apps = service_apps() if apps is None else apps
-    return merge_documents({name: app.openapi() for name, app in apps.items()}, gateway_document(issues_tokens=True))
+    return merge_documents({name: app.openapi() for name, app in apps.items()},
+                           gateway_document(issues_tokens=True, clients=registry_document()))
 
 
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:

@@ -25,6 +25,8 @@ HASH_SCHEME = "pbkdf2_sha256"
 # OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.
 DEFAULT_ITERATIONS = 600_000
 DEV_CLIENTS = {"admin": ["admin"], "assessor": ["assessor"], "buyer": ["buyer"], "partner": ["partner"]}
+# The development buyer acts for this agency.
+DEV_BUYER_AGENCY = "Ministry of Social Development"
 
 
 def dev_secret(client_id: str) -> str:
@@ -78,6 +80,8 @@ class Client:
     supplier_id: str | None = None
     # The version of the client's secret, for clients whose tokens end when the secret is rotated.
     version: int | None = None
+    # A buyer's agency, carried in its tokens and in the identity the services get.
+    agency: str | None = None
 
 
 class ClientStore(Protocol):
@@ -95,7 +99,10 @@ class _StoredClient:
 
 
 class FileClientStore:
-    """Clients from a JSON file: {"clients": [{"client_id", "secret_hash", "roles", "supplier_id"?}]}."""
+    """Clients from a JSON file: {"clients": [{"client_id", "secret_hash", "roles", "supplier_id"?, "agency"?}]}.
+
+    For bootstrap and development: the operator's first admin client lives here; every other client is made
+    through the client registry (gateway.registry), where it can be rotated and revoked."""
 
     def __init__(self, clients: Iterable[_StoredClient]):
         self._clients = {stored.client.client_id: stored for stored in clients}
@@ -125,7 +132,7 @@ def _parse_client(entry: dict) -> _StoredClient:
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"client {entry.get('client_id')!r} has unknown roles {sorted(unknown)}")
-    client = Client(str(entry["client_id"]), frozenset(roles), entry.get("supplier_id"))
+    client = Client(str(entry["client_id"]), frozenset(roles), entry.get("supplier_id"), agency=entry.get("agency"))
     return _StoredClient(client, str(entry["secret_hash"]))
 
 
@@ -146,6 +153,7 @@ class ChainClientStore:
 def dev_clients_document(iterations: int = DEFAULT_ITERATIONS) -> dict:
     """The seeded development clients file, with freshly salted hashes."""
     clients = [{"client_id": cid, "roles": roles, "secret_hash": hash_secret(dev_secret(cid), iterations=iterations)}
+               | ({"agency": DEV_BUYER_AGENCY} if "buyer" in roles else {})
                for cid, roles in DEV_CLIENTS.items()]
     return {"clients": clients}
 

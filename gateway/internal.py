@@ -17,6 +17,8 @@ from servicekit.problems import problem_response
 # Internal endpoints get their own metrics label; anything else unmatched shares one.
 _INTERNAL_LABELS = {f"{API_PREFIX}auth/token", f"{API_PREFIX}auth/jwks.json", f"{API_PREFIX}openapi.json",
                     f"{API_PREFIX}docs", "/healthz"}
+# The client registry's requests share one label, whatever client they name.
+_CLIENTS_LABEL = f"{API_PREFIX}clients"
 
 
 class InternalRequests:
@@ -41,7 +43,7 @@ class InternalRequests:
         carrier = {k: v for k in ("traceparent", "tracestate") if (v := _header_str(scope, k.encode()))}
         context = propagate.extract(carrier) if carrier else None
         path = scope["path"]
-        label = path if path in _INTERNAL_LABELS else "unmatched"
+        label = path if path in _INTERNAL_LABELS else _CLIENTS_LABEL if path.startswith(_CLIENTS_LABEL) else "unmatched"
         state = self.state
         with state.tracer.start_as_current_span(f"{scope['method']} {label}", context=context, kind=SpanKind.SERVER):
             try:

@@ -35,7 +35,9 @@ API_INFO = {
 }
 # The document names paths from the root of the gateway that serves it.
 SERVERS = [{"url": "/", "description": "the gateway serving this document"}]
-TAG_DESCRIPTIONS = {"auth": "The gateway's development token issuer and its public keys."}
+TAG_DESCRIPTIONS = {"auth": "The gateway's development token issuer and its public keys.",
+                    "clients": "The gateway's registry of API clients (admins): buyers bound to an agency, "
+                               "assessors and partner systems."}
 # A create whose resource is read elsewhere than under the path it was created on.
 CREATED_UNDER = {f"{API_PREFIX}courses/{{course_id}}/sessions": f"{API_PREFIX}sessions",
                  f"{API_PREFIX}registry/surveys/{{year}}": f"{API_PREFIX}registry/surveys/responses"}
@@ -87,8 +89,8 @@ GATEWAY_RESPONSES: dict[str, tuple[str, dict]] = {
 }
 
 
-def gateway_document(issues_tokens: bool) -> dict:
-    """The gateway's own paths, schemas and security schemes."""
+def gateway_document(issues_tokens: bool, clients: dict | None = None) -> dict:
+    """The gateway's own paths, schemas and security schemes; `clients`: the client registry's document."""
     schemes: dict[str, Any] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
     schemas: dict[str, Any] = {"GatewayProblem": {
         "type": "object", "description": "RFC 9457 problem details",
@@ -105,7 +107,18 @@ def gateway_document(issues_tokens: bool) -> dict:
         schemes["clientBasic"] = {"type": "http", "scheme": "basic", "description": "client id and secret"}
         schemas |= _token_schemas()
         paths = _token_paths()
-    return {"paths": paths, "components": {"schemas": schemas, "responses": responses, "securitySchemes": schemes}}
+    tags = ["auth"] if paths else []
+    if issues_tokens and clients is not None:
+        # Answered by the gateway itself, but documented as a forwarded resource: a bearer token, admins only.
+        # Its schemas are named as the gateway's, so they never take a service's name (Problem, Page...).
+        own_schemas = (clients.get("components") or {}).get("schemas", {})
+        clients = _rewrite_refs(clients, {("schemas", name): f"GatewayClients{name}" for name in own_schemas})
+        schemas |= {f"GatewayClients{name}": schema for name, schema in clients["components"]["schemas"].items()}
+        paths |= {path: _as_own(_without_identity_header(item), ("admin",), "clients")
+                  for path, item in clients.get("paths", {}).items()}
+        tags.append("clients")
+    return {"paths": paths, "tags": [{"name": tag, "description": TAG_DESCRIPTIONS[tag]} for tag in tags],
+            "components": {"schemas": schemas, "responses": responses, "securitySchemes": schemes}}
 
 
 def _token_schemas() -> dict:
@@ -161,7 +174,7 @@ def merge_documents(services: Mapping[str, dict | None], own: dict) -> dict:
         "components": copy.deepcopy(own["components"]),
         # Every operation says its own; this is only for tools that read nothing else.
         "security": _security(BEARER),
-        "tags": [{"name": "auth", "description": TAG_DESCRIPTIONS["auth"]}] if own["paths"] else [],
+        "tags": copy.deepcopy(own.get("tags", [])),
     }
     for service, document in services.items():
         if document is not None:
@@ -255,6 +268,11 @@ def _as_forwarded(item: dict, path: str, service: str) -> dict:
     return forwarded
 
 
+def _as_own(item: dict, roles: tuple[str, ...], tag: str) -> dict:
+    return {method: _forwarded_operation(operation, roles, tag) if method in _OPERATIONS else operation
+            for method, operation in item.items()}
+
+
 def _forwarded_operation(operation: dict, roles: tuple[str, ...], service: str) -> dict:
     responses = dict(operation.get("responses") or {})
     for status, (name, _) in GATEWAY_RESPONSES.items():
@@ -341,9 +359,10 @@ def _rewrite_refs(node: Any, renames: dict[tuple[str, str], str]) -> Any:
 class OpenApiAggregator:
     """Fetches the services' documents and serves the merged one from a short cache."""
 
-    def __init__(self, upstreams: Mapping[str, str], *, issues_tokens: bool, cache_seconds: float):
+    def __init__(self, upstreams: Mapping[str, str], *, issues_tokens: bool, cache_seconds: float,
+                 clients: dict | None = None):
         self.upstreams = dict(upstreams)
-        self.own = gateway_document(issues_tokens)
+        self.own = gateway_document(issues_tokens, clients)
         self.cache_seconds = cache_seconds
         self._cached: tuple[bytes, float] | None = None
         self._lock = asyncio.Lock()

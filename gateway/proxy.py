@@ -169,23 +169,29 @@ class Proxy:
         """The caller, if the path is sane, its token valid and its rate within the limit."""
         if _has_dot_segment(request.path):
             return Problem(400, "the path has '.' or '..' segments")
-        authorization = request.authorization
+        principal = await self.caller(request.scope, request.authorization, now)
+        if isinstance(principal, Problem):
+            return principal
+        key = principal.rate_key or client_key(request.scope, self.addresses)
+        limited = self._rate_limited(key) or self._route_rate_limited(request, key)
+        return limited or await self.revoked(principal, request.authorization, now) or principal
+
+    async def caller(self, scope, authorization: bytes | None, now: float) -> Principal | Problem:
+        """The caller of this Authorization header (anonymous without one), or why its token is refused."""
         try:
-            principal = self._principal(authorization, now) or await self.authenticator.authenticate(authorization)
+            return self._principal(authorization, now) or await self.authenticator.authenticate(authorization)
         except InvalidToken as exc:
             # Bad tokens spend the caller's address budget, so guessing them is as slow as anything else.
-            return self._rate_limited(client_key(request.scope, self.addresses)) or Problem(
+            return self._rate_limited(client_key(scope, self.addresses)) or Problem(
                 401, f"the bearer token is not valid: {exc}", kind="invalid-token",
                 headers={"www-authenticate": 'Bearer error="invalid_token"'})
         except KeysUnavailable:
             return Problem(503, "the identity provider cannot be reached to check the token",
                            kind="identity-provider-unavailable")
-        key = principal.rate_key or client_key(request.scope, self.addresses)
-        limited = self._rate_limited(key) or self._route_rate_limited(request, key)
-        return limited or await self._revoked(principal, authorization, now) or principal
 
-    async def _revoked(self, principal: Principal, authorization: bytes | None, now: float) -> Problem | None:
-        """Why a supplier's token no longer works (its secret rotated, its supplier deregistered), or None."""
+    async def revoked(self, principal: Principal, authorization: bytes | None, now: float) -> Problem | None:
+        """Why the token no longer works (its client's secret rotated, the client revoked or its supplier
+        deregistered), or None."""
         if self.revocations is None or not self.revocations.applies_to(principal):
             return None
         try:

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from servicekit.identity import DEV_PRIVATE_KEY
+from servicekit.settings import REPO_ROOT
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 DEFAULT_OPS_PORT = 8090
@@ -69,8 +70,13 @@ class GatewaySettings(BaseSettings):
     ops_host: str = "127.0.0.1"
     ops_port: int | None = None
 
+    # Bootstrap clients (the first admin); every other client is made in the client registry.
     clients_file: Path = GATEWAY_DIR / "clients.dev.json"
+    # The client registry's own database: SQLite (var/gateway.db) unless a PostgreSQL URL is given.
+    clients_database_url: str = ""
     jwks_url: str | None = None
+    # With jwks_url: the claim of the identity provider's access token that names a buyer's agency.
+    agency_claim: str = Field("agency", min_length=1)
     jwt_issuer: str = "marketplace-gateway"
     jwt_audience: str = "marketplace-api"
     jwt_leeway_seconds: int = 30
@@ -133,6 +139,8 @@ class GatewaySettings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> GatewaySettings:
+        if not self.clients_database_url:
+            self.clients_database_url = f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / 'gateway.db'}"
         if self.ops_port is None:
             self.ops_port = 0 if self.is_development else DEFAULT_OPS_PORT
         if self.token_client_rate_limit_per_second is None:

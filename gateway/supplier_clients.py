@@ -1,4 +1,5 @@
-"""Supplier API clients: their credentials live in the suppliers service, which the gateway asks.
+"""Supplier API clients: their credentials live in the suppliers service, which the gateway asks; and the
+revocation check of every client whose tokens end when its secret is rotated or it is revoked.
 
 A supplier's access token carries the version of the client secret it was issued for. On every request
 the gateway checks that version against the suppliers service (cached briefly), so a token stops working
@@ -12,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 
@@ -92,22 +94,33 @@ class SupplierClientStore:
             raise _unavailable() from exc
 
 
+class StandingSource(Protocol):
+    """Where the current standing of a kind of client is known (the suppliers service, the client registry)."""
+
+    async def standing(self, client_id: str) -> ClientStanding | None:
+        ...
+
+
 class ClientRevocations:
-    """Refuses supplier tokens whose secret was rotated since, or whose supplier may no longer sign in.
+    """Refuses tokens whose client's secret was rotated since, or whose client may no longer sign in.
 
-    The standing of each client is cached for `cache_seconds` (at most 30), so revocation takes effect
-    within that time and a busy client costs one internal request per period; concurrent requests of
-    one client share one look-up."""
+    Applies to the clients of each source by their id's prefix: suppliers' (`sup_`, the suppliers service)
+    and the client registry's (`cli_`). The standing of each client is cached for `cache_seconds` (at most
+    30), so revocation takes effect within that time and a busy client costs one look-up per period;
+    concurrent requests of one client share one look-up."""
 
-    def __init__(self, store: SupplierClientStore, *, cache_seconds: float):
-        self.store = store
+    def __init__(self, sources: dict[str, StandingSource], *, cache_seconds: float):
+        self.sources = sources
+        self.prefixes = tuple(sources)
         self.cache_seconds = cache_seconds
         self._standings: dict[str, tuple[ClientStanding | None, float]] = {}
         self._pending: dict[str, asyncio.Future] = {}
 
-    @staticmethod
-    def applies_to(principal: Principal) -> bool:
-        return principal.identity.subject.startswith(SUPPLIER_CLIENT_PREFIX)
+    def applies_to(self, principal: Principal) -> bool:
+        return principal.identity.subject.startswith(self.prefixes)
+
+    def _source(self, client_id: str) -> StandingSource:
+        return next(source for prefix, source in self.sources.items() if client_id.startswith(prefix))
 
     async def refusal(self, principal: Principal, now: float) -> Problem | None:
         """Why this supplier's token no longer works, or None; raises Problem(503) if that cannot be told."""
@@ -130,7 +143,7 @@ class ClientRevocations:
             return cached[0]
         pending = self._pending.get(client_id)
         if pending is None:
-            pending = self._pending[client_id] = asyncio.ensure_future(self.store.standing(client_id))
+            pending = self._pending[client_id] = asyncio.ensure_future(self._source(client_id).standing(client_id))
             pending.add_done_callback(lambda done: self._settle(client_id, done))
         return await asyncio.shield(pending)
 

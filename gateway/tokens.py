@@ -24,6 +24,9 @@ IDENTITY_TTL_SECONDS = MAX_TTL_SECONDS
 IDENTITY_REFRESH_MARGIN = 20
 # The claim of an access token that carries the client's secret version (see supplier_clients.ClientRevocations).
 VERSION_CLAIM = "ver"
+# The claim of the gateway's own tokens that names a buyer's agency (an identity provider's may differ:
+# settings.agency_claim).
+AGENCY_CLAIM = "agency"
 MAX_TOKEN_BYTES = 8192
 CACHE_SIZE = 10_000
 
@@ -72,6 +75,8 @@ class TokenIssuer:
             claims["supplier_id"] = client.supplier_id
         if client.version is not None:
             claims[VERSION_CLAIM] = client.version
+        if client.agency:
+            claims[AGENCY_CLAIM] = client.agency
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def jwks(self) -> dict:
@@ -100,8 +105,8 @@ class Principal:
         return header
 
 
-def identity_from_claims(claims: dict) -> Identity:
-    """Identity from token claims, keeping only the marketplace's roles."""
+def identity_from_claims(claims: dict, agency_claim: str = AGENCY_CLAIM) -> Identity:
+    """Identity from token claims, keeping only the marketplace's roles; the agency from `agency_claim`."""
     raw = claims.get("roles", [])
     if isinstance(raw, str):
         raw = raw.split()
@@ -111,17 +116,21 @@ def identity_from_claims(claims: dict) -> Identity:
     if supplier_id is None:
         # The supplier role means nothing without the supplier it acts for.
         roles.discard("supplier")
-    return Identity(subject=str(claims["sub"]), roles=frozenset(roles), supplier_id=supplier_id)
+    agency = claims.get(agency_claim)
+    agency = agency.strip() if isinstance(agency, str) and agency.strip() else None
+    return Identity(subject=str(claims["sub"]), roles=frozenset(roles), supplier_id=supplier_id, agency=agency)
 
 
 class Authenticator:
     """Turns an Authorization header into a Principal; RSA runs once per token, not per request."""
 
     def __init__(self, *, issuer: str, audience: str, leeway: int = 30,
-                 issuer_key: TokenIssuer | None = None, jwks_url: str | None = None):
+                 issuer_key: TokenIssuer | None = None, jwks_url: str | None = None, agency_claim: str = AGENCY_CLAIM):
         if (issuer_key is None) == (jwks_url is None):
             raise ValueError("verify with exactly one of the gateway's own key or a JWKS URL")
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
+        # The gateway's own tokens always say `agency`; an identity provider's say whatever it was set up with.
+        self.agency_claim = AGENCY_CLAIM if issuer_key is not None else agency_claim
         self._own = issuer_key
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5) if jwks_url else None
         self._cache: dict[bytes, Principal] = {}
@@ -142,7 +151,7 @@ class Authenticator:
         token = self._bearer_token(authorization)
         claims = await self._verify(token)
         version = claims.get(VERSION_CLAIM)
-        principal = Principal(identity_from_claims(claims), float(claims["exp"]), "sub:" + str(claims["sub"]),
+        principal = Principal(identity_from_claims(claims, self.agency_claim), float(claims["exp"]), "sub:" + str(claims["sub"]),
                               client_version=version if isinstance(version, int) else None)
         if len(self._cache) >= CACHE_SIZE:
             self._evict(time.time())

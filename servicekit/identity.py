@@ -57,11 +57,14 @@ class UnknownKey(InvalidIdentity):
 
 @dataclass(frozen=True)
 class Identity:
-    """Who is calling: a client id, its roles and, for a supplier, the supplier it acts for."""
+    """Who is calling: a client id, its roles, for a supplier the supplier it acts for, for a buyer its agency."""
 
     subject: str
     roles: frozenset[str] = field(default_factory=frozenset)
     supplier_id: str | None = None
+    # The public-service agency a buyer's client is bound to (the gateway's client registry, or a claim of
+    # the identity provider's token); what a buyer registers is registered for this agency.
+    agency: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -74,6 +77,8 @@ class Identity:
         claims = {"sub": self.subject, "roles": sorted(self.roles)}
         if self.supplier_id:
             claims["supplier_id"] = self.supplier_id
+        if self.agency:
+            claims["agency"] = self.agency
         return claims
 
 
@@ -215,7 +220,11 @@ def verify_identity(token: str, keys: KeySet, *, audience: str) -> Identity:
     roles = claims.get("roles", [])
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise InvalidIdentity("roles must be a list of strings")
-    return Identity(subject=str(claims["sub"]), roles=frozenset(roles), supplier_id=claims.get("supplier_id"))
+    agency = claims.get("agency")
+    if agency is not None and not isinstance(agency, str):
+        raise InvalidIdentity("agency must be a string")
+    return Identity(subject=str(claims["sub"]), roles=frozenset(roles), supplier_id=claims.get("supplier_id"),
+                    agency=agency or None)
 
 
 class IdentityVerifier:

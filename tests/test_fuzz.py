@@ -81,6 +81,8 @@ STRICTER_THAN_DOCUMENTED = {
     "POST /api/v1/sessions/{session_id}/registrations":
         "email-validator refuses addresses JSON Schema's email format admits (reserved and special-use domains); "
         + _TRIMMED,
+    "POST /api/v1/registry/use-cases": "`agency` depends on the caller: a buyer's comes from its token (another "
+                                       "agency's is 403), an admin must name it (422 naming `agency`)",
     "POST /api/v1/categories/{code}/retire": "a retirement needs its reason; the body is the shared optional Reason, "
                                              "so a missing one is answered 422 naming `reason`",
     "POST /api/v1/subscriptions": "the sink must be https outside development and its host must resolve, to no "

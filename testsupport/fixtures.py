@@ -99,7 +99,7 @@ async def stack(broker, database_urls, stack_services):
     """The marketplace on the shared broker, on SQLite or PostgreSQL; the gateway answers 502 for routes of
     services the stack does not run."""
     running = Stack(bootstrap_servers=broker.bootstrap_servers, services=stack_services,
-                    database_urls={name: await database_urls(name) for name in stack_services})
+                    database_urls={name: await database_urls(name) for name in (*stack_services, "gateway")})
     await running.start()
     yield running
     await running.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 
@@ -40,6 +41,10 @@ SERVICES = {
 TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0}}
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
+
+
+def _scratch_sqlite(name: str) -> str:
+    return f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix=f'{name}-')}/{name}.db"
 
 
 @dataclass
@@ -88,7 +93,9 @@ class Stack:
             # Every test registers its suppliers from this one address; the limits are tested on their own.
             route_rate_limits={rule: "off" for rule in ROUTE_RATE_LIMITS},
             **{f"{name}_url": self.servers[name].url if name in self.servers else NOT_RUNNING for name in SERVICES},
-            web_url=self.servers["web"].url if self.web else NOT_RUNNING, **(gateway_overrides or {}))
+            web_url=self.servers["web"].url if self.web else NOT_RUNNING,
+            **({"clients_database_url": self.database_urls.get("gateway") or _scratch_sqlite("gateway")}
+               | (gateway_overrides or {})))
         self.servers["gateway"] = await RunningServer(build_gateway(gateway_settings), port=gateway_port).start()
         self.client = httpx.AsyncClient(base_url=self.servers["gateway"].url, timeout=60)
         return self
@@ -115,6 +122,13 @@ class Stack:
         """Ask the gateway for a token with any client's credentials (a supplier's, say)."""
         return await self.client.post("/api/v1/auth/token", data={
             "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret})
+
+    async def as_new_client(self, role: str, agency: str | None = None) -> dict[str, str]:
+        """Authorization of a client an admin just made in the gateway's client registry (a buyer of `agency`)."""
+        made = await self.client.post("/api/v1/clients", json={"name": f"{role} of {agency or 'tests'}", "role": role}
+                                      | ({"agency": agency} if agency else {}), headers=await self.as_role("admin"))
+        assert made.status_code == 201, made.text
+        return await self.as_supplier(made.json())
 
     async def as_supplier(self, credentials: dict) -> dict[str, str]:
         """Authorization header for a supplier, from the credentials its registration returned."""

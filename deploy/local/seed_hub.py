@@ -1,4 +1,4 @@
-"""Demo data of the hub: agency AI use cases, registered by a buyer, linked to the seeded offerings.
+"""Demo data of the hub: agency AI use cases, registered for their agencies, linked to the seeded offerings.
 
 The hub learns of published offerings from their events, a moment after publication; a use case is
 registered once the offerings it links (and its category) are in the registry. Safe to run again: each
@@ -91,7 +91,8 @@ def _register(api: SeedApi, body: dict[str, Any]) -> str:
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         try:
-            return api.create(USE_CASES_PATH, body, as_client="buyer").status
+            # Many agencies' use cases: an admin names each one's agency (a buyer registers only its own).
+            return api.create(USE_CASES_PATH, body, as_client="admin").status
         except SeedError as exc:
             if " 422:" not in str(exc) or time.monotonic() > deadline:
                 raise
@@ -99,7 +100,7 @@ def _register(api: SeedApi, body: dict[str, Any]) -> str:
 
 
 def make_use_cases(api: SeedApi) -> str:
-    """Agencies' AI use cases, registered by a buyer and linked to the marketplace's offerings."""
+    """Agencies' AI use cases, registered for their agencies by an admin and linked to the marketplace's offerings."""
     offerings = _published_offerings(api)
     outcomes = [_register(api, _body(entry, offerings)) for entry in USE_CASES]
     agencies = len({entry[0] for entry in USE_CASES})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import tempfile
 from dataclasses import dataclass
 
 import httpx
@@ -26,7 +27,9 @@ class Live:
 
 def settings_for(**overrides) -> GatewaySettings:
     """Test settings: the test identity key, the dev clients file, a generous token budget, no GC tuning."""
-    values = {"identity_key_file": IDENTITY_KEY_FILE, "token_rate_limit_burst": 1000, "gc_tuning": False} | overrides
+    values = {"identity_key_file": IDENTITY_KEY_FILE, "token_rate_limit_burst": 1000, "gc_tuning": False,
+              "clients_database_url": f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='gateway-clients-')}/gateway.db"
+              } | overrides
     return GatewaySettings(**values)
 
 

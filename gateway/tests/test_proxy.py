@@ -43,7 +43,7 @@ async def test_identity_reaches_the_service_signed_and_client_identity_is_stripp
     assert response.status_code == 200, response.text
     echo = response.json()
     assert echo["service"] == "suppliers"
-    assert echo["identity"] == {"sub": "buyer", "roles": ["buyer"]}
+    assert echo["identity"] == {"sub": "buyer", "roles": ["buyer"], "agency": "Ministry of Social Development"}
     sent = [name for name, _ in echo["headers"]]
     assert sent.count(IDENTITY_HEADER) == 1 and "authorization" not in sent
 

@@ -13,3 +13,5 @@ class CatalogueSettings(ServiceSettings):
     # Facet counts of searches that do not depend on the caller (what anyone sees of published offerings)
     # are kept this long; 0 counts every time.
     facet_cache_seconds: float = 10.0
+    # Whether a buyer may read (never change) the shortlists of the other buyers of its agency.
+    agency_shortlists_readable: bool = False

@@ -91,14 +91,15 @@ async def seeded(stack) -> dict:
         await eventually(lambda entry_id=entry_id: entry(stack, entry_id))
     # The supplier's name comes on its own topic, which the hub may read after the offerings'.
     await eventually(lambda: _named(stack, f"offering:{offering_ids[0]}"))
-    buyer = await stack.as_role("buyer")
+    # Use cases of two agencies, so an admin registers them (a buyer registers for its own agency only).
+    admin = await stack.as_role("admin")
     agency = f"Te Tari {uuid.uuid4().hex[:6]}"
     bodies = [use_case_body(agency=agency, name='=HYPERLINK("http://evil.example","click")',
                             linked_offering_ids=[offering_ids[0]], category="ai.speech"),
               use_case_body(agency=agency, name="Triage assistant", risk_level="high", phase="pilot"),
               use_case_body(agency="Other agency " + agency, name="Fraud signals", phase="design")]
     for body in bodies:
-        await eventually(lambda body=body: _registered(stack, body, buyer))
+        await eventually(lambda body=body: _registered(stack, body, admin))
     return {"supplier_id": supplier_id, "offering_ids": offering_ids, "agency": agency, "year": year, "ids": ids}
 
 

@@ -22,12 +22,13 @@ OfferingId = Annotated[str, Field(min_length=1, max_length=36)]
 
 
 class Shortlist(SQLModel, table=True):
-    """A buyer's shortlist; `owner` is the buyer's client id."""
+    """A buyer's shortlist; `owner` is the buyer's client id, `agency` the agency it acted for."""
 
     __tablename__ = "catalogue_shortlists"
 
     id: str = ColumnField(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     owner: str = ColumnField(max_length=200)
+    agency: str | None = ColumnField(default=None, max_length=200, index=True)
     name: str = ColumnField(max_length=200)
     version: int = 1
     created_at: datetime = ColumnField(sa_column=utc_column())
@@ -95,6 +96,8 @@ class ShortlistItemPublic(BaseModel):
 class ShortlistSummary(BaseModel):
     id: str
     name: str
+    owner: str = Field(description="the client id of the buyer who made it (the only one who may change it)")
+    agency: str | None = Field(description="the agency of that buyer")
     version: int
     created_at: datetime
     updated_at: datetime

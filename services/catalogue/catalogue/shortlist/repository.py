@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalogue.supplier.models import SupplierProjection
@@ -15,11 +15,16 @@ async def get(session: AsyncSession, shortlist_id: str) -> Shortlist | None:
     return await session.get(Shortlist, shortlist_id)
 
 
-async def list_page(session: AsyncSession, *, owner: str, cursor: str | None,
-                    limit: int) -> tuple[list[Shortlist], str | None]:
-    """The owner's shortlists, newest first."""
-    return await paginate(session, select(Shortlist).where(Shortlist.owner == owner),
-                          order=[Shortlist.created_at.desc(), Shortlist.id.desc()], cursor=cursor, limit=limit)
+async def list_page(session: AsyncSession, *, owner: str | None = None, agency: str | None = None,
+                    cursor: str | None, limit: int) -> tuple[list[Shortlist], str | None]:
+    """The owner's shortlists, or the agency's, newest first."""
+    statement = select(Shortlist)
+    if owner is not None:
+        statement = statement.where(Shortlist.owner == owner)
+    if agency is not None:
+        statement = statement.where(func.lower(Shortlist.agency) == agency.lower())
+    return await paginate(session, statement, order=[Shortlist.created_at.desc(), Shortlist.id.desc()],
+                          cursor=cursor, limit=limit)
 
 
 async def items_of(session: AsyncSession, shortlist_id: str) -> list[ShortlistItem]:

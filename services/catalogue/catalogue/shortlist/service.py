@@ -16,7 +16,7 @@ from catalogue.shortlist import repository
 from catalogue.shortlist.models import (MAX_ITEMS, Shortlist, ShortlistCreate, ShortlistedOffering, ShortlistItem,
                                         ShortlistItemPublic, ShortlistPublic)
 from servicekit.identity import Identity
-from servicekit.problems import conflict, not_found, validation_problem
+from servicekit.problems import conflict, forbidden, not_found, validation_problem
 from servicekit.spreadsheet import safe_cell
 
 EXPORT_COLUMNS = ("offering_id", "name", "supplier", "status", "categories", "engagement_type", "pricing_model",
@@ -24,11 +24,27 @@ EXPORT_COLUMNS = ("offering_id", "name", "supplier", "status", "categories", "en
                   "risk_tier", "certifications_held", "notes", "added_at")
 
 
-async def get_own(session: AsyncSession, shortlist_id: str, identity: Identity) -> Shortlist:
-    """The caller's shortlist; 404 for anyone else's, as if it did not exist."""
+def same_agency(shortlist: Shortlist, identity: Identity) -> bool:
+    return bool(identity.agency and shortlist.agency and shortlist.agency.casefold() == identity.agency.casefold())
+
+
+async def get_readable(session: AsyncSession, shortlist_id: str, identity: Identity, *,
+                       agency_readable: bool) -> Shortlist:
+    """The caller's shortlist, or (with `agency_readable`) one of its agency's; 404 for anyone else's."""
     shortlist = await repository.get(session, shortlist_id)
-    if shortlist is None or shortlist.owner != identity.subject:
+    if shortlist is None or not (shortlist.owner == identity.subject
+                                 or (agency_readable and same_agency(shortlist, identity))):
         raise not_found("shortlist", shortlist_id)
+    return shortlist
+
+
+async def get_own(session: AsyncSession, shortlist_id: str, identity: Identity, *,
+                  agency_readable: bool = False) -> Shortlist:
+    """The caller's shortlist, to change; 403 for one of its agency's it may only read, else 404 as if it
+    did not exist."""
+    shortlist = await get_readable(session, shortlist_id, identity, agency_readable=agency_readable)
+    if shortlist.owner != identity.subject:
+        raise forbidden("only the buyer who made this shortlist may change it; the agency's others may read it")
     return shortlist
 
 
@@ -47,7 +63,8 @@ async def create(session: AsyncSession, *, shortlist_in: ShortlistCreate, actor:
               if offering_id not in found or found[offering_id].status != "published"]
     if errors:
         raise validation_problem(errors)
-    shortlist = Shortlist(owner=actor.subject, name=shortlist_in.name, version=1, created_at=now, updated_at=now)
+    shortlist = Shortlist(owner=actor.subject, agency=actor.agency, name=shortlist_in.name, version=1,
+                          created_at=now, updated_at=now)
     session.add(shortlist)
     await session.flush()
     session.add_all([ShortlistItem(shortlist_id=shortlist.id, offering_id=item.offering_id, notes=item.notes,
@@ -107,7 +124,8 @@ async def view(session: AsyncSession, shortlist: Shortlist) -> ShortlistPublic:
         offering=ShortlistedOffering(name=o.name, summary=o.summary, supplier_id=o.supplier_id, status=o.status,
                                      available=o.status == "published"))
         for item, o in await _items_with_offerings(session, shortlist)]
-    return ShortlistPublic(id=shortlist.id, name=shortlist.name, version=shortlist.version,
+    return ShortlistPublic(id=shortlist.id, name=shortlist.name, owner=shortlist.owner, agency=shortlist.agency,
+                           version=shortlist.version,
                            created_at=shortlist.created_at, updated_at=shortlist.updated_at, items=items)
 
 

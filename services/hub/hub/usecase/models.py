@@ -73,7 +73,9 @@ class _Dates(StrictModel):
 class UseCaseCreate(_Dates):
     """A use case as an agency registers it (in any phase but retired)."""
 
-    agency: Name
+    # A buyer's comes from its token (naming another agency is 403); an admin names it.
+    agency: Annotated[Name | None, Field(description="the agency the use case belongs to: for a buyer, its own "
+                                                     "(from its token; may be left out); an admin must name it")] = None
     name: Name
     short_description: ShortDescription
     purpose_and_benefit: Statement

@@ -26,7 +26,8 @@ CONFLICT = {409: {"description": "the phase table does not allow this from the c
 
 
 @router.post("", status_code=201, response_model=UseCasePublic, dependencies=[Editor],
-             responses={422: {"description": "a field is not valid, or a linked offering is not published"}})
+             responses={403: {"description": "a buyer named another agency than its own, or has none"},
+                        422: {"description": "a field is not valid, or a linked offering is not published"}})
 async def create_use_case(use_case_in: UseCaseCreate, session: SessionDep, identity: IdentityDep, clock: ClockDep,
                           idempotency: IdempotencyDep, request: Request, flows: FlowsDep) -> Response:
     """Register an agency's AI use case (buyers and admins; Idempotency-Key honoured)."""

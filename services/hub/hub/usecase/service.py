@@ -29,6 +29,20 @@ async def get(session: AsyncSession, use_case_id: str) -> UseCase:
     return use_case
 
 
+def agency_for(actor: Identity, requested: str | None) -> str:
+    """The agency a use case goes under: a buyer's own, from the identity the gateway vouches for (a buyer
+    cannot register for another agency); an admin's choice, which it must name."""
+    if actor.has_role("admin"):
+        if not requested:
+            raise validation_problem([{"field": "agency", "message": "an admin must name the agency"}])
+        return requested
+    if not actor.agency:
+        raise forbidden("this buyer's client is bound to no agency; ask an admin for a client of your agency")
+    if requested and requested.casefold() != actor.agency.casefold():
+        raise forbidden(f"a buyer registers use cases for its own agency only ({actor.agency}), not {requested}")
+    return actor.agency
+
+
 def check_may_change(use_case: UseCase, actor: Identity) -> None:
     """Admins change any use case; a buyer only those it registered."""
     if not actor.has_role("admin") and use_case.created_by != actor.subject:
@@ -66,7 +80,7 @@ async def _check_references(session: AsyncSession, fields: dict[str, Any], alrea
 
 async def create(session: AsyncSession, *, use_case_in: UseCaseCreate, actor: Identity, now: datetime) -> UseCase:
     """A buyer or admin registers an agency's use case; it enters the registry at once."""
-    fields = use_case_in.model_dump()
+    fields = use_case_in.model_dump() | {"agency": agency_for(actor, use_case_in.agency)}
     await _check_references(session, fields, already=[])
     use_case = UseCase(**fields, created_by=actor.subject, version=1, created_at=now, updated_at=now,
                        phase_changed_at=now)
@@ -86,6 +100,8 @@ async def update(session: AsyncSession, *, use_case: UseCase, changes_in: UseCas
     if use_case.phase == "retired":
         raise conflict("a retired use case cannot be changed", current_state=use_case.phase)
     requested = changes_in.model_dump(exclude_unset=True)
+    if requested.get("agency") is not None:
+        requested["agency"] = agency_for(actor, requested["agency"])
     if removed := [name for name, value in requested.items() if value is None and name not in CLEARABLE]:
         raise validation_problem([{"field": name, "message": "may be changed but not removed"} for name in removed])
     await _check_references(session, requested, already=list(use_case.linked_offering_ids))
