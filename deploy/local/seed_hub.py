@@ -189,7 +189,7 @@ def write_transparency_records(api: SeedApi) -> str:
     use_cases = {u["name"]: u["id"] for u in api.list_all(USE_CASES_PATH, as_client=None)}
     written = 0
     for name, record in TRANSPARENCY_RECORDS.items():
-        response = api.put(f"{USE_CASES_PATH}/{use_cases[name]}/transparency", as_client="buyer", json=record)
+        response = api.put(f"{USE_CASES_PATH}/{use_cases[name]}/transparency", as_client="admin", json=record)
         if response.status_code not in (201, 428):  # 428: written by an earlier run (replacing needs If-Match)
             raise SeedError(f"PUT transparency record of {name} -> {response.status_code}: {response.text}")
         written += response.status_code == 201

@@ -14,7 +14,11 @@ PROBLEM = "application/problem+json"
 
 
 async def registered(stack, **overrides) -> dict:
-    response = await stack.client.post(USE_CASES, json=use_case_body(**overrides), headers=await stack.as_role("buyer"))
+    """A use case registered by a buyer of its agency (the development buyer's own unless another is named)."""
+    body = use_case_body(**overrides)
+    buyer = (await stack.as_role("buyer") if body["agency"] == use_case_body()["agency"] else
+             await stack.as_new_client("buyer", body["agency"]))
+    response = await stack.client.post(USE_CASES, json=body, headers=buyer)
     assert response.status_code == 201, response.text
     return response.json()
 

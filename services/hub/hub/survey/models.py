@@ -19,7 +19,8 @@ from servicekit.tables import utc_column
 class SurveyResponseIn(StrictModel):
     """An agency's answers, by question id (see GET /api/v1/registry/surveys/questions)."""
 
-    agency: Name
+    # A buyer answers for the agency its client is bound to (naming another is 403); an admin names it.
+    agency: Name | None = None
     answers: dict[str, Any]
 
 

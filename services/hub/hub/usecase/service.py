@@ -38,7 +38,7 @@ def agency_for(actor: Identity, requested: str | None) -> str:
         return requested
     if not actor.agency:
         raise forbidden("this buyer's client is bound to no agency; ask an admin for a client of your agency")
-    if requested and requested.casefold() != actor.agency.casefold():
+    if requested and " ".join(requested.split()).casefold() != " ".join(actor.agency.split()).casefold():
         raise forbidden(f"a buyer registers use cases for its own agency only ({actor.agency}), not {requested}")
     return actor.agency
 
