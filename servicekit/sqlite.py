@@ -47,8 +47,15 @@ class WriterGate:
             async with asyncio.timeout(self.timeout):
                 await lock.acquire()
         except TimeoutError:
-            raise sqlite3.OperationalError("database is locked") from None
+            raise locked() from None
         return lock
+
+
+def locked() -> sqlite3.OperationalError:
+    """The error SQLite's busy handler gives up with, named as sqlite3 names it (servicekit.db reads the name)."""
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode, error.sqlite_errorname = sqlite3.SQLITE_BUSY, "SQLITE_BUSY"
+    return error
 
 
 def _run(connection: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> tuple:
