@@ -98,7 +98,7 @@ class Unprocessable(Exception):
 
 
 class Restart(Exception):
-    """The consumer must start again with new clients; `reason` labels consumer_restarts_total."""
+    """The consumer must start again with new clients; `reason` is its label in consumer_restarts_total."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
@@ -163,8 +163,6 @@ class ConsumerRunner:
                 raise
             except Restart as restart:
                 log.warning("consumer %s starts again: %s", self.group, restart)
-                self.metrics.consumer_restarts.labels(restart.reason).inc()
-                self.restarts += 1
                 await self.stop()
             except Exception as exc:
                 log.warning("consumer %s lost the broker: %s", self.group, exc)
@@ -279,7 +277,11 @@ class ConsumerRunner:
             if self._waiting_for_database:
                 self._moved(progress=False)
             elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
+                # Counted with the flag, not after the consume task has been cancelled (a rollback and more
+                # later): /readyz must never report a stuck consumer that no restart has been made for.
                 self.stuck = True
+                self.restarts += 1
+                self.metrics.consumer_restarts.labels("stuck").inc()
                 raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
 
     def _moved(self, progress: bool = True) -> None:
