@@ -69,13 +69,13 @@ def load_average() -> str:
 
 
 @contextmanager
-def minimal_upstream():
-    """The FastAPI upstream that does no database work; yields its port."""
+def minimal_upstream(with_pid: bool = False):
+    """The FastAPI upstream that does no database work; yields its port (and process id)."""
     port = free_port()
     process = throughput.start_upstream(throughput.BUILTIN_UPSTREAM, port)
     try:
         throughput.wait_for_port(port)
-        yield port
+        yield (port, process.pid) if with_pid else port
     finally:
         stop([process])
 
