@@ -1,9 +1,11 @@
-"""Latency from a supplier's commit to its row in the catalogue's projection, at a steady rate.
+"""Latency from a supplier's commit to its row in the catalogue's projection, at steady rates stepped up.
 
 The suppliers service and the catalogue run as their own processes on the embedded broker. After
-a warm-up, the load posts registrations straight to the suppliers service at a fixed rate; afterwards each
-supplier's `created_at` (taken before its commit, so the figure is an upper bound) is compared
-with the `applied_at` the catalogue recorded when it applied the event.
+a warm-up, the load posts registrations straight to the suppliers service at a fixed rate, one step
+after another; afterwards each supplier's `created_at` (taken before its commit, so the figure is an
+upper bound) is compared with the `applied_at` the catalogue recorded when it applied the event.
+
+    python -m bench.event_latency [--rate 100 --rate 250 ...] [--seconds 10]
 """
 
 from __future__ import annotations
@@ -72,31 +74,6 @@ async def _wait_applied(client: httpx.AsyncClient, projection_url: str, ids: lis
             break
         await asyncio.sleep(0.1)
     return applied
-
-
-async def measure(urls: dict[str, str], rate: float, seconds: float, warmup: int = 50) -> dict:
-    """Warm up (the first events create the topic and the consumer's first rebalance waits for it),
-    then measure `seconds` of steady load."""
-    count = int(rate * seconds)
-    projection_url = f"{urls['catalogue']}/api/v1/eligibility/suppliers"
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
-        cold = await _post_at_rate(client, urls["suppliers"], rate, warmup, first=count)
-        await _wait_applied(client, projection_url, cold)
-        ids = await _post_at_rate(client, urls["suppliers"], rate, count)
-        applied = await _wait_applied(client, projection_url, ids)
-        created = {r["id"]: r for r in await _all_rows(client, f"{urls['suppliers']}/api/v1/suppliers", "suppliers")}
-    latencies = sorted(
-        (datetime.fromisoformat(applied[i]["applied_at"]) - datetime.fromisoformat(created[i]["created_at"])
-         ).total_seconds() * 1000 for i in ids if i in applied)
-    return {"events": count, "applied": len(latencies), "rate": rate,
-            "p50_ms": statistics.median(latencies), "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
-            "max_ms": latencies[-1]}
-
-
-def run(rate: float = 100.0, seconds: float = 15.0) -> dict:
-    with tempfile.TemporaryDirectory() as work:
-        with running_services(["suppliers", "catalogue"], Path(work)) as (urls, _broker):
-            return asyncio.run(measure(urls, rate, seconds))
 
 
 STEPS = (100.0, 250.0, 500.0, 1000.0, 2000.0)
