@@ -90,12 +90,17 @@ def main() -> None:
         throughput.check(reference, signed())
         anonymous = {IDENTITY_HEADER: sign_identity(ANONYMOUS_IDENTITY, development_signer(), audience="suppliers")}
         for round_number in range(args.rounds + 1):  # the first round warms up and is not counted
-            taken = {"reference": measured(upstream[1], reference, signed(), args)}
-            for name, (url, pid) in services.items():
-                taken[f"GET {name}"] = measured(pid, f"{url}{paths[name]}", signed(), args)
-            for name, (url, pid) in services.items():
-                script = registration_script(work / name, f"{8000 + round_number:04d}")
-                taken[f"register {name}"] = measured(pid, f"{url}/api/v1/suppliers", anonymous, args, script)
+            taken = {}
+            try:
+                taken = {"reference": measured(upstream[1], reference, signed(), args)}
+                for name, (url, pid) in services.items():
+                    taken[f"GET {name}"] = measured(pid, f"{url}{paths[name]}", signed(), args)
+                for name, (url, pid) in services.items():
+                    script = registration_script(work / name, f"{8000 + round_number:04d}")
+                    taken[f"register {name}"] = measured(pid, f"{url}/api/v1/suppliers", anonymous, args, script)
+            except RuntimeError as failed:  # a run with errors: the round is left out, and said so
+                print(f"round {round_number} left out: {str(failed).splitlines()[0]} ({len(taken)} measured)")
+                continue
             print(f"round {round_number}{' (warm-up)' if not round_number else ''}, load {load_average()}: " +
                   ", ".join(f"{key} {rate:.0f}/s {cpu:.2f} ms" for key, (rate, cpu) in taken.items()))
             if round_number:
