@@ -79,9 +79,11 @@ lint-openapi: env $(REDOCLY_STAMP)
 	$(REDOCLY) lint --extends=recommended-strict --max-problems=50 $(OPENAPI_FILE)
 
 # wrk is the load generator (from Debian's packages); without it the benchmark falls back to a Python one.
+# nginx (nginx-light) is the reverse proxy the gateway is set beside. BENCH=requests,events runs only those parts.
 bench: env
 	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null) || echo "wrk not installable; using the Python load generator")
-	$(PY) -m bench.run
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get install -y -q nginx-light >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q nginx-light >/dev/null) || echo "nginx not installable; the proxies part leaves it out")
+	BENCH="$(BENCH)" $(PY) -m bench.run
 
 contracts: env
 	$(PY) -m events.schemas --write

@@ -118,8 +118,11 @@ def check(url: str, headers: dict[str, str]) -> None:
             raise RuntimeError(f"{url} answered {response.status}")
 
 
-def run_wrk(url: str, headers: dict[str, str], duration: float, connections: int, threads: int) -> float:
+def run_wrk(url: str, headers: dict[str, str], duration: float, connections: int, threads: int,
+            script: Path | None = None) -> float:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(duration)}s"]
+    if script is not None:
+        command += ["-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout

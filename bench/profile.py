@@ -477,7 +477,7 @@ def relay_step(sample: Sample, role: str) -> str:
 async def post_at_rate(client: httpx.AsyncClient, url: str, rate: float, count: int,
                        first: int) -> tuple[list[str], Counter]:
     """Like event_latency's, but a failed registration is counted rather than ending the run."""
-    headers = event_latency._signed(ANONYMOUS_IDENTITY)
+    headers = event_latency._signed(ANONYMOUS_IDENTITY, "suppliers")
     loop = asyncio.get_running_loop()
     start, statuses = loop.time(), Counter()
 

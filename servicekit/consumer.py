@@ -8,6 +8,14 @@ with the error and its origin in headers, and the consumer carries on with the n
 database cannot be reached the consumer waits on the record it holds, with backoff, and goes on
 when the database is back: an outage is nobody's dead letter.
 
+Under load the records a fetch brings for one partition are applied together, up to
+`TRANSACTION_RECORDS` in one transaction: one inbox query, each record's version check and handler
+in turn, one commit. The guarantees are those of one record at a time: offsets are committed only
+after the transaction, so a crash mid-batch keeps nothing of it and the records come again, and the
+inbox, written in the same transaction, makes each apply once. If any record of the batch fails, the
+transaction keeps nothing and the batch is applied again one record at a time (the failed record's
+attempt counts), with the retries and dead letters above.
+
 Two options for a consumer that must keep up with many topics and keeps versions itself:
 `drop_stale=False` leaves the version check to the handlers, and a `batch_handler` applies a
 partition's batch of records in one transaction (one inbox query, one commit). If the batch fails,
@@ -52,6 +60,9 @@ EnvelopeHandler = Callable[[AsyncSession, Event, Envelope], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 # Records fetched at a time: a batch handler takes a partition's share of them in one transaction.
 FETCH_RECORDS, BATCH_FETCH_RECORDS = 200, 500
+# Records of one partition applied in one transaction: enough to pay the commit once for many, few
+# enough that the transaction does not hold SQLite's write lock long against the service's requests.
+TRANSACTION_RECORDS = 50
 # How often the watch asks the broker for its cluster id and looks at the consumer's progress.
 WATCH_SECONDS = 0.5
 
@@ -87,7 +98,7 @@ class Unprocessable(Exception):
 
 
 class Restart(Exception):
-    """The consumer must start again with new clients; `reason` labels consumer_restarts_total."""
+    """The consumer must start again with new clients; `reason` is its label in consumer_restarts_total."""
 
     def __init__(self, reason: str, message: str):
         super().__init__(message)
@@ -152,8 +163,6 @@ class ConsumerRunner:
                 raise
             except Restart as restart:
                 log.warning("consumer %s starts again: %s", self.group, restart)
-                self.metrics.consumer_restarts.labels(restart.reason).inc()
-                self.restarts += 1
                 await self.stop()
             except Exception as exc:
                 log.warning("consumer %s lost the broker: %s", self.group, exc)
@@ -208,13 +217,12 @@ class ConsumerRunner:
             for partition, records in batches.items():
                 if await self._followed_new_log():
                     break  # these records came from positions in the lost log
-                if not (self.batch_handler and await self._applied_as_batch(records)):
-                    applied = await self._applied_before(records)
-                    for record in records:
-                        if record_id(record) in applied:
-                            self.metrics.consumed.labels(record.topic, "duplicate").inc()
-                            continue
-                        await self.process(record)
+                if self.batch_handler:
+                    if not await self._applied_as_batch(records):
+                        await self._process_each(records)
+                else:
+                    for start in range(0, len(records), TRANSACTION_RECORDS):
+                        await self._apply_together(records[start:start + TRANSACTION_RECORDS])
                 offsets[partition] = records[-1].offset + 1
                 self._moved()
             # An offset of the lost log committed to the new broker would skip the new log's first
@@ -269,7 +277,11 @@ class ConsumerRunner:
             if self._waiting_for_database:
                 self._moved(progress=False)
             elif (still := time.monotonic() - self._moved_at) > self.settings.consumer_stuck_seconds:
+                # Counted with the flag, not after the consume task has been cancelled (a rollback and more
+                # later): /readyz must never report a stuck consumer that no restart has been made for.
                 self.stuck = True
+                self.restarts += 1
+                self.metrics.consumer_restarts.labels("stuck").inc()
                 raise Restart("stuck", f"no record applied for {still:.0f}s while records were waiting")
 
     def _moved(self, progress: bool = True) -> None:
@@ -278,6 +290,47 @@ class ConsumerRunner:
         self._moved_at = time.monotonic()
         if progress:
             self.stuck = False
+
+    async def _process_each(self, records: list[ConsumerRecord], failed: tuple[int, Exception] | None = None) -> None:
+        """One transaction per record, skipping those the inbox already holds; `failed` names a record whose
+        attempt in a batch failed, so that attempt counts towards its dead letter."""
+        applied = await self._applied_before(records)
+        for index, record in enumerate(records):
+            if record_id(record) in applied:
+                self.metrics.consumed.labels(record.topic, "duplicate").inc()
+                continue
+            await self.process(record, earlier_error=failed[1] if failed and failed[0] == index else None)
+
+    async def _apply_together(self, records: list[ConsumerRecord]) -> None:
+        """Apply consecutive records of one partition in one transaction; one at a time when one of them
+        cannot be read (it goes to its dead letter in order) or the transaction failed (it kept nothing)."""
+        if len(records) == 1:
+            return await self._process_each(records)
+        try:
+            decoded = [self._decode(record) for record in records]
+        except Unprocessable:
+            return await self._process_each(records)
+        index, outcomes = -1, []  # the record being applied, once the inbox query is done
+        try:
+            async with self.database.transaction() as session:
+                seen = set((await session.execute(select(InboxRecord.event_id).where(
+                    InboxRecord.consumer_group == self.group,
+                    InboxRecord.event_id.in_([envelope.id for envelope, _, _ in decoded])))).scalars())
+                for index, (record, (envelope, event, subscription)) in enumerate(zip(records, decoded)):
+                    with self._span(record, envelope):
+                        outcomes.append(await self._apply_in(session, envelope, event, subscription,
+                                                             duplicate=envelope.id in seen))
+                    seen.add(envelope.id)
+        except Exception as exc:
+            # What failed at the inbox query or the commit, or because the database went away, is no record's fault.
+            blamed = len(outcomes) == index and not database_unavailable(exc)
+            if blamed:
+                log.warning("handler for %s failed (attempt 1, in a batch of %d): %s", decoded[index][0].type,
+                            len(records), exc)
+            return await self._process_each(records, failed=(index, exc) if blamed else None)
+        for record, outcome in zip(records, outcomes):
+            self.metrics.consumed.labels(record.topic, outcome).inc()
+        self._moved()
 
     async def _applied_before(self, records: list[ConsumerRecord]) -> set[str]:
         """Ids of the records' events already in the inbox, in one query: a log read again from its start
@@ -293,14 +346,17 @@ class ConsumerRunner:
             log.debug("inbox look-up before a batch failed: %s", exc)
             return set()
 
-    async def process(self, record: ConsumerRecord) -> str:
-        """Apply one record, or park it in the dead-letter topic; what became of it."""
+    async def process(self, record: ConsumerRecord, *, earlier_error: Exception | None = None) -> str:
+        """Apply one record, or park it in the dead-letter topic; what became of it. `earlier_error` is the
+        failure of an attempt already made (in a batch), which counts as the first."""
         try:
             envelope, event, subscription = self._decode(record)
         except Unprocessable as exc:
             await self._dead_letter(record, str(exc))
             return "dead_lettered"
-        error, attempt, outage = None, 0, Backoff()
+        error, attempt, outage = earlier_error, int(earlier_error is not None), Backoff()
+        if attempt:
+            await asyncio.sleep(self.settings.consumer_retry_backoff_seconds)
         while attempt < self.settings.consumer_max_attempts:
             try:
                 outcome = await self._apply(record, envelope, event, subscription)
@@ -369,23 +425,34 @@ class ConsumerRunner:
     async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event,
                      subscription: Subscription) -> str:
         """Run the handler in one transaction with the inbox and version checks; returns the outcome."""
-        # The processing span continues the trace of the span that published the record.
+        with self._span(record, envelope):
+            async with self.database.transaction() as session:
+                duplicate = await session.get(InboxRecord, (self.group, envelope.id)) is not None
+                return await self._apply_in(session, envelope, event, subscription, duplicate=duplicate)
+
+    @contextmanager
+    def _span(self, record: ConsumerRecord, envelope: Envelope):
+        """The processing span, continuing the trace of the span that published the record."""
         context = context_from_traceparent(envelope.traceparent)
         with tracer.start_as_current_span(f"process {record.topic}", context=context,
                                           kind=trace.SpanKind.CONSUMER) as span:
             if span.is_recording():
                 span.set_attributes(self._attributes(record, envelope))
-            async with self.database.transaction() as session:
-                if await session.get(InboxRecord, (self.group, envelope.id)):
-                    return "duplicate"
-                session.add(self._inbox_record(envelope))
-                if self.drop_stale and await self._stale(session, event):
-                    return "stale"
-                if subscription.envelope:
-                    await subscription.handler(session, event, envelope)
-                else:
-                    await subscription.handler(session, event)
-                return "applied"
+            yield span
+
+    async def _apply_in(self, session: AsyncSession, envelope: Envelope, event: Event, subscription: Subscription,
+                        *, duplicate: bool) -> str:
+        """Inbox, version check and handler of one record in the session's transaction; the outcome."""
+        if duplicate:
+            return "duplicate"
+        session.add(self._inbox_record(envelope))
+        if self.drop_stale and await self._stale(session, event):
+            return "stale"
+        if subscription.envelope:
+            await subscription.handler(session, event, envelope)
+        else:
+            await subscription.handler(session, event)
+        return "applied"
 
     def _inbox_record(self, envelope: Envelope) -> InboxRecord:
         return InboxRecord(consumer_group=self.group, event_id=envelope.id, event_type=envelope.type,

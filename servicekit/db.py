@@ -19,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
+from servicekit import sqlite
 from servicekit.problems import Problem
 
 UNIT_OF_WORK_KEY = "unit_of_work"
@@ -84,7 +86,12 @@ def create_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 10.0) 
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+        # One trip to aiosqlite's thread per statement (servicekit.sqlite). A pool of fixed size: overflow
+        # connections were closed as they came back and opened again under the next burst, each a thread
+        # start, an open and four PRAGMAs; 2 x pool_size is more than the 15 the default pool allowed.
+        pool = {"pool_size": 2 * pool_size, "max_overflow": 0} if database and database != ":memory:" else {}
+        connect = partial(sqlite.connect, gate=sqlite.WriterGate(busy_timeout))
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout, "async_creator_fn": connect}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     # pre-ping: a pooled connection the database (or the network) closed is found out and replaced

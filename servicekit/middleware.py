@@ -6,9 +6,9 @@ A plain ASGI middleware (not BaseHTTPMiddleware) because it sits on every reques
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
-import uuid
 
 from opentelemetry import propagate, trace
 from starlette.exceptions import HTTPException
@@ -45,7 +45,8 @@ class ServiceRequestMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get(REQUEST_ID_HEADER, "")
         if not SANE_REQUEST_ID.match(request_id):
-            request_id = uuid.uuid4().hex
+            # Not a secret, only unique: random bits are several times cheaper than uuid4's os.urandom.
+            request_id = f"{random.getrandbits(128):032x}"
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}

@@ -13,16 +13,39 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+class RecordWhenExported(Sampler):
+    """Records a span only while the provider has a span processor to give it to. Without one (no OTLP
+    endpoint, no test collecting spans) a span is a non-recording one: its ids are still made and
+    propagated (outbox rows, consumer spans and log lines keep their trace ids), but its attributes,
+    events and the processors' work cost nothing."""
+
+    def __init__(self) -> None:
+        self.provider: TracerProvider | None = None
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None, links=None,
+                      trace_state=None) -> SamplingResult:
+        processors = self.provider._active_span_processor._span_processors if self.provider else ()
+        if not processors:
+            return SamplingResult(Decision.DROP, None, trace_state)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+
+    def get_description(self) -> str:
+        return "RecordWhenExported"
 
 
 def configure_tracing(service_name: str) -> None:
     """Install a tracer provider once per process; export over OTLP when an endpoint is set."""
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    sampler = RecordWhenExported()
+    provider = sampler.provider = TracerProvider(resource=Resource.create({"service.name": service_name}),
+                                                 sampler=sampler)
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

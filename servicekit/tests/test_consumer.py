@@ -42,6 +42,8 @@ class Harness:
                                        kafka_session_timeout_ms=1000, kafka_heartbeat_interval_ms=200,
                                        kafka_rebalance_timeout_ms=500)
         self.calls: Counter[str] = Counter()
+        self.sessions: list[int] = []  # the session of each handler call, in order
+        self.order: list[tuple[str, int]] = []  # (aggregate, version) of each handler call, in order
         self.batches: list[int] = []
         self.gate: asyncio.Event | None = None
         self.entered = asyncio.Event()
@@ -51,6 +53,8 @@ class Harness:
 
     async def handler(self, session, event) -> None:
         self.calls[event.aggregate_id] += 1
+        self.sessions.append(id(session))
+        self.order.append((event.aggregate_id, event.version))
         if event.supplier.legal_name == "gate" and self.gate is not None:
             self.entered.set()
             await self.gate.wait()
@@ -284,6 +288,65 @@ async def test_a_failed_batch_keeps_nothing_and_its_events_are_applied_one_by_on
         assert (await harness.projection(f"n-{n}")).applied == 1
     assert harness.calls["n-poison"] == harness.settings.consumer_max_attempts
     assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in good)
+
+
+async def test_records_fetched_together_are_applied_in_one_transaction_in_order(harness):
+    versions = [harness.envelope("n-1", v, f"v{v}") for v in range(1, 7)]
+    for envelope in [*versions[:3], versions[1], *versions[3:]]:  # one key: one partition, in this order
+        await harness.send(envelope)
+    await harness.start()  # started after the sends: the records come in one fetch
+    await eventually(lambda: harness.applied("n-1", 6))
+    assert len(set(harness.sessions)) < len(harness.sessions) == 6  # several records shared a transaction
+    assert harness.order == [("n-1", v) for v in range(1, 7)]
+    assert (harness.outcomes("applied"), harness.outcomes("duplicate"), harness.outcomes("stale")) == (6, 1, 0)
+    assert (await harness.projection("n-1")).applied == 6
+    assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in versions)
+
+
+async def test_a_crash_mid_batch_keeps_nothing_of_it_and_each_record_is_applied_once_after(harness):
+    versions = [harness.envelope("n-1", v, "gate" if v == 4 else f"v{v}") for v in range(1, 7)]
+    for envelope in versions:
+        sent = await harness.send(envelope)
+    partition = TopicPartition(harness.topic, sent.partition)
+    harness.gate = asyncio.Event()
+    await harness.start()
+    await asyncio.wait_for(harness.entered.wait(), 15)  # versions 1-3 applied in the open transaction
+    assert harness.order == [("n-1", 1), ("n-1", 2), ("n-1", 3), ("n-1", 4)]
+    assert len(set(harness.sessions)) == 1
+    await harness.crash()
+    # Nothing of the batch was kept, and no offset committed.
+    assert await harness.projection("n-1") is None and await harness.inbox() == []
+    assert await committed_offset(harness.bootstrap_servers, harness.group, partition) in (None, -1)
+    harness.gate.set()
+    harness.order.clear()
+    restarted = await harness.start()
+    await eventually(lambda: harness.applied("n-1", 6))
+    await eventually(lambda: _equals(committed_offset(harness.bootstrap_servers, harness.group, partition),
+                                     sent.offset + 1), timeout=5)
+    assert harness.order == [("n-1", v) for v in range(1, 7)]
+    assert restarted.metrics.consumed.labels(harness.topic, "applied")._value.get() == 6
+    assert (await harness.projection("n-1")).applied == 6
+    assert len(await harness.inbox()) == 6
+
+
+async def test_a_record_failing_mid_batch_is_dead_lettered_and_the_others_applied_once_in_order(harness):
+    before = [harness.envelope(f"n-{n}", 1) for n in range(2)]
+    poison = harness.envelope("n-poison", 1, POISON)
+    after = [harness.envelope(f"n-{n}", 1) for n in range(2, 4)]
+    key = before[0].key  # one partition: one fetch, in this order
+    for envelope in [*before, poison, *after]:
+        await harness.send_raw(envelope.value(), key=key, headers=envelope.headers())
+    await harness.start()
+    [letter] = await harness.dead_letters(1)
+    assert headers_of(letter)["ce_id"] == poison.id
+    await eventually(lambda: _at_least(harness.outcomes("applied"), 4))
+    # The batch's attempt counts: the poisoned record was tried as often as alone, no more.
+    assert harness.calls["n-poison"] == harness.settings.consumer_max_attempts
+    assert [aggregate for aggregate, _ in harness.order if aggregate != "n-poison"][-4:] == [
+        "n-0", "n-1", "n-2", "n-3"]
+    for n in range(4):
+        assert (await harness.projection(f"n-{n}")).applied == 1
+    assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in [*before, *after])
 
 
 async def test_without_the_stale_drop_a_late_version_reaches_the_handler(harness):
