@@ -13,3 +13,5 @@ class CatalogueSettings(ServiceSettings):
     # Facet counts of searches that do not depend on the caller (what anyone sees of published offerings)
     # are kept this long; 0 counts every time.
     facet_cache_seconds: float = 10.0
+    # Hybrid ranking of `q` (words and meaning) and the job embedding offerings; off, search matches words only.
+    semantic_search: bool = True
