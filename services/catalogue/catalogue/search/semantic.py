@@ -20,7 +20,7 @@ from catalogue.search.vectors import VectorIndex
 from servicekit import embedding
 
 # Tuned on the labelled queries (bench/search_relevance.py, figures in docs/benchmarks.md).
-THRESHOLD = 0.30
+THRESHOLD = 0.25
 LIMIT = 1000
 # Words buyers use that the model reads poorly: acronyms, and te reo Māori terms the model barely
 # knows. The English is added to what is embedded (the keyword half keeps the words as typed).
