@@ -39,7 +39,7 @@ def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = No
     ), clock=clock)
     app.state.facet_cache = TtlCache(settings.facet_cache_seconds)
     app.state.vector_index = VectorIndex()
-    app.state.query_embedder = QueryEmbedder()
+    app.state.query_embedder = QueryEmbedder(settings.query_cache_size)
     return app
 
 

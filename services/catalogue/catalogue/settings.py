@@ -15,3 +15,5 @@ class CatalogueSettings(ServiceSettings):
     facet_cache_seconds: float = 10.0
     # Hybrid ranking of `q` (words and meaning) and the job embedding offerings; off, search matches words only.
     semantic_search: bool = True
+    # Query vectors kept for repeated queries and next pages; 0 embeds every query (how the benchmark times it).
+    query_cache_size: int = 2048

@@ -81,9 +81,10 @@ class QueryEmbedder:
             self._cache.move_to_end(text)
             return cached
         vector = await asyncio.to_thread(lambda: embedding.sentence_embedder().embed_one(text))
-        self._cache[text] = vector
-        if len(self._cache) > self.size:
-            self._cache.popitem(last=False)
+        if self.size:
+            self._cache[text] = vector
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
         return vector
 
 
