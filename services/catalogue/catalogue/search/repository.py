@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, String, bindparam, cast, distinct, func, literal_column, null, or_, select, type_coerce, union_all
+from sqlalchemy import Float, Integer, Select, String, bindparam, cast, distinct, func, literal_column, null, or_, select, type_coerce, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -84,7 +84,7 @@ def conditions(shape: Shape, search: text.TextSearch, similar=None) -> list[Colu
     if "supplier_id" in given:
         where.append(row.supplier_id == bindparam("supplier_id"))
     if (candidates := search.candidates(given)) is not None:
-        where.append(candidates if similar is None else or_(candidates, row.id.in_(select(similar.c.id))))
+        where.append(candidates if similar is None else _either(search, candidates, similar))
     if "categories" in given:
         where.append(or_(*(row[name].in_(_many("categories")) for name in CATEGORIES)))
     if "certifications" in given:
@@ -101,6 +101,15 @@ def conditions(shape: Shape, search: text.TextSearch, similar=None) -> list[Colu
     if "price_max" in given:
         where.append(row.price_min_nzd <= bindparam("price_max"))
     return where
+
+
+def _either(search: text.TextSearch, candidates: ColumnElement[bool], similar) -> ColumnElement[bool]:
+    """Offerings the words find or the meaning does, as one list of keys: an OR of the two conditions
+    would read every row of the table to test it."""
+    key, row = search.KEY, search.SOURCE.c
+    by_words = select(key).where(candidates).correlate(None)
+    by_meaning = select(key).where(row.id.in_(select(similar.c.id))).correlate(None)
+    return key.in_(union(by_words, by_meaning))
 
 
 SORT_COLUMNS = {"relevance": ("score", "name", "id"), "name": ("name", "id"), "updated": ("updated_at", "id"),

@@ -4,7 +4,8 @@ embedded, and scored against every offering's vector.
 
 Which offerings a query finds by meaning depends on the query and the offering alone (a cosine
 similarity over a threshold), as the keyword half does, so a relevance cursor stays exact; only past
-`LIMIT` similar offerings are the closest kept.
+`LIMIT` similar offerings are the closest kept (for a broad query the facets then count the
+keyword matches and those closest in meaning).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from servicekit import embedding
 
 # Tuned on the labelled queries (bench/search_relevance.py, figures in docs/benchmarks.md).
 THRESHOLD = 0.25
-LIMIT = 1000
+LIMIT = 200
 # Words buyers use that the model reads poorly: acronyms, and te reo Māori terms the model barely
 # knows. The English is added to what is embedded (the keyword half keeps the words as typed).
 GLOSSARY = {
@@ -47,18 +48,20 @@ GLOSSARY = {
 QUERY_CACHE_SIZE = 2048
 
 
-def correct(terms: list[str], vocabulary: set[str]) -> list[str]:
-    """Each word the catalogue does not hold replaced by the closest one it does (within a small edit),
-    so "transalation" finds translation; words the glossary knows, numbers and short words stay."""
-    corrected = []
-    for term in terms:
-        if term in vocabulary or term in GLOSSARY or len(term) < 5 or term.isdigit() or not vocabulary:
-            corrected.append(term)
-            continue
-        near = [word for word in vocabulary if abs(len(word) - len(term)) <= 2 and word[0] == term[0]]
-        close = difflib.get_close_matches(term, near, n=1, cutoff=0.8)
-        corrected.append(close[0] if close else term)
-    return corrected
+def correct(terms: list[str], index: VectorIndex) -> list[str]:
+    """Each word the catalogue does not hold replaced by the closest one it does (same first letter, at
+    most two letters longer or shorter), so "transalation" finds translation; words the glossary
+    knows, numbers and words under five letters stay as they are."""
+    return [_corrected(term, index) for term in terms]
+
+
+def _corrected(term: str, index: VectorIndex) -> str:
+    if term in index.vocabulary or term in GLOSSARY or len(term) < 5 or term.isdigit():
+        return term
+    near = [word for length in range(len(term) - 2, len(term) + 3)
+            for word in index.spellings.get((term[0], length), ())]
+    close = difflib.get_close_matches(term, near, n=1, cutoff=0.8)
+    return close[0] if close else term
 
 
 def expanded(q: str, terms: list[str]) -> str:

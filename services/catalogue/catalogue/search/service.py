@@ -67,7 +67,7 @@ async def with_meaning(session: AsyncSession, query: SearchQuery, q: str, index:
     await index.refresh(session)
     if not len(index):
         return query
-    query.terms = semantic.correct(query.terms, index.vocabulary)
+    query.terms = semantic.correct(query.terms, index)
     query.semantic = await semantic.similar(index, embedder, q, query.terms)
     return query
 

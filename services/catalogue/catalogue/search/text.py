@@ -50,6 +50,8 @@ class TextSearch(Protocol):
 
     # The table searched: it has the offering's id and every filter and sort column under their names.
     SOURCE: Table
+    # Its key, unique per offering (what the full-text index finds rows by).
+    KEY: Column
 
     def candidates(self, filters: frozenset[str]) -> ColumnElement[bool] | None:
         """A condition on SOURCE keeping offerings that hold every word (the last as a prefix), None when
@@ -222,6 +224,7 @@ class PostgresSearch:
     as on SQLite, the weighted sum of the short fields (name, summary) holding every word."""
 
     SOURCE = SEARCH_ROWS
+    KEY = SEARCH_ROWS.c.id
     VECTOR = SEARCH_ROWS.c.search_vector
     WEIGHTS = {"A": FIELD_WEIGHTS["name"], "B": FIELD_WEIGHTS["summary"]}
 

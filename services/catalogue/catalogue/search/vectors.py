@@ -66,6 +66,8 @@ class VectorIndex:
     ids: list[str] = field(default_factory=list)
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, embedding.DIMENSIONS), dtype=np.float32))
     vocabulary: set[str] = field(default_factory=set)
+    # The vocabulary by (first letter, length): the words a misspelling is compared with.
+    spellings: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     seq: int = 0
     _rows: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,7 +100,10 @@ class VectorIndex:
                     self.ids.append(offering_id)
             for offering_id, vector, text in rows:
                 self.matrix[self._rows[offering_id]] = vector
-                self.vocabulary.update(WORD.findall(fold(text).lower()))
+                for word in set(WORD.findall(fold(text).lower())) - self.vocabulary:
+                    self.vocabulary.add(word)
+                    if not word.isdigit():
+                        self.spellings.setdefault((word[0], len(word)), []).append(word)
             self.seq = max(self.seq, seq)
 
     def scores(self, query: np.ndarray) -> np.ndarray:
