@@ -11,7 +11,11 @@ Parts (all by default; `make bench BENCH=requests,events` or `python -m bench.ru
 - events: commit -> applied in the catalogue's projection at steady rates stepped up (100, 250, 500,
   1000, 2000 events/s), p50/p99 per step. Targets: 1000/s at p99 <= 100 ms, 250/s at p99 <= 25 ms.
 - search: catalogue search with 50,000 published offerings, p95 at the service <= 25 ms and through
-  the gateway <= 50 ms, SQLite and PostgreSQL (alone: `python -m bench.search`).
+  the gateway <= 50 ms, SQLite and PostgreSQL (alone: `python -m bench.search`); hybrid search (words
+  and meaning) at 50,000 offerings with facets, every query embedded, target p95 <= 50 ms at the service
+  (alone: `python -m bench.search_hybrid`); relevance on the labelled buyer queries, hit@3, MRR and
+  nDCG@10 for keyword and hybrid ranking, target hybrid hit@3 >= 0.90 (`python -m bench.search_relevance`);
+  query vectors scored in numpy against sqlite-vec (`python -m bench.vector_store`).
 - embedding: sentence embeddings (all-MiniLM-L6-v2 in numpy) (alone: `python -m bench.embedding`).
 - pages: page weight < 100 KB each, the rendered search page at p95 <= 100 ms (`python -m bench.pages`).
 - partners: deliveries to ten receivers at 20 and 200 events/s (`python -m bench.partners_delivery`).
@@ -33,7 +37,7 @@ os.environ.setdefault("ENVIRONMENT", "development")
 
 from bench import embedding, event_latency, pages, partners_delivery, proxies  # noqa: E402
 from bench import gateway_throughput as throughput  # noqa: E402
-from bench import search  # noqa: E402
+from bench import search, search_hybrid, search_relevance, vector_store  # noqa: E402
 from bench.processes import registered_supplier, running_services, stop  # noqa: E402
 from servicekit.broker import free_port  # noqa: E402
 from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, development_signer, sign_identity  # noqa: E402
@@ -218,6 +222,9 @@ def main() -> None:
         events_part(args)
     if "search" in parts:
         search.run(args.search_offerings, args.search_requests)
+        search_relevance.run()
+        search_hybrid.run(args.search_offerings)
+        vector_store.run()
     if "embedding" in parts:
         embedding.run()
     if "pages" in parts:

@@ -38,7 +38,9 @@ SERVICES = {
 }
 # Settings the tests run with unless a test says otherwise: a test that publishes and then counts facets
 # expects the new count at once (tests/test_search.py tests the facet cache itself).
-TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0}}
+# Semantic search is off unless a test turns it on (services/catalogue/tests/test_search_hybrid.py): embedding
+# is slow here, and the other tests expect keyword results.
+TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0, "semantic_search": False}}
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
 

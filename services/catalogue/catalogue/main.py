@@ -13,7 +13,10 @@ from catalogue.category.routes import router as category_router
 from catalogue.category.seed import seed_on_start
 from catalogue.supplier.routes import router as eligibility_router
 from catalogue.offering.routes import router as offering_router
+from catalogue.search.indexing import embed_offerings
 from catalogue.search.routes import router as search_router
+from catalogue.search.semantic import QueryEmbedder
+from catalogue.search.vectors import VectorIndex
 from catalogue.shortlist.routes import router as shortlist_router
 from catalogue.settings import CatalogueSettings
 from catalogue.subscriptions import subscriptions
@@ -32,8 +35,11 @@ def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = No
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=subscriptions(clock),
         on_start=[seed_on_start],
+        jobs={"embed-offerings": embed_offerings} if settings.semantic_search else {},
     ), clock=clock)
     app.state.facet_cache = TtlCache(settings.facet_cache_seconds)
+    app.state.vector_index = VectorIndex()
+    app.state.query_embedder = QueryEmbedder(settings.query_cache_size)
     return app
 
 

@@ -15,3 +15,7 @@ class CatalogueSettings(ServiceSettings):
     facet_cache_seconds: float = 10.0
     # Whether a buyer may read (never change) the shortlists of the other buyers of its agency.
     agency_shortlists_readable: bool = False
+    # Hybrid ranking of `q` (words and meaning) and the job embedding offerings; off, search matches words only.
+    semantic_search: bool = True
+    # Query vectors kept for repeated queries and next pages; 0 embeds every query (how the benchmark times it).
+    query_cache_size: int = 2048

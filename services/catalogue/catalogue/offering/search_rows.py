@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from catalogue.offering.models import Offering
+from servicekit.db import wake_on_commit
 
 CATEGORY_COLUMNS = ("category_1", "category_2", "category_3")
 # What the rules read of an offering's row.
@@ -136,13 +138,29 @@ def _postgres_values(offering: Mapping[str, Any]) -> dict[str, Any]:
             "expires_on": [r["expires_on"] for r in records]}
 
 
+# Offerings whose vector may be out of date, embedded off the request path (catalogue.search.indexing): the
+# token changes with every write, so a change made while the offering was being embedded stays queued.
+EMBEDDING_QUEUE = text("INSERT INTO catalogue_embedding_queue (offering_id, token) VALUES (:id, :token) "
+                       "ON CONFLICT (offering_id) DO UPDATE SET token = excluded.token")
+EMBED_SIGNAL = "embed-offerings"
+
+
+async def queue_for_embedding(session: AsyncSession, offering_ids: list[str]) -> None:
+    """Queue offerings for embedding in the caller's transaction; the embedding job wakes when it commits."""
+    if offering_ids:
+        await session.execute(EMBEDDING_QUEUE, [{"id": i, "token": uuid.uuid4().hex} for i in offering_ids])
+        wake_on_commit(session, EMBED_SIGNAL)
+
+
 async def reindex(session: AsyncSession, offering: Offering) -> None:
-    """Store the offering's search rows as it is now (after its row is written, in the same transaction)."""
+    """Store the offering's search rows as it is now (after its row is written, in the same transaction),
+    and queue it to be embedded again."""
     await session.flush()
     source = {column: getattr(offering, column) for column in SOURCE_COLUMNS}
     for statement, parameters in statements(session.bind.dialect.name, [source]):
         if parameters:
             await session.execute(statement, parameters)
+    await queue_for_embedding(session, [offering.id])
 
 
 OFFERINGS = Offering.__table__

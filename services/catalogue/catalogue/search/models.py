@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from catalogue.offering.models import OfferingPublic
 
 Sort = Literal["relevance", "name", "updated", "created"]
+Match = Literal["hybrid", "keyword"]
 FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier")
 
 
@@ -31,6 +32,9 @@ class SearchQuery:
     maori_business: bool | None = None
     status: str | None = None
     supplier_id: str | None = None
+    # Hybrid ranking: the offerings alike in meaning, as a JSON object {offering id: similarity}
+    # (catalogue.search.semantic); None ranks by the words alone.
+    semantic: str | None = None
     # Who is asking: assessors and admins see every state; others published offerings and, for a
     # supplier, its own in any state.
     everything: bool = False

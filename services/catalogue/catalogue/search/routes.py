@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from catalogue.search import service
-from catalogue.search.models import Comparison, SearchPage, SearchQuery, Sort
+from catalogue.search.models import Comparison, Match, SearchPage, SearchQuery, Sort
 from catalogue.search.text import terms_of
 from events.catalogue import AssuranceStandard, OfferingStatus, ResidencyRegion, RiskTier
 from servicekit.api import ClockDep, IdentityDep
@@ -21,7 +21,7 @@ Code = Annotated[str, Query(max_length=80)]
 Price = Annotated[float | None, Query(ge=0, le=1_000_000_000, allow_inf_nan=False)]
 PARAMETERS = {"q", "category", "engagement_type", "data_residency", "te_reo_maori_support", "certification",
               "risk_tier", "price_min", "price_max", "supplier_size", "maori_business", "status", "supplier_id",
-              "sort", "cursor", "limit", "facets"}
+              "sort", "cursor", "limit", "facets", "match"}
 
 
 def _refuse_unknown_parameters(request: Request) -> None:
@@ -49,20 +49,28 @@ async def search_offerings(
         maori_business: bool | None = None,
         status: OfferingStatus | None = None,
         supplier_id: Annotated[str | None, Query(max_length=36)] = None,
-        sort: Sort | None = None, cursor: CursorQuery = None, limit: LimitQuery = 20,
+        sort: Sort | None = None,
+        match: Annotated[Match | None, Query(description="How q matches: `hybrid` (the default) by words and by "
+                                                         "meaning, `keyword` by words alone")] = None,
+        cursor: CursorQuery = None, limit: LimitQuery = 20,
         facets: Annotated[bool, Query(description="Count facets and the total of the whole result")] = True):
     """Search offerings: words in `q`; filters combine with AND, repeated values of one filter with OR.
     Sort by `relevance` (the default with q), `name`, `updated` (last change first) or `created`
     (newest first, the default without q). Buyers and anonymous callers see published offerings; a
     supplier also its own in any state; assessors and admins every state (narrow with `status`).
-    Facets count the values in the whole filtered result."""
+    Facets count the values in the whole filtered result. With q, offerings match by their words and by
+    meaning (`match=hybrid`, the default): exact words rank first, misspelt words are corrected against
+    the catalogue's own; `match=keyword` matches the words alone."""
     _refuse_unknown_parameters(request)
     query = SearchQuery(terms=terms_of(q) if q else [], categories=category, engagement_types=engagement_type,
                         residencies=data_residency, te_reo_maori_support=te_reo_maori_support,
                         certifications=certification, risk_tiers=risk_tier, price_min=price_min,
                         price_max=price_max, supplier_sizes=supplier_size, maori_business=maori_business,
                         status=status, supplier_id=supplier_id, today=clock.now().date())
-    query = await service.check_codes(session, service.visibility(query, identity), q)
+    query = await service.check_codes(session, service.visibility(query, identity), q, match)
+    if q and service.ranks_by_meaning(match, request.app.state.settings):
+        query = await service.with_meaning(session, query, q, request.app.state.vector_index,
+                                           request.app.state.query_embedder)
     return await service.search(session, query, sort=service.choose_sort(sort, query), cursor=cursor, limit=limit,
                                 with_facets=facets, facet_cache=request.app.state.facet_cache,
                                 now=clock.now().timestamp())

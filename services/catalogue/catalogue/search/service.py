@@ -11,7 +11,9 @@ from catalogue.category import repository as categories
 from catalogue.supplier import repository as eligibility
 from catalogue.offering import service as offerings
 from catalogue.offering.models import Offering, OfferingPublic
-from catalogue.search import repository
+from catalogue.search import repository, semantic
+from catalogue.search.semantic import QueryEmbedder
+from catalogue.search.vectors import VectorIndex
 from catalogue.search.models import (FACETS, Comparison, ComparedField, FacetValue, Facets, SearchPage, SearchQuery,
                                      Sort)
 from servicekit.cache import TtlCache
@@ -29,8 +31,10 @@ def visibility(query: SearchQuery, identity: Identity) -> SearchQuery:
     return query
 
 
-async def check_codes(session: AsyncSession, query: SearchQuery, q: str | None) -> SearchQuery:
-    """422 naming each unknown category or engagement type, or a query without a word; categories
+async def check_codes(session: AsyncSession, query: SearchQuery, q: str | None,
+                      match: str | None = None) -> SearchQuery:
+    """422 naming each unknown category or engagement type, a query without a word, or a match without
+    a query; categories
     are widened to those below them (asking for translation finds te reo Māori translation)."""
     errors = []
     if query.categories or query.engagement_types:  # the taxonomy is read only when a filter names it
@@ -42,10 +46,29 @@ async def check_codes(session: AsyncSession, query: SearchQuery, q: str | None) 
         query.categories = _with_descendants(query.categories, taxonomy)
     if q is not None and not query.terms:
         errors.append({"field": "q", "message": "holds no word to search for"})
+    if match is not None and q is None:
+        errors.append({"field": "match", "message": "needs q"})
     if query.price_min is not None and query.price_max is not None and query.price_min > query.price_max:
         errors.append({"field": "price_min", "message": "must not exceed price_max"})
     if errors:
         raise validation_problem(errors)
+    return query
+
+
+def ranks_by_meaning(match: str | None, settings) -> bool:
+    """Hybrid ranking unless keyword matching is asked for or the service does no semantic search."""
+    return match != "keyword" and settings.semantic_search
+
+
+async def with_meaning(session: AsyncSession, query: SearchQuery, q: str, index: VectorIndex,
+                       embedder: QueryEmbedder) -> SearchQuery:
+    """The query with its semantic half: misspelt words corrected against the catalogue's words, and the
+    offerings alike in meaning. With no vectors stored yet it stays a keyword query."""
+    await index.refresh(session)
+    if not len(index):
+        return query
+    query.terms = semantic.correct(query.terms, index)
+    query.semantic = await semantic.similar(index, embedder, q, query.terms)
     return query
 
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import (Boolean, Column, Date, Float, Integer, MetaData, String, Table, and_, bindparam, cast, column,
                         exists, func, literal_column, select, table, type_coerce)
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -50,6 +50,8 @@ class TextSearch(Protocol):
 
     # The table searched: it has the offering's id and every filter and sort column under their names.
     SOURCE: Table
+    # Its key, unique per offering (what the full-text index finds rows by).
+    KEY: Column
 
     def candidates(self, filters: frozenset[str]) -> ColumnElement[bool] | None:
         """A condition on SOURCE keeping offerings that hold every word (the last as a prefix), None when
@@ -62,6 +64,13 @@ class TextSearch(Protocol):
 
     def values(self, query: SearchQuery) -> dict[str, Any]:
         """The values `candidates` and `relevance` bind, for this query."""
+
+    def has_words(self) -> ColumnElement[bool]:
+        """A condition on SOURCE: the offering holds every word (filters aside)."""
+
+    def similar(self):
+        """The semantic half's offerings as rows (id, similarity), from the query's bound `semantic` JSON
+        object (catalogue.search.semantic)."""
 
     # Columns of SOURCE the matched set carries for `held_standards`.
     RECORD_COLUMNS: tuple[str, ...]
@@ -155,11 +164,21 @@ class Fts5Search:
                     for field, weight in FIELD_WEIGHTS.items())
         return type_coerce(score, Float)
 
+    def has_words(self) -> ColumnElement[bool]:
+        return self._matching(bindparam("words_match", type_=String))
+
+    def similar(self):
+        pairs = func.json_each(bindparam("semantic", type_=String)).table_valued("key", "value")
+        # Materialized, the pairs get an automatic index on id for the join.
+        return (select(pairs.c.key.label("id"), type_coerce(pairs.c.value, Float).label("similarity"))
+                .cte("similar").prefix_with("MATERIALIZED"))
+
     def values(self, query: SearchQuery) -> dict[str, Any]:
-        groups = [f"{{name summary description}} : ({self._expression(query.terms)})"] if query.terms else []
+        words = f"{{name summary description}} : ({self._expression(query.terms)})" if query.terms else None
+        groups = [words] if words else []
         groups += ["facts : (" + " OR ".join(f'"{tag(kind, value)}"' for value in values) + ")"
                    for kind, values in _indexed_filters(query)]
-        values = {"text_match": " AND ".join(groups)}
+        values = {"text_match": " AND ".join(groups), "words_match": words}
         if query.terms:
             values |= {f"{field}_match": f"{field} : ({self._expression(query.terms)})" for field in FIELD_WEIGHTS}
         return values
@@ -205,6 +224,7 @@ class PostgresSearch:
     as on SQLite, the weighted sum of the short fields (name, summary) holding every word."""
 
     SOURCE = SEARCH_ROWS
+    KEY = SEARCH_ROWS.c.id
     VECTOR = SEARCH_ROWS.c.search_vector
     WEIGHTS = {"A": FIELD_WEIGHTS["name"], "B": FIELD_WEIGHTS["summary"]}
 
@@ -236,6 +256,13 @@ class PostgresSearch:
         score = sum(weight * cast(self.VECTOR.op("@@")(self._tsquery(f"words_{code}")), Integer)
                     for code, weight in self.WEIGHTS.items())
         return type_coerce(score, Float)
+
+    def has_words(self) -> ColumnElement[bool]:
+        return self.VECTOR.op("@@")(self._tsquery("words"))
+
+    def similar(self):
+        pairs = func.jsonb_each_text(cast(bindparam("semantic", type_=String), JSONB)).table_valued("key", "value")
+        return select(pairs.c.key.label("id"), cast(pairs.c.value, Float).label("similarity")).cte("similar")
 
     def values(self, query: SearchQuery) -> dict[str, Any]:
         values = {"facts": self._facts(_indexed_filters(query))}
