@@ -149,8 +149,12 @@ async def test_bad_questions_are_refused_as_problems_naming_the_field(stack, bod
     assert field in [e["field"] for e in response.json()["errors"]], response.json()
 
 
-async def test_a_question_by_link_is_refused_the_same_way(stack):
-    response = await stack.client.get(URL, params={"q": "the and of"})
-    assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
-    response = await stack.client.get(URL)
-    assert response.status_code == 422 and "query:q" in [e["field"] for e in response.json()["errors"]]
+@pytest.mark.parametrize("params, field", [
+    ({}, "query:q"), ({"q": "   "}, "query:q"), ({"q": "x" * 501}, "query:q"), ({"q": "the and of"}, "q"),
+    ({"q": "chatbot", "ignore": "colour"}, "query:ignore.0"), ({"q": "chatbot", "colour": "red"}, "query:colour"),
+])
+async def test_a_question_by_link_is_refused_the_same_way(stack, params, field):
+    response = await stack.client.get(URL, params=params)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert field in [e["field"] for e in response.json()["errors"]], response.json()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from assistant.question import service
-from assistant.question.models import Answer, FilterKind, Limit, Question, QuestionText
+from assistant.question.models import Answer, Question
 from servicekit.api import ClockDep
 from servicekit.db import SessionDep
 
@@ -24,10 +24,7 @@ async def ask(question: Question, request: Request, session: SessionDep, clock: 
 
 
 @router.get("/search", response_model=Answer)
-async def ask_by_link(request: Request, session: SessionDep, clock: ClockDep, q: Annotated[QuestionText, Query()],
-                      ignore: Annotated[list[FilterKind], Query(max_length=9)] = [],  # noqa: B006 (FastAPI copies it)
-                      limit: Annotated[Limit, Query()] = 10):
-    """The same as POST, with the question in the query string, so that an answer (and each filter's
-    `without`) is a link."""
-    question = Question(q=q, ignore=ignore, limit=limit)
+async def ask_by_link(question: Annotated[Question, Query()], request: Request, session: SessionDep, clock: ClockDep):
+    """The same as POST, with the question in the query string (`ignore` repeated for each filter set aside),
+    so that an answer, and each filter's `without`, is a link."""
     return await service.answer(session, question, request.app.state.settings, clock.now().date())
