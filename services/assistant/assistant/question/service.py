@@ -16,13 +16,13 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.question.models import Answer, LeftOut, Passage, Question, Result, UnderstoodFilter, Without
-from assistant.question.reading import GLOSSARY, FILTER_KINDS, Category, Filter, Reader, Reading, fold, WORD
+from assistant.question.reading import FILTER_KINDS, GLOSSARY, WORD, Category, Filter, Reader, fold
 from assistant.record import repository
 from assistant.record.models import CategoryRecord, SearchRecord, SupplierRecord
 from assistant.record.passages import from_bytes
 from assistant.settings import AssistantSettings
 from servicekit.embedding import sentence_embedder
-from servicekit.problems import Problem, validation_problem
+from servicekit.problems import validation_problem
 
 PATH = "/api/v1/assistant/search"
 NOTICE = ("The filters were read from your words by a machine (rules and sentence similarity, no language model) "

@@ -4,7 +4,6 @@ consumer has already dropped events older than the row."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,7 @@ from events.catalogue import CategoryEvent, OfferingEvent
 from events.hub import RegistryEntryEvent
 from events.suppliers import SupplierEvent
 from events.training import CourseEvent
-from servicekit.projection import keep_snapshot
+from servicekit.projection import keep_row, keep_snapshot
 
 
 async def keep_supplier(session: AsyncSession, event: SupplierEvent) -> None:
@@ -26,8 +25,9 @@ async def keep_supplier(session: AsyncSession, event: SupplierEvent) -> None:
 async def keep_category(session: AsyncSession, event: CategoryEvent) -> None:
     state = event.category
     vector = (await embed([state.name]))[0]
-    await _keep(session, CategoryRecord, state.code, event, axis=state.axis, name=state.name, parent=state.parent,
-                status=state.status, vector=to_bytes(vector), model=MODEL)
+    await keep_row(session, CategoryRecord, state.code, event, {
+        "axis": state.axis, "name": state.name, "parent": state.parent, "status": state.status,
+        "vector": to_bytes(vector), "model": MODEL})
 
 
 async def keep_offering(session: AsyncSession, event: OfferingEvent) -> None:
@@ -74,17 +74,6 @@ async def _keep_record(session: AsyncSession, event: Event, *, kind: str, source
                        fields: list[tuple[str, str | None]], **columns: Any) -> None:
     passages = passages_of(fields)
     vectors = await embed([passage["text"] for passage in passages])
-    await _keep(session, SearchRecord, f"{kind}:{source_id}", event, kind=kind, source_id=source_id,
-                passages=passages, vectors=to_bytes(vectors), model=MODEL, **columns)
-
-
-async def _keep(session: AsyncSession, table: type, key: str, event: Event, **columns: Any) -> None:
-    """Insert or replace the row `key` with these columns, stamped with the event's version and time."""
-    row = await session.get(table, key) or table(id=key)
-    for name, value in columns.items():
-        setattr(row, name, value)
-    row.version = event.version
-    row.changed_at = event.occurred_at
-    row.applied_at = datetime.now(timezone.utc)
-    session.add(row)
-    await session.flush()
+    await keep_row(session, SearchRecord, f"{kind}:{source_id}", event, {
+        "kind": kind, "source_id": source_id, "passages": passages, "vectors": to_bytes(vectors), "model": MODEL,
+        **columns})
