@@ -146,6 +146,7 @@ RULES: list[Rule] = [
     *(_rule("engagement_type", rf"\b(?:{pattern})\b", code, code) for pattern, code in ENGAGEMENT),
 ]
 
+MAX_CATEGORY_WORDS = 24
 # te reo Māori words with the English a category is matched by (whakamāori and kōrero also state te reo
 # support above; their meaning still counts for the category).
 GLOSSARY = {"whakamaori": "translation", "tuhinga": "documents", "whakarapopoto": "summarise",
@@ -276,10 +277,12 @@ class Reader:
         categories by meaning, the closest first; return the words no category took."""
         if not self.solutions or not (words or glosses):
             return words
+        # Phrases of the first words only: a long sentence would otherwise embed hundreds of them.
+        considered = words[:MAX_CATEGORY_WORDS]
         candidates = []  # (phrase text to embed, phrase as written, indexes of the words it spans)
         for size in (3, 2, 1):
-            for start in range(len(words) - size + 1):
-                run = words[start:start + size]
+            for start in range(len(considered) - size + 1):
+                run = considered[start:start + size]
                 if all(run[i + 1][1][0] - run[i][1][1] <= 4 for i in range(size - 1)):  # neighbours, not far apart
                     written = text[run[0][1][0]:run[-1][1][1]]
                     meaning = " ".join(GLOSSARY.get(fold(w), w) for w, _ in run)
