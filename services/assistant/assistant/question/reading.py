@@ -3,7 +3,7 @@
 Rules (regular expressions over the sentence, macrons folded) read the filters with a closed set of
 values: prices, certifications, Māori business, te reo Māori support, data residency, risk tier,
 supplier size and engagement type. What is left is matched to the solution categories by meaning: each
-phrase of one to three of the remaining words is embedded and compared with every category's name, and a
+phrase of one or two of the remaining words is embedded and compared with every category's name, and a
 phrase close enough to one category (and clearly closer to it than to any other) becomes a category
 filter. Every filter keeps the words it was read from, so the answer can show them and the caller can
 set the filter aside (`ignore`), which gives its words back to the search.
@@ -273,14 +273,14 @@ class Reader:
 
     def _read_categories(self, words: list[tuple[str, tuple[int, int]]], glosses: list[tuple[str, str, tuple]],
                          reading: Reading, text: str) -> list[tuple[str, tuple[int, int]]]:
-        """Match phrases of one to three neighbouring words (and te reo words' glosses) to the solution
+        """Match phrases of one or two neighbouring words (and te reo words' glosses) to the solution
         categories by meaning, the closest first; return the words no category took."""
         if not self.solutions or not (words or glosses):
             return words
         # Phrases of the first words only: a long sentence would otherwise embed hundreds of them.
         considered = words[:MAX_CATEGORY_WORDS]
         candidates = []  # (phrase text to embed, phrase as written, indexes of the words it spans)
-        for size in (3, 2, 1):
+        for size in (2, 1):
             for start in range(len(considered) - size + 1):
                 run = considered[start:start + size]
                 if all(run[i + 1][1][0] - run[i][1][1] <= 4 for i in range(size - 1)):  # neighbours, not far apart

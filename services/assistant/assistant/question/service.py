@@ -8,6 +8,8 @@ first passage after the name. Nothing is written: every name and passage shown i
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -38,6 +40,33 @@ CHECKABLE = {
 WORD_WEIGHT = 0.2
 
 
+class PhraseVectors:
+    """Embeddings of short texts, the most recently used kept: the same phrases come back with every link
+    to an answer (each filter's `without`), and embedding is the costly part of reading a question."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        with self.lock:
+            known = {text: self.vectors[text] for text in texts if text in self.vectors}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            known |= dict(zip(missing, sentence_embedder().embed(missing)))
+        with self.lock:
+            for text in dict.fromkeys(texts):
+                self.vectors[text] = known[text]
+                self.vectors.move_to_end(text)
+            while len(self.vectors) > self.size:
+                self.vectors.popitem(last=False)
+        return np.stack([known[text] for text in texts])
+
+
+PHRASES = PhraseVectors()
+
+
 @dataclass(frozen=True)
 class Scored:
     record: SearchRecord
@@ -47,7 +76,7 @@ class Scored:
 
 async def answer(session: AsyncSession, question: Question, settings: AssistantSettings, today: date) -> Answer:
     categories = await repository.active_categories(session)
-    reader = Reader([_category(row) for row in categories], sentence_embedder().embed,
+    reader = Reader([_category(row) for row in categories], PHRASES.embed,
                     similarity=settings.category_similarity, margin=settings.category_margin)
     reading = await asyncio.to_thread(reader.read, question.q, frozenset(question.ignore))
     if not reading.filters and not reading.words:
@@ -132,7 +161,7 @@ def _rank(records: list[SearchRecord], words: list[str], threshold: float) -> li
         return [Scored(r, 0.0, next((p for p in r.passages if p["field"] != "name"), r.passages[0]))
                 for r in sorted(records, key=lambda r: (r.name.lower(), r.id))]
     query = " ".join(GLOSSARY.get(fold(word), word) for word in words)
-    vector = sentence_embedder().embed_one(query)
+    vector = PHRASES.embed([query])[0]
     wanted = _terms(" ".join(words))
     scored = []
     for record in records:
