@@ -24,6 +24,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
     """Each service's app factory and settings class, by service name."""
     from accreditation.main import build as accreditation
     from accreditation.settings import AccreditationSettings
+    from assistant.main import build as assistant
+    from assistant.settings import AssistantSettings
     from catalogue.main import build as catalogue
     from catalogue.settings import CatalogueSettings
     from hub.main import build as hub
@@ -37,7 +39,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
 
     return {"suppliers": (suppliers, SuppliersSettings), "catalogue": (catalogue, CatalogueSettings),
             "accreditation": (accreditation, AccreditationSettings), "training": (training, TrainingSettings),
-            "hub": (hub, HubSettings), "partners": (partners, PartnersSettings)}
+            "hub": (hub, HubSettings), "partners": (partners, PartnersSettings),
+            "assistant": (assistant, AssistantSettings)}
 
 
 def service_apps() -> dict[str, FastAPI]:

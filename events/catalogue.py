@@ -15,7 +15,7 @@ CATEGORY_TOPIC = topic(
     producer="catalogue",
     description="Life of every category of the two-axis taxonomy: creation (seeded or by an admin), changes, "
                 "retirement.",
-    consumers=["hub", "partners"],
+    consumers=["hub", "partners", "assistant"],
 )
 
 CategoryAxis = Literal["solution", "engagement"]
@@ -58,7 +58,7 @@ OFFERING_TOPIC = topic(
     description="Life of every offering: drafts and their changes, submission, assessment (publication or "
                 "rejection), withdrawal, suspension (by an admin, or by the catalogue when the supplier stops "
                 "being eligible) and reinstatement, retirement.",
-    consumers=["hub", "partners"],
+    consumers=["hub", "partners", "assistant"],
 )
 
 OfferingStatus = Literal["draft", "submitted", "published", "rejected", "suspended", "withdrawn", "retired"]

@@ -14,7 +14,7 @@ SUPPLIER_TOPIC = topic(
     "suppliers.supplier.v1",
     producer="suppliers",
     description="Life of every supplier: registration, verification, changes, suspension, deregistration.",
-    consumers=["catalogue", "accreditation", "training", "hub", "partners"],
+    consumers=["catalogue", "accreditation", "training", "hub", "partners", "assistant"],
 )
 AGREEMENT_TOPIC = topic(
     "suppliers.agreement.v1",

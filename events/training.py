@@ -17,7 +17,7 @@ COURSE_TOPIC = topic(
     description="Life of every course: drafts and changes, sessions scheduled, publication, suspension and "
                 "return as its accreditation is suspended and reinstated, withdrawal (by the provider, or when "
                 "the accreditation ends).",
-    consumers=["hub", "partners"],
+    consumers=["hub", "partners", "assistant"],
 )
 
 CourseStatus = Literal["draft", "published", "suspended", "withdrawn"]

@@ -99,6 +99,9 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): PARTNERS,
     ("POST", "/api/v1/subscriptions/{subscription_id}/deliveries/{delivery_id}/resend"): PARTNERS,
     ("GET", "/api/v1/events"): PARTNERS,
+    # assistant: the question box searches only what is public
+    ("POST", "/api/v1/assistant/search"): PUBLIC,
+    ("GET", "/api/v1/assistant/search"): PUBLIC,
 }
 
 

@@ -46,6 +46,7 @@ class GatewaySettings(BaseSettings):
     # The web pages: every path outside /api/v1/ that the gateway does not answer itself.
     web_url: str = "http://127.0.0.1:8107"
     partners_url: str = "http://127.0.0.1:8106"
+    assistant_url: str = "http://127.0.0.1:8109"
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)
@@ -104,7 +105,7 @@ class GatewaySettings(BaseSettings):
         return {
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
-            "partners": self.partners_url,
+            "partners": self.partners_url, "assistant": self.assistant_url,
         }
 
     @field_validator("route_rate_limits")

@@ -49,9 +49,15 @@ async def keep_snapshot(session: AsyncSession, model: type[Row], event: Snapshot
     """Insert or replace the row of `model` keyed by the snapshot's id with the snapshot's values of the
     columns `model` declares, stamped with the event's version and time; flushed, so what follows in the
     same transaction reads it."""
-    key = state.id
+    return await keep_row(session, model, state.id, event, state.model_dump(include=copied_columns(model)))
+
+
+async def keep_row(session: AsyncSession, model: type[Row], key: str, event: Snapshot, columns: dict) -> Row:
+    """Insert or replace the row of `model` keyed by `key` with these values, stamped with the event's
+    version and time (for a projection whose columns are worked out from the snapshot rather than copied);
+    flushed, so what follows in the same transaction reads it."""
     row = await session.get(model, key) or model(id=key)
-    for name, value in state.model_dump(include=copied_columns(model)).items():
+    for name, value in columns.items():
         setattr(row, name, value)
     row.version = event.version
     row.changed_at = event.occurred_at

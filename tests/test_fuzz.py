@@ -62,6 +62,8 @@ _REASON = ("some actions need a reason (suspend, reject, withdraw...) and others
            "and the life cycle answers 422 naming `reason`")
 _CURSOR = "a cursor is opaque: only the next_cursor of a page of the same list is accepted (400 invalid-cursor)"
 _TRIMMED = "text is trimmed before its length is checked, so a value of spaces alone is empty (servicekit.models)"
+_QUESTION = ("q must hold a word other than common English ones (\"the\", \"for\"), counted after surrounding "
+             "whitespace is trimmed")
 STRICTER_THAN_DOCUMENTED = {
     "POST /api/v1/auth/token": "only the marketplace's own clients and registered suppliers get a token; a generated "
                                "client id and secret are unknown (401 invalid_client)",
@@ -85,6 +87,8 @@ STRICTER_THAN_DOCUMENTED = {
                                        "agency's is 403), an admin must name it (422 naming `agency`)",
     "POST /api/v1/categories/{code}/retire": "a retirement needs its reason; the body is the shared optional Reason, "
                                              "so a missing one is answered 422 naming `reason`",
+    "POST /api/v1/assistant/search": _QUESTION,
+    "GET /api/v1/assistant/search": _QUESTION,
     "POST /api/v1/subscriptions": "the sink must be https outside development and its host must resolve, to no "
                                   "loopback, private, link-local or metadata address; types name known event types "
                                   "(or a prefix of them); filters follow the CloudEvents Subscriptions dialects",

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from accreditation.main import build as build_accreditation
+from assistant.main import build as build_assistant
+from assistant.settings import AssistantSettings
 from accreditation.settings import AccreditationSettings
 from catalogue.main import build as build_catalogue
 from catalogue.settings import CatalogueSettings
@@ -35,6 +37,7 @@ SERVICES = {
     "training": (build_training, TrainingSettings),
     "hub": (build_hub, HubSettings),
     "partners": (build_partners, PartnersSettings),
+    "assistant": (build_assistant, AssistantSettings),
 }
 # Settings the tests run with unless a test says otherwise: a test that publishes and then counts facets
 # expects the new count at once (tests/test_search.py tests the facet cache itself).

@@ -46,7 +46,7 @@ async def issue(client: httpx.AsyncClient, client_id: str) -> str:
 
 @pytest.fixture(scope="session")
 async def upstreams():
-    """suppliers, catalogue, hub and partners up; accreditation down; training answers garbage."""
+    """suppliers, catalogue, hub, partners and the assistant up; accreditation down; training answers garbage."""
     async with contextlib.AsyncExitStack() as stack:
         urls = {
             "suppliers": await stack.enter_async_context(
@@ -56,6 +56,8 @@ async def upstreams():
             "hub": await stack.enter_async_context(serve(fake_service("hub", "registry", ["type", "title"]))),
             "partners": await stack.enter_async_context(
                 serve(fake_service("partners", "subscriptions", ["type", "title"]))),
+            "assistant": await stack.enter_async_context(
+                serve(fake_service("assistant", "assistant", ["type", "title"]))),
             "accreditation": closed_port_url(),
             "training": await stack.enter_async_context(garbage_server()),
         }
