@@ -1,14 +1,14 @@
 """A shortlist keeps the agency of the buyer who made it, so the agency's other buyers may read it.
 
-Revision ID: 2026_12_03_0007
-Revises: 2026_12_02_0006
+Revision ID: 2026_12_03_0008
+Revises: 2026_12_03_0007
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "2026_12_03_0007"
-down_revision = "2026_12_02_0006"
+revision = "2026_12_03_0008"
+down_revision = "2026_12_03_0007"
 branch_labels = None
 depends_on = None
 
