@@ -23,6 +23,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
     """Each service's app factory and settings class, by service name."""
     from accreditation.main import build as accreditation
     from accreditation.settings import AccreditationSettings
+    from assurance.main import build as assurance
+    from assurance.settings import AssuranceSettings
     from catalogue.main import build as catalogue
     from catalogue.settings import CatalogueSettings
     from hub.main import build as hub
@@ -36,7 +38,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
 
     return {"suppliers": (suppliers, SuppliersSettings), "catalogue": (catalogue, CatalogueSettings),
             "accreditation": (accreditation, AccreditationSettings), "training": (training, TrainingSettings),
-            "hub": (hub, HubSettings), "partners": (partners, PartnersSettings)}
+            "hub": (hub, HubSettings), "partners": (partners, PartnersSettings),
+            "assurance": (assurance, AssuranceSettings)}
 
 
 def service_apps() -> dict[str, FastAPI]:

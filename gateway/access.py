@@ -91,6 +91,12 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/subscriptions/{subscription_id}/deliveries"): PARTNERS,
     ("POST", "/api/v1/subscriptions/{subscription_id}/deliveries/{delivery_id}/resend"): PARTNERS,
     ("GET", "/api/v1/events"): PARTNERS,
+    # assurance: the questionnaires are public; suppliers assess their offerings, buyers use cases
+    ("GET", "/api/v1/assurance/questionnaires"): PUBLIC,
+    ("POST", "/api/v1/assurance/questionnaires"): ("admin",),
+    ("GET", "/api/v1/assurance/questionnaires/current"): PUBLIC,
+    ("GET", "/api/v1/assurance/questionnaires/{version}"): PUBLIC,
+    ("POST", "/api/v1/assurance/assessments"): ("buyer", "supplier"),
 }
 
 

@@ -33,6 +33,7 @@ ROUTES: dict[str, str] = {
     "registry": "hub",
     "subscriptions": "partners",
     "events": "partners",
+    "assurance": "assurance",
 }
 
 # path glob -> seconds; routes not listed wait settings.upstream_timeout_seconds.

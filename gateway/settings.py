@@ -45,6 +45,7 @@ class GatewaySettings(BaseSettings):
     # The web pages: every path outside /api/v1/ that the gateway does not answer itself.
     web_url: str = "http://127.0.0.1:8107"
     partners_url: str = "http://127.0.0.1:8106"
+    assurance_url: str = "http://127.0.0.1:8108"
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)
@@ -98,7 +99,7 @@ class GatewaySettings(BaseSettings):
         return {
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
-            "partners": self.partners_url,
+            "partners": self.partners_url, "assurance": self.assurance_url,
         }
 
     @field_validator("route_rate_limits")

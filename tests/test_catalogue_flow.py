@@ -14,7 +14,7 @@ from testsupport.helpers import SIGNATURE, offer_body, supplier_body
 @pytest.fixture
 def stack_services() -> tuple[str, ...]:
     """Suppliers and the catalogue that follows them."""
-    return ("suppliers", "catalogue")
+    return ("suppliers", "catalogue", "assurance")
 
 
 async def agreement_in_force(stack, supplier: dict, own: dict, **overrides) -> dict:

@@ -48,6 +48,7 @@ SERVICES: dict[str, str] = {
     "training": "training.settings:TrainingSettings",
     "hub": "hub.settings:HubSettings",
     "partners": "partners.settings:PartnersSettings",
+    "assurance": "assurance.settings:AssuranceSettings",
 }
 # The web pages: no database of their own, a client of the gateway's public API.
 WEB_SETTINGS = "web.settings:WebSettings"
