@@ -4,28 +4,10 @@ accepted by an assessor) until the catalogue shows it on the offering."""
 
 from __future__ import annotations
 
+from deploy.local.seed_assurance import ANSWERS  # noqa: F401  (impact level -> answers reaching it, for the tests)
 from servicekit.testing import eventually
 
 URL = "/api/v1/assurance/assessments"
-LOWEST_IMPACT = {"decision-role": "none", "decision-effect": "little", "people-reached": "few",
-                 "vulnerable-groups": "no", "personal-information": "none", "maori-data": "no", "model-opacity": "rules"}
-MODERATE_IMPACT = {"decision-role": "assists", "decision-effect": "moderate", "people-reached": "many",
-                   "vulnerable-groups": "no", "personal-information": "identifiable", "maori-data": "yes",
-                   "model-opacity": "explained"}  # raw 9 of 21
-HIGH_IMPACT = {"decision-role": "decides", "decision-effect": "high", "people-reached": "most",
-               "vulnerable-groups": "possibly", "personal-information": "identifiable", "maori-data": "yes",
-               "model-opacity": "opaque"}  # raw 17 of 21
-FULL_MITIGATION = {"human-review": "every", "plain-language": "yes", "maori-governance": "agreed",
-                   "privacy-assessment": "yes", "bias-testing": "ongoing", "data-quality": "yes", "appeal": "yes"}
-NO_MITIGATION = {question: "no" for question in FULL_MITIGATION}
-# Impact level -> answers that reach it (and the risk tier the catalogue gives it).
-ANSWERS = {
-    "I": LOWEST_IMPACT | FULL_MITIGATION,     # 0 of 21: 0%                         -> minimal
-    "II": MODERATE_IMPACT | FULL_MITIGATION,  # 9 less 15% = 7.65 of 21: 36.4%      -> limited
-    "III": HIGH_IMPACT | FULL_MITIGATION,     # 17 less 15% = 14.45 of 21: 68.8%    -> high
-    "IV": HIGH_IMPACT | NO_MITIGATION,        # 17 of 21: 81.0%                     -> high
-}
-TIER_OF = {"I": "minimal", "II": "limited", "III": "high", "IV": "high"}
 
 
 async def started(stack, own: dict, offering_id: str, answers: dict | None = None) -> dict:

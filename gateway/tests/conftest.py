@@ -43,7 +43,7 @@ async def issue(client: httpx.AsyncClient, client_id: str) -> str:
 
 @pytest.fixture(scope="session")
 async def upstreams():
-    """suppliers, catalogue, hub and partners up; accreditation down; training answers garbage."""
+    """suppliers, catalogue, hub and partners up; accreditation and assurance down; training answers garbage."""
     async with contextlib.AsyncExitStack() as stack:
         urls = {
             "suppliers": await stack.enter_async_context(
@@ -54,6 +54,7 @@ async def upstreams():
             "partners": await stack.enter_async_context(
                 serve(fake_service("partners", "subscriptions", ["type", "title"]))),
             "accreditation": closed_port_url(),
+            "assurance": closed_port_url(),
             "training": await stack.enter_async_context(garbage_server()),
         }
         yield urls
