@@ -16,6 +16,8 @@ async def keep_offering(session: AsyncSession, event: OfferingEvent) -> None:
 
 
 async def keep_use_case(session: AsyncSession, event: RegistryEntryEvent) -> None:
-    """Keep the registry entries of use cases; other entries are not assessed here."""
-    if event.entry.source_type == "use_case":
-        await keep_snapshot(session, UseCaseProjection, event, event.entry)
+    """Keep the registry entries of use cases, keyed by the use case's own id; other entries are not assessed
+    here."""
+    entry = event.entry
+    if entry.source_type == "use_case":
+        await keep_snapshot(session, UseCaseProjection, event, entry.model_copy(update={"id": entry.source_id}))

@@ -19,7 +19,7 @@ class OfferingProjection(ProjectionColumns, table=True):
 
 
 class UseCaseProjection(ProjectionColumns, table=True):
-    """A use case's registry entry as last announced on `hub.registry.v1` (keyed by the entry id)."""
+    """A use case's registry entry as last announced on `hub.registry.v1` (keyed by the use case's id)."""
 
     __tablename__ = "assurance_use_cases"
 

@@ -6,12 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assurance.subject.models import OfferingProjection, UseCaseProjection
 
-USE_CASE_ENTRY = "use_case:{}"
-
 
 async def offering(session: AsyncSession, offering_id: str) -> OfferingProjection | None:
     return await session.get(OfferingProjection, offering_id)
 
 
 async def use_case(session: AsyncSession, use_case_id: str) -> UseCaseProjection | None:
-    return await session.get(UseCaseProjection, USE_CASE_ENTRY.format(use_case_id))
+    return await session.get(UseCaseProjection, use_case_id)
