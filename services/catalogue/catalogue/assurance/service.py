@@ -40,7 +40,7 @@ class Standing:
 
 
 def _latest(assessments: list[AssessmentProjection]) -> AssessmentProjection | None:
-    return max(assessments, key=lambda a: (a.accepted_on or date.min, a.version, a.id), default=None)
+    return max(assessments, key=lambda a: (a.accepted_on or date.min, a.changed_at, a.id), default=None)
 
 
 def standing_of(assessments: list[AssessmentProjection], today: date) -> Standing:
