@@ -21,7 +21,7 @@ from events import TOPICS, dead_letter_topic
 DEPLOY = generated.DEPLOY
 COMPOSE_SCRIPT = DEPLOY / "compose" / "kafka-setup.sh"
 K8S_USERS = DEPLOY / "k8s" / "30-kafka-users.yaml"
-SERVICES = ("suppliers", "catalogue", "accreditation", "training", "hub", "partners", "assistant")
+SERVICES = ("suppliers", "catalogue", "accreditation", "training", "hub", "partners", "assistant", "assurance")
 MECHANISM = "SCRAM-SHA-512"
 
 

@@ -26,6 +26,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
     from accreditation.settings import AccreditationSettings
     from assistant.main import build as assistant
     from assistant.settings import AssistantSettings
+    from assurance.main import build as assurance
+    from assurance.settings import AssuranceSettings
     from catalogue.main import build as catalogue
     from catalogue.settings import CatalogueSettings
     from hub.main import build as hub
@@ -40,7 +42,8 @@ def service_builders() -> dict[str, tuple[Callable[..., FastAPI], type]]:
     return {"suppliers": (suppliers, SuppliersSettings), "catalogue": (catalogue, CatalogueSettings),
             "accreditation": (accreditation, AccreditationSettings), "training": (training, TrainingSettings),
             "hub": (hub, HubSettings), "partners": (partners, PartnersSettings),
-            "assistant": (assistant, AssistantSettings)}
+            "assistant": (assistant, AssistantSettings),
+            "assurance": (assurance, AssuranceSettings)}
 
 
 def service_apps() -> dict[str, FastAPI]:

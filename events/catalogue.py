@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from events.assurance import Commitment, ImpactLevel
 from events.base import Contract, Event
 from events.topics import event_type, topic
 
@@ -58,7 +59,7 @@ OFFERING_TOPIC = topic(
     description="Life of every offering: drafts and their changes, submission, assessment (publication or "
                 "rejection), withdrawal, suspension (by an admin, or by the catalogue when the supplier stops "
                 "being eligible) and reinstatement, retirement.",
-    consumers=["hub", "partners", "assistant"],
+    consumers=["hub", "partners", "assistant", "assurance"],
 )
 
 OfferingStatus = Literal["draft", "submitted", "published", "rejected", "suspended", "withdrawn", "retired"]
@@ -66,7 +67,11 @@ PricingModel = Literal["per_user_per_month", "per_transaction", "fixed_price", "
 Deployment = Literal["saas", "on_premises", "hybrid"]
 ResidencyRegion = Literal["new_zealand", "australia", "other"]
 ProvenanceKind = Literal["proprietary", "open_weights", "mixed"]
-RiskTier = Literal["minimal", "limited", "high"]
+# From the impact level of the offering's accepted assessment (IMPACT_TIERS); unassessed until one is accepted.
+RiskTier = Literal["unassessed", "minimal", "limited", "high"]
+IMPACT_TIERS: dict[str, str] = {"I": "minimal", "II": "limited", "III": "high", "IV": "high"}
+# Why a published offering's assessment no longer stands as it did: buyers see the flag.
+AssuranceFlag = Literal["renewal_due", "lapsed"]
 MaoriDataInvolvement = Literal["yes", "no", "unsure"]
 AssuranceStandard = Literal["iso_iec_42001", "iso_iec_27001", "csa_star", "nzism_certification_accreditation",
                             "privacy_impact_assessment", "algorithm_impact_assessment", "nist_ai_rmf"]
@@ -132,13 +137,19 @@ class OfferingState(Contract):
     data_residency: DataResidency
     te_reo_maori_support: bool
     model_provenance: ModelProvenance
-    risk_tier: RiskTier
+    risk_tier: RiskTier = Field(description="From the impact level of the accepted assessment; unassessed before")
     human_oversight: str
     maori_data: MaoriData
     assurance_records: list[AssuranceRecord] = []
     status: OfferingStatus
     suspended_reason: SuspensionCause | None = Field(
         default=None, description="While suspended: by an admin, or by the catalogue for lost eligibility")
+    assessment_id: str | None = Field(default=None, description="The accepted assessment behind the offering")
+    impact_level: ImpactLevel | None = Field(default=None, description="That assessment's impact level (I-IV)")
+    commitments_addressed: list[Commitment] = Field(
+        default=[], description="The Algorithm Charter commitments that assessment shows addressed")
+    assurance_flag: AssuranceFlag | None = Field(
+        default=None, description="Set while that assessment is due for renewal (a newer questionnaire) or lapsed")
 
 
 class OfferingEvent(Event):
@@ -189,6 +200,12 @@ class OfferingSuspended(OfferingEvent):
 @event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.reinstated.v1")
 class OfferingReinstated(OfferingEvent):
     """A suspended offering is published again (by an admin, or by the catalogue when eligibility returned)."""
+
+
+@event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.assessed.v1")
+class OfferingAssessed(OfferingEvent):
+    """The offering's assurance standing changed: an assessment of it was accepted (risk tier, impact level and
+    commitments from it), or the one behind it became due for renewal or lapsed (`assurance_flag`)."""
 
 
 @event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.retired.v1")

@@ -17,7 +17,7 @@ REGISTRY_TOPIC = topic(
                 "(an offering published, an accreditation in force, a course published, a strategic "
                 "partnership active, an agency AI use case registered), changes as its source does, and is "
                 "removed from the public registry when its source stops being live (its history stays).",
-    consumers=["partners", "assistant"],
+    consumers=["partners", "assistant", "assurance"],
 )
 
 EntryType = Literal["offering", "accreditation", "course", "strategic_partnership", "use_case"]

@@ -102,6 +102,12 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     # assistant: the question box searches only what is public
     ("POST", "/api/v1/assistant/search"): PUBLIC,
     ("GET", "/api/v1/assistant/search"): PUBLIC,
+    # assurance: the questionnaires are public; suppliers assess their offerings, buyers use cases
+    ("GET", "/api/v1/assurance/questionnaires"): PUBLIC,
+    ("POST", "/api/v1/assurance/questionnaires"): ("admin",),
+    ("GET", "/api/v1/assurance/questionnaires/current"): PUBLIC,
+    ("GET", "/api/v1/assurance/questionnaires/{version}"): PUBLIC,
+    ("POST", "/api/v1/assurance/assessments"): ("buyer", "supplier"),
 }
 
 

@@ -34,6 +34,7 @@ ROUTES: dict[str, str] = {
     "subscriptions": "partners",
     "events": "partners",
     "assistant": "assistant",
+    "assurance": "assurance",
 }
 
 # path glob -> seconds; routes not listed wait settings.upstream_timeout_seconds.

@@ -47,6 +47,7 @@ class GatewaySettings(BaseSettings):
     web_url: str = "http://127.0.0.1:8107"
     partners_url: str = "http://127.0.0.1:8106"
     assistant_url: str = "http://127.0.0.1:8109"
+    assurance_url: str = "http://127.0.0.1:8108"
     upstream_timeout_seconds: float = 10.0
     # Extra per-route timeouts, path glob -> seconds, added to routes.ROUTE_TIMEOUTS.
     route_timeouts: dict[str, float] = Field(default_factory=dict)
@@ -105,7 +106,7 @@ class GatewaySettings(BaseSettings):
         return {
             "suppliers": self.suppliers_url, "catalogue": self.catalogue_url,
             "accreditation": self.accreditation_url, "training": self.training_url, "hub": self.hub_url,
-            "partners": self.partners_url, "assistant": self.assistant_url,
+            "partners": self.partners_url, "assistant": self.assistant_url, "assurance": self.assurance_url,
         }
 
     @field_validator("route_rate_limits")

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 import pytest
 
+from testsupport.assurance_helpers import assessed
 from testsupport.catalogue_helpers import URL, act, offering_body, sellable, status_becomes
 from testsupport.helpers import SIGNATURE, offer_body, supplier_body
 
 
 @pytest.fixture
 def stack_services() -> tuple[str, ...]:
-    """Suppliers and the catalogue that follows them."""
-    return ("suppliers", "catalogue")
+    """Suppliers, the catalogue that follows them, and the assurance service its publications need."""
+    return ("suppliers", "catalogue", "assurance")
 
 
 async def agreement_in_force(stack, supplier: dict, own: dict, **overrides) -> dict:
@@ -52,6 +53,7 @@ async def test_from_registration_to_a_buyer_finding_the_offering_and_back(stack)
     created = await stack.client.post(URL, headers=own, json=offering_body(categories=["ai.translation.te-reo-maori"]))
     assert created.status_code == 201, created.text
     offering = created.json()
+    await assessed(stack, own, offering["id"])
     assert (await act(stack, offering["id"], "submit", own)).status_code == 200
     assert not await buyer_finds(stack, offering["id"])  # submitted: not yet for buyers
     published = await act(stack, offering["id"], "publish", assessor)

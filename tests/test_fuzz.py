@@ -97,6 +97,17 @@ STRICTER_THAN_DOCUMENTED = {
     "PUT /api/v1/registry/use-cases/{use_case_id}/transparency":
         "the use case decides what is required (the EU AI Act registration when its risk level is high, the Māori "
         "data arrangements unless it involves none), and replacing a record needs If-Match",
+    "POST /api/v1/assurance/questionnaires": "section, question and answer ids are each unique; the levels are I to "
+                                             "IV with rising bounds ending at 100; an impact and a mitigation question "
+                                             "can each score above 0",
+    "POST /api/v1/assurance/assessments": "the subject is the caller's own offering or a use case the registry lists, "
+                                          "known from their events; answers name the current questionnaire's "
+                                          "questions and answers (reference data: GET /api/v1/assurance/"
+                                          "questionnaires/current)",
+    "PATCH /api/v1/assurance/assessments/{assessment_id}": "answers name the questionnaire's questions and answers; "
+                                                           "and " + _IF_MATCH,
+    "POST /api/v1/assurance/assessments/{assessment_id}/review": "a return needs a comment, each on a question of the "
+                                                                 "questionnaire",
 } | {f"PATCH {API_PREFIX}{path}": _IF_MATCH for path in (
     "suppliers/{supplier_id}", "categories/{code}", "courses/{course_id}", "shortlists/{shortlist_id}",
     "registry/use-cases/{use_case_id}", "accreditation/applications/{application_id}")} | {

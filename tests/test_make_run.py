@@ -22,7 +22,8 @@ from servicekit.settings import REPO_ROOT
 from testsupport.helpers import supplier_body
 from testsupport.otlp_receiver import OtlpReceiver, ReceivedSpan
 
-# A bound on start and seeding, not a speed check: on a loaded 2-core machine the services alone took 20 s.
+# A bound on start and seeding, not a speed check: on a loaded 2-core machine the services alone took 35 s, and
+# seeding the offerings (each assessed, accepted and published) another 36 s.
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 15.0
 

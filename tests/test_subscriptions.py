@@ -7,6 +7,7 @@ import yaml
 
 from accreditation.subscriptions import subscriptions as accreditation_subscriptions
 from assistant.subscriptions import subscriptions as assistant_subscriptions
+from assurance.subscriptions import subscriptions as assurance_subscriptions
 from catalogue.subscriptions import subscriptions as catalogue_subscriptions
 from events import TOPICS, asyncapi
 from hub.flows import HubFlows
@@ -18,6 +19,7 @@ from training.subscriptions import subscriptions as training_subscriptions
 SUBSCRIBED = {
     "accreditation": lambda: accreditation_subscriptions(Clock()),
     "assistant": assistant_subscriptions,
+    "assurance": assurance_subscriptions,
     "catalogue": lambda: catalogue_subscriptions(Clock()),
     "hub": lambda: hub_subscriptions(HubFlows(push_to_hub=False)),
     "partners": lambda: partners_subscriptions(Clock()),

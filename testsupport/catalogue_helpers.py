@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from servicekit.testing import eventually
+from testsupport.assurance_helpers import assessed
 from testsupport.helpers import active_supplier, activated
 
 URL = "/api/v1/offerings"
@@ -18,7 +19,7 @@ def offering_body(**overrides) -> dict:
         "pricing": {"model": "per_user_per_month", "min_nzd": 20, "max_nzd": 45},
         "deployment": "saas", "data_residency": {"region": "new_zealand"}, "te_reo_maori_support": True,
         "model_provenance": {"kind": "mixed", "models": ["in-house te reo model", "Llama 3.1 8B"]},
-        "risk_tier": "limited", "human_oversight": "Translators review every output before release.",
+        "human_oversight": "Translators review every output before release.",
         "maori_data": {"involves": "yes", "governance": "Governed under a data sovereignty agreement with the iwi."},
         "assurance_records": [{"standard": "iso_iec_27001", "evidence_type": "third_party_certificate",
                                "issuer": "BSI", "certificate_number": "IS 765432", "scope": "Hosting and support",
@@ -59,8 +60,11 @@ async def act(stack, offering_id: str, action: str, headers: dict, reason: str |
                                    json={"reason": reason} if reason else None)
 
 
-async def published(stack, own: dict, **overrides) -> dict:
+async def published(stack, own: dict, level: str = "II", **overrides) -> dict:
+    """An offering drafted, assessed at impact `level` (risk tier limited by default), submitted and published,
+    each step for real (the stack needs the assurance service)."""
     offering = await drafted(stack, own, **overrides)
+    await assessed(stack, own, offering["id"], level)
     assert (await act(stack, offering["id"], "submit", own)).status_code == 200
     response = await act(stack, offering["id"], "publish", await stack.as_role("assessor"))
     assert response.status_code == 200, response.text

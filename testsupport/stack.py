@@ -12,6 +12,8 @@ from accreditation.main import build as build_accreditation
 from assistant.main import build as build_assistant
 from assistant.settings import AssistantSettings
 from accreditation.settings import AccreditationSettings
+from assurance.main import build as build_assurance
+from assurance.settings import AssuranceSettings
 from catalogue.main import build as build_catalogue
 from catalogue.settings import CatalogueSettings
 from gateway.main import create_app as build_gateway
@@ -38,6 +40,7 @@ SERVICES = {
     "hub": (build_hub, HubSettings),
     "partners": (build_partners, PartnersSettings),
     "assistant": (build_assistant, AssistantSettings),
+    "assurance": (build_assurance, AssuranceSettings),
 }
 # Settings the tests run with unless a test says otherwise: a test that publishes and then counts facets
 # expects the new count at once (tests/test_search.py tests the facet cache itself).

@@ -14,16 +14,20 @@ $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accre
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.accreditation.v1.training.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic accreditation.application.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic assurance.assessment.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic assurance.assessment.v1.catalogue.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.assistant.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.category.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.assistant.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.assurance.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.hub.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic catalogue.offering.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1.assistant.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
+$BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1.assurance.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic hub.registry.v1.partners.dlt --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic partners.subscription.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
 $BIN/kafka-topics.sh $ADMIN --create --if-not-exists --topic suppliers.agreement.v1 --partitions 6 --replication-factor 3 --config min.insync.replicas=2
@@ -47,10 +51,13 @@ $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name training 
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name hub --add-config "SCRAM-SHA-512=[password=${HUB_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name partners --add-config "SCRAM-SHA-512=[password=${PARTNERS_KAFKA_PASSWORD}]"
 $BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name assistant --add-config "SCRAM-SHA-512=[password=${ASSISTANT_KAFKA_PASSWORD}]"
+$BIN/kafka-configs.sh $ADMIN --alter --entity-type users --entity-name assurance --add-config "SCRAM-SHA-512=[password=${ASSURANCE_KAFKA_PASSWORD}]"
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:suppliers --operation Create --operation Describe --operation Write --topic suppliers.agreement.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:suppliers --operation Create --operation Describe --operation Write --topic suppliers.supplier.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic catalogue.category.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Write --topic catalogue.offering.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --topic assurance.assessment.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Read --operation Write --topic assurance.assessment.v1.catalogue.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --topic suppliers.agreement.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Create --operation Describe --operation Read --operation Write --topic suppliers.agreement.v1.catalogue.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:catalogue --operation Describe --operation Read --topic suppliers.supplier.v1 --resource-pattern-type literal
@@ -106,3 +113,9 @@ $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assistant --operation Cre
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assistant --operation Describe --operation Read --topic training.course.v1 --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assistant --operation Create --operation Describe --operation Read --operation Write --topic training.course.v1.assistant.dlt --resource-pattern-type literal
 $BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assistant --operation Describe --operation Read --group assistant --resource-pattern-type prefixed
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Create --operation Describe --operation Write --topic assurance.assessment.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Describe --operation Read --topic catalogue.offering.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Create --operation Describe --operation Read --operation Write --topic catalogue.offering.v1.assurance.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Describe --operation Read --topic hub.registry.v1 --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Create --operation Describe --operation Read --operation Write --topic hub.registry.v1.assurance.dlt --resource-pattern-type literal
+$BIN/kafka-acls.sh $ADMIN --add --allow-principal User:assurance --operation Describe --operation Read --group assurance --resource-pattern-type prefixed

@@ -49,6 +49,7 @@ SERVICES: dict[str, str] = {
     "hub": "hub.settings:HubSettings",
     "partners": "partners.settings:PartnersSettings",
     "assistant": "assistant.settings:AssistantSettings",
+    "assurance": "assurance.settings:AssuranceSettings",
 }
 # The web pages: no database of their own, a client of the gateway's public API.
 WEB_SETTINGS = "web.settings:WebSettings"

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from deploy.local.seed_accreditation import accredit_providers
+from deploy.local.seed_assurance import assess_offering
 from deploy.local.seed_hub import make_use_cases, write_transparency_records
 from deploy.local.seed_training import list_courses
 from suppliers.supplier.nzbn import nzbn_check_digit
@@ -423,7 +424,7 @@ OFFERINGS: dict[str, list[tuple]] = {
 
 
 def _offering_body(entry: tuple) -> dict[str, Any]:
-    name, summary, categories, engagement, model, low, high, risk, standards, *differences = entry
+    name, summary, categories, engagement, model, low, high, _tier, standards, *differences = entry
     return {
         "name": name, "summary": summary,
         "description": f"{summary} Delivered for New Zealand public sector agencies, with support in NZ hours.",
@@ -432,7 +433,7 @@ def _offering_body(entry: tuple) -> dict[str, Any]:
         "deployment": "saas", "data_residency": {"region": "new_zealand"},
         "te_reo_maori_support": any(c.startswith(("ai.translation", "ai.speech")) for c in categories),
         "model_provenance": {"kind": "proprietary", "models": [f"{name} model"]},
-        "risk_tier": risk, "human_oversight": "A trained officer reviews every decision that affects a person.",
+        "human_oversight": "A trained officer reviews every decision that affects a person.",
         "maori_data": {"involves": "unsure", "governance": "Assessed with the agency's Māori data governance lead."},
         "assurance_records": [{"standard": standard, "evidence_type": "third_party_certificate",
                                "issuer": "Assurance NZ", "certificate_number": f"AN-{i + 1:04d}",
@@ -448,8 +449,8 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
         offering["status"] = "submitted"
     if offering["status"] != "submitted":
         return False
-    # The catalogue learns of the supplier and its agreements from events, a moment after they happen (longer
-    # on a busy machine, or while its consumer catches up on a broker's history).
+    # The catalogue learns of the supplier, its agreements and the offering's assessment from events, a moment
+    # after they happen (longer on a busy machine, or while its consumer catches up on a broker's history).
     deadline = time.monotonic() + ELIGIBILITY_PATIENCE_SECONDS
     while True:
         response = api.post(f"/api/v1/offerings/{offering['id']}/publish", as_client="assessor")
@@ -464,17 +465,18 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
 
 
 def make_offerings(api: SeedApi) -> str:
-    """Suppliers submit their offerings; an assessor publishes them."""
-    published = total = 0
+    """Suppliers submit their offerings, each assessed and accepted first; an assessor publishes them."""
+    drafts = []
     for supplier, entries in OFFERINGS.items():
-        supplier_id = api.refs[f"supplier:{supplier}"]
-        token = api.supplier_token(supplier_id)
+        token = api.supplier_token(api.refs[f"supplier:{supplier}"])
         for entry in entries:
             created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
-            current = api.get(f"/api/v1/offerings/{created['id']}")
-            published += _publish(api, current, token)
-            total += 1
-    return f"{total} offerings published ({published} newly)"
+            drafts.append((api.get(f"/api/v1/offerings/{created['id']}"), token, entry[7]))
+    # All drafted first, so that the services learn of them together, then all assessed, then all published.
+    assessed = sum(assess_offering(api, offering, tier, token) for offering, token, tier in drafts
+                   if offering["status"] in ("draft", "submitted"))
+    published = sum(_publish(api, offering, token) for offering, token, _ in drafts)
+    return f"{len(drafts)} offerings published ({published} newly, {assessed} newly assessed)"
 
 
 # --- the steps, in order ---------------------------------------------------------------------------

@@ -46,7 +46,8 @@ async def issue(client: httpx.AsyncClient, client_id: str) -> str:
 
 @pytest.fixture(scope="session")
 async def upstreams():
-    """suppliers, catalogue, hub, partners and the assistant up; accreditation down; training answers garbage."""
+    """suppliers, catalogue, hub, partners and the assistant up; accreditation and assurance down; training answers
+    garbage."""
     async with contextlib.AsyncExitStack() as stack:
         urls = {
             "suppliers": await stack.enter_async_context(
@@ -59,6 +60,7 @@ async def upstreams():
             "assistant": await stack.enter_async_context(
                 serve(fake_service("assistant", "assistant", ["type", "title"]))),
             "accreditation": closed_port_url(),
+            "assurance": closed_port_url(),
             "training": await stack.enter_async_context(garbage_server()),
         }
         yield urls

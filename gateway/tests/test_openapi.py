@@ -13,7 +13,7 @@ async def test_merged_document_leaves_out_services_that_are_down(live):
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
-    assert document["x-unavailable-services"] == ["accreditation", "training"]
+    assert document["x-unavailable-services"] == ["accreditation", "assurance", "training"]
     assert {"/api/v1/suppliers", "/api/v1/offerings", "/api/v1/registry", "/api/v1/auth/token",
             "/api/v1/auth/jwks.json"} <= set(document["paths"])
     # A service's own paths the gateway does not route are not advertised.

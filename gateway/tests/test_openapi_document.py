@@ -114,7 +114,8 @@ def test_the_access_table_is_what_the_services_enforce(apps):
 
 CREATES = {"suppliers", "agreements", "categories", "offerings", "shortlists", "accreditation/applications",
            "courses", "courses/{course_id}/sessions", "sessions/{session_id}/registrations", "registry/use-cases",
-           "registry/surveys/{year}", "subscriptions", "clients"}
+           "registry/surveys/{year}", "subscriptions", "clients", "assurance/questionnaires",
+           "assurance/assessments"}
 
 
 def test_each_create_links_to_every_operation_on_what_it_created(document):

@@ -240,7 +240,7 @@ async def test_metrics_and_readiness_are_on_the_operations_port_only(live):
     assert ready.status_code == 200
     assert ready.json()["upstreams"] == {"suppliers": "up", "catalogue": "up", "accreditation": "down",
                                          "training": "down", "hub": "up", "partners": "up",
-                                         "assistant": "up"}
+                                         "assistant": "up", "assurance": "down"}
     assert alive.json() == {"status": "ok"}
     # The public port keeps only the liveness answer.
     assert (await live.client.get("/healthz")).json() == {"status": "ok"}

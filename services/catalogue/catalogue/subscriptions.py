@@ -4,9 +4,10 @@ from events.suppliers import (AgreementActivated, AgreementExpired, AgreementOff
                               AgreementSigned, AgreementSuspended, AgreementTerminated, AgreementVaried,
                               SupplierDeregistered, SupplierReinstated, SupplierRegistered, SupplierSuspended,
                               SupplierUpdated, SupplierVerified)
+from events.assurance import ASSESSMENT_TOPIC
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription, on
-from catalogue.offering.handlers import eligibility_handlers
+from catalogue.offering.handlers import assurance_handler, eligibility_handlers
 
 
 def subscriptions(clock: Clock) -> list[Subscription]:
@@ -16,4 +17,5 @@ def subscriptions(clock: Clock) -> list[Subscription]:
             SupplierDeregistered, handler=apply_supplier_event),
         *on(AgreementOffered, AgreementSigned, AgreementActivated, AgreementVaried, AgreementSuspended,
             AgreementReinstated, AgreementExpired, AgreementTerminated, handler=apply_agreement_event),
+        *on(*ASSESSMENT_TOPIC.events, handler=assurance_handler(clock)),
     ]

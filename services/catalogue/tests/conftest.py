@@ -3,5 +3,5 @@ import pytest
 
 @pytest.fixture
 def stack_services() -> tuple[str, ...]:
-    """Suppliers and the catalogue that follows them."""
-    return ("suppliers", "catalogue")
+    """Suppliers, the catalogue that follows them, and the assurance service its publications need."""
+    return ("suppliers", "catalogue", "assurance")

@@ -10,6 +10,9 @@ from events.catalogue import OfferingState
 # Set by the catalogue, never sent by the supplier.
 KEPT_BY_THE_CATALOGUE = {"id", "supplier_id", "status", "suspended_reason", "status_reason", "version", "created_at",
                          "updated_at"}
+# Taken from the offering's accepted assurance assessment (catalogue.assurance), never sent by the supplier.
+KEPT_FROM_THE_ASSESSMENT = {"risk_tier", "assessment_id", "impact_level", "commitments_addressed", "assurance_flag"}
+KEPT_BY_THE_CATALOGUE |= KEPT_FROM_THE_ASSESSMENT
 # Shown by the API but not carried by events: the reason text and the row's bookkeeping.
 API_ONLY = {"status_reason", "version", "created_at", "updated_at"}
 # Columns kept from data_residency, pricing and categories for search (catalogue.search.index).

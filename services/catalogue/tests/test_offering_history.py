@@ -1,5 +1,6 @@
 """An offering's history holds draft changes and rejection reasons: only its supplier and staff read it."""
 
+from testsupport.assurance_helpers import assessed
 from testsupport.catalogue_helpers import URL, act, drafted, eligible_supplier
 from testsupport.helpers import active_supplier
 
@@ -12,6 +13,7 @@ async def test_history_of_a_published_offering_is_for_its_supplier_and_staff(sta
     await act(stack, offering["id"], "submit", own)
     assert (await act(stack, offering["id"], "reject", assessor, reason="the summary oversells")).status_code == 200
     await act(stack, offering["id"], "redraft", own)
+    await assessed(stack, own, offering["id"])
     await act(stack, offering["id"], "submit", own)
     assert (await act(stack, offering["id"], "publish", assessor)).json()["status"] == "published"
     history = f"{URL}/{offering['id']}/history"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from events.catalogue import OFFERING_TOPIC
 from servicekit.tables import OutboxRecord
 from servicekit.testing import eventually
+from testsupport.assurance_helpers import assessed
 from testsupport.catalogue_helpers import (URL, act, drafted, eligible_supplier, offering_body, published, sellable,
                                      status_becomes)
 from testsupport.helpers import active_supplier, activated, projected_supplier, supplier_body
@@ -62,8 +63,14 @@ async def test_the_life_of_an_offering_through_each_role(stack):
     assert (await act(stack, offering["id"], "redraft", assessor)).status_code == 403
     assert (await act(stack, offering["id"], "redraft", own)).json()["status"] == "draft"
     assert (await act(stack, offering["id"], "submit", own)).status_code == 200
+    unassessed = await act(stack, offering["id"], "publish", assessor)
+    assert unassessed.status_code == 409 and "no accepted assurance assessment" in unassessed.json()["detail"]
+    assert offering["risk_tier"] == "unassessed" and offering["impact_level"] is None
+    await assessed(stack, own, offering["id"], "II")
     live = await act(stack, offering["id"], "publish", assessor)
     assert live.status_code == 200 and live.json()["status"] == "published" and live.json()["status_reason"] is None
+    assert (live.json()["risk_tier"], live.json()["impact_level"], live.json()["assurance_flag"]) == ("limited", "II",
+                                                                                                       None)
 
     # Published: anyone sees it; nobody changes it.
     assert (await stack.client.get(url)).status_code == 200
@@ -85,7 +92,7 @@ async def test_the_life_of_an_offering_through_each_role(stack):
 
     history = (await stack.client.get(f"{url}/history", headers=own)).json()["data"]
     assert [h["action"] for h in history] == ["create", "submit", "reject", "update", "redraft", "submit",
-                                              "publish", "suspend", "reinstate", "withdraw", "retire"]
+                                              "assess", "publish", "suspend", "reinstate", "withdraw", "retire"]
     assert history[2]["reason"] == "pricing does not match the summary"
     assert history[3]["changes"]["pricing"]["to"]["min_nzd"] == 25
 
@@ -94,7 +101,7 @@ async def test_the_life_of_an_offering_through_each_role(stack):
         rows = (await session.execute(select(OutboxRecord).where(OutboxRecord.topic == OFFERING_TOPIC.name)
                                       .order_by(OutboxRecord.id))).scalars().all()
     kinds = [row.event_type.split(".")[-2] for row in rows if row.subject == offering["id"]]
-    assert kinds == ["created", "submitted", "rejected", "updated", "redrafted", "submitted", "published",
+    assert kinds == ["created", "submitted", "rejected", "updated", "redrafted", "submitted", "assessed", "published",
                      "suspended", "reinstated", "withdrawn", "retired"]
 
 

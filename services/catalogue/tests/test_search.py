@@ -40,7 +40,7 @@ async def catalogue(stack):
         description="Computer vision that counts vehicles and inspects assets from camera footage.",
         categories=["ai.computer-vision"], engagement_type="engagement.implementation",
         pricing={"model": "fixed_price", "min_nzd": 50000, "max_nzd": 120000},
-        data_residency={"region": "australia"}, te_reo_maori_support=False, risk_tier="high",
+        data_residency={"region": "australia"}, te_reo_maori_support=False, level="III",
         assurance_records=[certificate("iso_iec_42001", later)])
     large = await eligible(stack, size="large", maori_business=False, legal_name="Tāwhiri Systems Ltd")
     stack.clock.advance(seconds=1)
@@ -49,7 +49,7 @@ async def catalogue(stack):
         description="Speech recognition for meetings, with translation of transcripts into English.",
         categories=["ai.speech"], engagement_type="engagement.managed-service",
         pricing={"model": "per_transaction", "min_nzd": 0.5, "max_nzd": 2},
-        data_residency={"region": "other", "country": "US"}, te_reo_maori_support=False, risk_tier="minimal",
+        data_residency={"region": "other", "country": "US"}, te_reo_maori_support=False, level="I",
         assurance_records=[])
     stack.clock.advance(seconds=1)
     forms = await published(
@@ -57,7 +57,7 @@ async def catalogue(stack):
         description="OCR and extraction for scanned forms; no translation.",
         categories=["ai.document-processing"], engagement_type="engagement.licensing-saas",
         pricing={"model": "per_user_per_month", "min_nzd": 10, "max_nzd": 15},
-        data_residency={"region": "new_zealand"}, te_reo_maori_support=False, risk_tier="limited",
+        data_residency={"region": "new_zealand"}, te_reo_maori_support=False, level="II",
         assurance_records=[certificate("iso_iec_27001", later),
                            certificate("iso_iec_42001", later, status="suspended")])
     return {"korero": korero, "vision": vision, "scribe": scribe, "forms": forms, "small": small, "large": large}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from servicekit.testing import eventually
+from testsupport.assurance_helpers import assessed
 from testsupport.helpers import active_supplier, activated
 
 OFFERINGS = "/api/v1/offerings"
@@ -19,7 +20,7 @@ def offering_body(**overrides) -> dict:
         "pricing": {"model": "per_user_per_month", "min_nzd": 20, "max_nzd": 45},
         "deployment": "saas", "data_residency": {"region": "new_zealand"}, "te_reo_maori_support": True,
         "model_provenance": {"kind": "mixed", "models": ["in-house te reo model"]},
-        "risk_tier": "limited", "human_oversight": "Translators review every output before release.",
+        "human_oversight": "Translators review every output before release.",
         "maori_data": {"involves": "yes", "governance": "Governed under a data sovereignty agreement."},
     }
     return body | overrides
@@ -45,6 +46,7 @@ async def published_offering(stack, supplier: dict, **overrides) -> dict:
     response = await stack.client.post(OFFERINGS, json=offering_body(**overrides), headers=own)
     assert response.status_code == 201, response.text
     offering = response.json()
+    await assessed(stack, own, offering["id"])
     assert (await stack.client.post(f"{OFFERINGS}/{offering['id']}/submit", headers=own)).status_code == 200
     response = await stack.client.post(f"{OFFERINGS}/{offering['id']}/publish", headers=await stack.as_role("assessor"))
     assert response.status_code == 200, response.text

@@ -60,7 +60,8 @@ SUPPLIER = ("id", "legal_name", "trading_name", "nzbn", "country", "org_id", "si
 CATEGORY = ("code", "axis", "name", "description", "parent", "status")
 OFFERING = ("id", "supplier_id", "name", "summary", "description", "categories", "engagement_type", "pricing",
             "deployment", "data_residency", "te_reo_maori_support", "model_provenance", "risk_tier",
-            "human_oversight", "maori_data", "assurance_records", "status")
+            "human_oversight", "maori_data", "assurance_records", "status", "assessment_id", "impact_level",
+            "commitments_addressed", "assurance_flag")
 ACCREDITATION = ("id", "supplier_id", "training_areas", "audiences", "status", "granted_on", "renewed_on",
                  "expires_on", "renewal_due_on")
 COURSE = ("id", "provider_id", "accreditation_id", "name", "description", "course_code", "training_area",
@@ -100,6 +101,7 @@ VISIBILITY: dict[str, Rule] = {
     f"{T}offering.suspended.v1": Public("offering", OFFERING, once_public=True),
     f"{T}offering.reinstated.v1": Public("offering", OFFERING, LIVE_OFFERING),
     f"{T}offering.retired.v1": Public("offering", OFFERING, once_public=True),
+    f"{T}offering.assessed.v1": Public("offering", OFFERING, LIVE_OFFERING),
     # accreditation: applications are between the applicant and the assessors; the register is public
     **{f"{T}application.{verb}.v1": Private("an accreditation application")
        for verb in ("created", "updated", "submitted", "opened", "queried", "answered", "approved", "declined")},
@@ -116,6 +118,10 @@ VISIBILITY: dict[str, Rule] = {
     f"{T}registry.added.v1": Public("entry", ENTRY),
     f"{T}registry.changed.v1": Public("entry", ENTRY),
     f"{T}registry.removed.v1": Public("entry", ENTRY),
+    # assurance: an assessment is between its owner and the assessors; what it gives a published offering
+    # (risk tier, impact level, commitments, flag) reaches partners on the offering's own events
+    **{f"{T}assessment.{verb}.v1": Private("an assurance assessment")
+       for verb in ("created", "updated", "submitted", "returned", "accepted", "flagged", "lapsed", "superseded")},
     # partners: a partner's own subscription is its own business (a test delivery goes to that sink only)
     **{f"{T}subscription.{verb}.v1": Private("a partner's own subscription")
        for verb in ("created", "updated", "enabled", "disabled", "rotated", "tested", "deleted")},

@@ -7,7 +7,10 @@ from datetime import date, datetime
 
 LABELS = {
     "new_zealand": "New Zealand", "australia": "Australia", "other": "Other country",
-    "minimal": "Minimal", "limited": "Limited", "high": "High",
+    "minimal": "Minimal", "limited": "Limited", "high": "High", "unassessed": "Not yet assessed",
+    "partnership": "Partnership (Te Tiriti o Waitangi)", "people": "People", "data": "Data",
+    "privacy_ethics_human_rights": "Privacy, ethics and human rights", "human_oversight": "Human oversight",
+    "transparency": "Transparency",
     "saas": "Software as a service", "on_premises": "On premises", "hybrid": "Hybrid",
     "per_user_per_month": "per user per month", "per_transaction": "per transaction",
     "fixed_price": "fixed price", "daily_rate": "daily rate",

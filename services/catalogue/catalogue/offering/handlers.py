@@ -7,9 +7,12 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.assurance import handlers as assessments
+from catalogue.assurance import service as assurance
 from catalogue.offering import repository, service
 from catalogue.supplier import handlers as projection
 from catalogue.supplier import service as eligibility
+from events.assurance import AssessmentEvent
 from events.suppliers import AgreementEvent, SupplierEvent
 from servicekit.clock import Clock
 from servicekit.consumer import Handler
@@ -46,3 +49,18 @@ async def follow_eligibility(session: AsyncSession, supplier_id: str, *, today: 
         elif offering.status == "suspended" and not missing:
             await service.apply_transition(session, offering=offering, action="reinstate", actor=None, now=now,
                                            missing=missing)
+
+
+def assurance_handler(clock: Clock) -> Handler:
+    """The handler of assessment events, telling "today" by the service's clock."""
+
+    async def apply_assessment_event(session: AsyncSession, event: AssessmentEvent) -> None:
+        """Keep the assessment's snapshot, then let its offering follow."""
+        offering_id = await assessments.keep_assessment(session, event)
+        offering = await repository.get(session, offering_id) if offering_id else None
+        if offering is not None:
+            now = clock.now()
+            await service.follow_assurance(session, offering=offering,
+                                           standing=await assurance.standing(session, offering_id, now.date()), now=now)
+
+    return apply_assessment_event

@@ -14,9 +14,15 @@ def eligible(offering, actor: Identity | None, context: dict) -> str | None:
     return None if not missing else f"the supplier may not sell this offering: {'; '.join(missing)}"
 
 
+def assessed(offering, actor: Identity | None, context: dict) -> str | None:
+    """Publishing needs a current accepted assurance assessment of the offering."""
+    missing = context.get("assurance")
+    return None if not missing else f"publishing needs a current accepted assurance assessment: {missing}"
+
+
 OFFERING_LIFECYCLE = Lifecycle("offering", [
     transition("submit", sources="draft", target="submitted", roles="supplier"),
-    transition("publish", sources="submitted", target="published", roles="assessor", guards=(eligible,)),
+    transition("publish", sources="submitted", target="published", roles="assessor", guards=(eligible, assessed)),
     transition("reject", sources="submitted", target="rejected", roles="assessor", reason_required=True),
     transition("redraft", sources="rejected", target="draft", roles="supplier"),
     transition("withdraw", sources="published", target="withdrawn", roles="supplier"),

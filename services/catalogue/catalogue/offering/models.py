@@ -14,7 +14,8 @@ from sqlmodel import Field as ColumnField
 from sqlmodel import SQLModel
 
 from catalogue.category.models import CategoryCode
-from events.catalogue import (AssuranceStandard, AssuranceStatus, Deployment, EvidenceType, MaoriDataInvolvement,
+from events.assurance import Commitment, ImpactLevel
+from events.catalogue import (AssuranceFlag, AssuranceStandard, AssuranceStatus, Deployment, EvidenceType, MaoriDataInvolvement,
                               OfferingState, OfferingStatus, PricingModel, ProvenanceKind, ResidencyRegion, RiskTier,
                               SuspensionCause)
 from events.catalogue import AssuranceRecord as AssuranceRecordState
@@ -126,7 +127,6 @@ class OfferingBase(StrictModel):
     data_residency: DataResidencyIn
     te_reo_maori_support: bool
     model_provenance: ModelProvenanceIn
-    risk_tier: RiskTier
     human_oversight: Statement
     maori_data: MaoriDataIn
     assurance_records: AssuranceRecords = []
@@ -163,7 +163,8 @@ class Offering(SQLModel, table=True):
     data_residency: dict = ColumnField(sa_column=Column(JSON, nullable=False))
     te_reo_maori_support: bool = False
     model_provenance: dict = ColumnField(sa_column=Column(JSON, nullable=False))
-    risk_tier: str = ColumnField(max_length=20)
+    # Kept from the offering's accepted assessment (catalogue.assurance), never sent by the supplier.
+    risk_tier: str = ColumnField(default="unassessed", max_length=20)
     human_oversight: str = ColumnField(sa_column=Column(Text, nullable=False))
     maori_data: dict = ColumnField(sa_column=Column(JSON, nullable=False))
     assurance_records: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -177,13 +178,19 @@ class Offering(SQLModel, table=True):
     category_3: str | None = ColumnField(default=None, max_length=80)
     suspended_reason: str | None = ColumnField(default=None, max_length=20)
     status_reason: str | None = ColumnField(default=None, sa_column=Column(Text))
+    assessment_id: str | None = ColumnField(default=None, max_length=36)
+    impact_level: str | None = ColumnField(default=None, max_length=3)
+    commitments_addressed: list = ColumnField(default_factory=list, sa_column=Column(JSON, nullable=False))
+    assurance_flag: str | None = ColumnField(default=None, max_length=20)
     version: int = 1
     created_at: datetime = ColumnField(sa_column=utc_column())
     updated_at: datetime = ColumnField(sa_column=utc_column())
 
 
 class OfferingPublic(BaseModel):
-    """An offering as callers see it; `status_reason` says why it was rejected or suspended."""
+    """An offering as callers see it; `status_reason` says why it was rejected or suspended. The risk tier,
+    impact level and commitments come from its accepted assurance assessment; `assurance_flag` says when that
+    assessment is due for renewal or has lapsed."""
 
     id: str
     supplier_id: str
@@ -204,6 +211,10 @@ class OfferingPublic(BaseModel):
     status: OfferingStatus
     suspended_reason: SuspensionCause | None
     status_reason: str | None
+    assessment_id: str | None
+    impact_level: ImpactLevel | None
+    commitments_addressed: list[Commitment]
+    assurance_flag: AssuranceFlag | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalogue.assurance import service as assurance
+from catalogue.assurance.service import Standing
 from catalogue.category import repository as categories
 from catalogue.supplier import repository as eligibility_repository
 from catalogue.supplier import service as eligibility
@@ -13,7 +15,7 @@ from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
 from catalogue.offering import search_rows
-from events.catalogue import (OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
+from events.catalogue import (OfferingAssessed, OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
                               OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
                               OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
 from servicekit.changes import ChangeRecorder, apply_changes, refuse_removals
@@ -146,7 +148,10 @@ async def apply_transition(session: AsyncSession, *, offering: Offering, action:
         raise forbidden(f"only the supplier this offering belongs to may {action} it")
     if action in NEEDS_ELIGIBILITY and missing is None:
         missing = await eligibility.check(session, offering.supplier_id, list(offering.categories), now.date())
-    move = OFFERING_LIFECYCLE.check(action, offering, actor, reason=reason, context={"missing": missing or []})
+    context = {"missing": missing or []}
+    if action == "publish":
+        context["assurance"] = (await assurance.standing(session, offering.id, now.date())).missing
+    move = OFFERING_LIFECYCLE.check(action, offering, actor, reason=reason, context=context)
     from_state = offering.status
     offering.status = move.target
     if action == "suspend":
@@ -160,3 +165,22 @@ async def apply_transition(session: AsyncSession, *, offering: Offering, action:
                    actor=actor.subject if actor else SYSTEM, at=now, from_state=from_state, reason=reason)
     await search_rows.reindex(session, offering)
     return offering
+
+
+async def follow_assurance(session: AsyncSession, *, offering: Offering, standing: Standing, now: datetime) -> bool:
+    """Give the offering the risk tier, impact level, commitments and flag its assessments give it (actor
+    `system`); whether anything changed. Its status stays: a lapsed assessment flags an offering, it does not
+    suspend it."""
+    requested = standing.fields()
+    changed = {name: {"from": getattr(offering, name), "to": value} for name, value in requested.items()
+               if getattr(offering, name) != value}
+    if not changed:
+        return False
+    for name, change in changed.items():
+        setattr(offering, name, change["to"])
+    offering.version += 1
+    offering.updated_at = now
+    CHANGES.record(session, offering, OfferingAssessed, action="assess", actor=SYSTEM, at=now,
+                   from_state=offering.status, changes=changed)
+    await search_rows.reindex(session, offering)
+    return True
