@@ -65,3 +65,15 @@ async def test_identity_provider_down_is_503_not_401(idp, upstreams):
     async with asgi_gateway(gateway) as client:
         response = await client.get("/api/v1/suppliers", headers={"Authorization": f"Bearer {idp.token('x', [])}"})
     assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_agency_comes_from_the_identity_providers_configured_claim(idp, upstreams):
+    gateway = create_app(settings_for(suppliers_url=upstreams["suppliers"], jwks_url=f"{idp.url}/jwks.json",
+                                      jwt_issuer=idp.issuer, agency_claim="org_agency"))
+    async with asgi_gateway(gateway) as client:
+        token = idp.token("officer-7", ["buyer"], org_agency=" Inland Revenue ", agency="Not This One")
+        echo = (await client.get("/api/v1/suppliers", headers={"Authorization": f"Bearer {token}"})).json()
+        assert echo["identity"] == {"sub": "officer-7", "roles": ["buyer"], "agency": "Inland Revenue"}
+        without = idp.token("officer-8", ["buyer"], agency="Inland Revenue")  # not the configured claim
+        echo = (await client.get("/api/v1/suppliers", headers={"Authorization": f"Bearer {without}"})).json()
+        assert echo["identity"] == {"sub": "officer-8", "roles": ["buyer"]}
