@@ -28,6 +28,10 @@ OFFERINGS = [
 ]
 
 
+# The assessment's impact level that gives each risk tier.
+LEVEL_OF_TIER = {"minimal": "I", "limited": "II", "high": "III"}
+
+
 @pytest.fixture
 async def hybrid(stack):
     """The catalogue with semantic search on, the offerings above published and embedded."""
@@ -39,7 +43,7 @@ async def hybrid(stack):
     supplier = await stack.as_supplier(registered["credentials"])
     for name, summary, description, categories, risk in OFFERINGS:
         await published(stack, supplier, name=name, summary=summary, description=description,
-                        categories=categories, risk_tier=risk, te_reo_maori_support=False,
+                        categories=categories, level=LEVEL_OF_TIER[risk], te_reo_maori_support=False,
                         assurance_records=[])
     database = stack.servers["catalogue"].app.state.database
 
