@@ -464,13 +464,26 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
     return False
 
 
+def _create_offering(api: SeedApi, entry, token: str) -> dict:
+    """The draft of one offering. A 409 without an offering is the catalogue not yet knowing that the supplier
+    was verified (until then it holds only a few drafts): asked again until it does."""
+    deadline = time.monotonic() + 90
+    while True:
+        created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
+        if "id" in created:
+            return created
+        if time.monotonic() > deadline:
+            raise SeedError(f"offering {entry[0]!r} not created: {created}")
+        time.sleep(0.5)
+
+
 def make_offerings(api: SeedApi) -> str:
     """Suppliers submit their offerings, each assessed and accepted first; an assessor publishes them."""
     drafts = []
     for supplier, entries in OFFERINGS.items():
         token = api.supplier_token(api.refs[f"supplier:{supplier}"])
         for entry in entries:
-            created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
+            created = _create_offering(api, entry, token)
             drafts.append((api.get(f"/api/v1/offerings/{created['id']}"), token, entry[7]))
     # All drafted first, so that the services learn of them together, then all assessed, then all published.
     assessed = sum(assess_offering(api, offering, tier, token) for offering, token, tier in drafts

@@ -85,7 +85,7 @@ async def test_results_come_from_offerings_courses_and_use_cases_each_with_the_p
     vision = await published(stack, own, name="Roadside Eyes", summary="Image recognition for road inspections.",
                              description="Cameras on vehicles find potholes and faded markings.",
                              categories=["ai.computer-vision"], te_reo_maori_support=False,
-                             data_residency={"region": "australia"}, risk_tier="high",
+                             data_residency={"region": "australia"}, level="III",
                              pricing={"model": "fixed_price", "min_nzd": 60000, "max_nzd": 90000})
     use_case = await stack.client.post(USE_CASES, json=use_case_body(), headers=await stack.as_role("buyer"))
     assert use_case.status_code == 201, use_case.text
