@@ -24,16 +24,13 @@ from typing import Any
 import httpx
 
 from deploy.local.seed_accreditation import accredit_providers
-from deploy.local.seed_assurance import assess_offering
+from deploy.local.seed_assurance import EVENT_PATIENCE_SECONDS, assess_offering
 from deploy.local.seed_hub import make_use_cases, write_transparency_records
 from deploy.local.seed_training import list_courses
 from suppliers.supplier.nzbn import nzbn_check_digit
 
 TOKEN_PATH = "/api/v1/auth/token"
 ROLES = ("admin", "assessor", "buyer", "partner")
-
-# How long publishing waits for the catalogue to know a supplier may sell.
-ELIGIBILITY_PATIENCE_SECONDS = 90.0
 
 
 class SeedError(RuntimeError):
@@ -451,7 +448,7 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
         return False
     # The catalogue learns of the supplier, its agreements and the offering's assessment from events, a moment
     # after they happen (longer on a busy machine, or while its consumer catches up on a broker's history).
-    deadline = time.monotonic() + ELIGIBILITY_PATIENCE_SECONDS
+    deadline = time.monotonic() + EVENT_PATIENCE_SECONDS
     while True:
         response = api.post(f"/api/v1/offerings/{offering['id']}/publish", as_client="assessor")
         if response.status_code != 409:
@@ -467,7 +464,7 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
 def _create_offering(api: SeedApi, entry, token: str) -> dict:
     """The draft of one offering. A 409 without an offering is the catalogue not yet knowing that the supplier
     was verified (until then it holds only a few drafts): asked again until it does."""
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + EVENT_PATIENCE_SECONDS
     while True:
         created = api.create("/api/v1/offerings", _offering_body(entry), token=token).body
         if "id" in created:

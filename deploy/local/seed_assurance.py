@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # seed.py imports this module for its offerings step
     from deploy.local.seed import SeedApi
 
 ASSESSMENTS_PATH = "/api/v1/assurance/assessments"
-WAIT_SECONDS = 30.0
+# How long the seed waits for a service to learn from events what another one did: a moment on a quiet
+# machine, far longer on a busy one or while a consumer catches up on a broker's history.
+EVENT_PATIENCE_SECONDS = 90.0
 LOWEST_IMPACT = {"decision-role": "none", "decision-effect": "little", "people-reached": "few",
                  "vulnerable-groups": "no", "personal-information": "none", "maori-data": "no", "model-opacity": "rules"}
 MODERATE_IMPACT = {"decision-role": "assists", "decision-effect": "moderate", "people-reached": "many",
@@ -39,7 +41,7 @@ LEVEL_FOR_TIER = {"minimal": "I", "limited": "II", "high": "III"}
 def _started(api: SeedApi, offering_id: str, level: str, token: str) -> dict[str, Any]:
     """The offering's draft assessment, once the assurance service knows the offering from its events."""
     body = {"subject_type": "offering", "subject_id": offering_id, "answers": ANSWERS[level]}
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + EVENT_PATIENCE_SECONDS
     while True:
         response = api.post(ASSESSMENTS_PATH, token=token, json=body)
         if response.status_code == 201 or time.monotonic() > deadline:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from deploy.local.seed_assurance import EVENT_PATIENCE_SECONDS
+
 if TYPE_CHECKING:  # seed.py imports this module for its STEPS
     from deploy.local.seed import SeedApi
 
 USE_CASES_PATH = "/api/v1/registry/use-cases"
-WAIT_SECONDS = 30.0
 COMPLETED = {"privacy": "completed", "algorithm": "completed"}
 NO_MAORI_DATA = {"involves": "no"}
 
@@ -88,7 +89,7 @@ def _register(api: SeedApi, body: dict[str, Any]) -> str:
     """Create the use case, waiting while the hub has not yet heard of its offerings or category."""
     from deploy.local.seed import SeedError
 
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + EVENT_PATIENCE_SECONDS
     while True:
         try:
             # Many agencies' use cases: an admin names each one's agency (a buyer registers only its own).
