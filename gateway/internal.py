@@ -14,7 +14,7 @@ from gateway.routes import API_PREFIX
 from gateway.state import GatewayState
 from servicekit.problems import problem_response
 
-# Internal endpoints get their own metrics label; anything else unmatched shares one.
+# Internal endpoints are their own http.route; anything else unmatched has none ("").
 _INTERNAL_LABELS = {f"{API_PREFIX}auth/token", f"{API_PREFIX}auth/jwks.json", f"{API_PREFIX}openapi.json",
                     f"{API_PREFIX}docs", "/healthz"}
 # The client registry's requests share one label, whatever client they name.
@@ -43,9 +43,11 @@ class InternalRequests:
         carrier = {k: v for k in ("traceparent", "tracestate") if (v := _header_str(scope, k.encode()))}
         context = propagate.extract(carrier) if carrier else None
         path = scope["path"]
-        label = path if path in _INTERNAL_LABELS else _CLIENTS_LABEL if path.startswith(_CLIENTS_LABEL) else "unmatched"
+        label = path if path in _INTERNAL_LABELS else _CLIENTS_LABEL if path.startswith(_CLIENTS_LABEL) else ""
         state = self.state
-        with state.tracer.start_as_current_span(f"{scope['method']} {label}", context=context, kind=SpanKind.SERVER):
+        # Named "{method} {route}", or the method alone when no route matched (the HTTP span convention).
+        name = f"{scope['method']} {label}" if label else scope["method"]
+        with state.tracer.start_as_current_span(name, context=context, kind=SpanKind.SERVER):
             try:
                 wait = state.limiter.take(client_key(scope, state.addresses)) if path.startswith(API_PREFIX) else 0
                 if wait:
@@ -53,7 +55,7 @@ class InternalRequests:
                 else:
                     await self.app(scope, receive, send_with_id)
             finally:
-                state.metrics.observe(label, status, perf_counter() - started)
+                state.metrics.observe(scope["method"], label, status, perf_counter() - started)
 
 
 def _header(scope, name: bytes) -> bytes | None:

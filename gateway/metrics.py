@@ -10,7 +10,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 
 
 class GatewayMetrics:
-    """Requests by route and status, latency by route, upstream failures by service and kind."""
+    """Requests by method, route and status with their duration, upstream failures by service and kind."""
 
     content_type = CONTENT_TYPE_LATEST
 
@@ -20,28 +20,24 @@ class GatewayMetrics:
 
     def __init__(self, services: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry()
-        self._requests = Counter("gateway_requests", "Requests answered, by route and status",
-                                 ["route", "status"], registry=self.registry)
-        self._latency = Histogram("gateway_request_duration_seconds", "Time to the response headers, by route",
-                                  ["route"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        # The OpenTelemetry HTTP convention's http.server.request.duration under its Prometheus name, as in
+        # every service; its _count is the number of requests answered. The time runs to the response headers.
+        self._duration = Histogram("http_server_request_duration_seconds", "Duration of HTTP server requests",
+                                   ["http_request_method", "http_route", "http_response_status_code"],
+                                   buckets=LATENCY_BUCKETS, registry=self.registry)
         self._upstream_errors = Counter("gateway_upstream_errors", "Upstream failures, by service and kind",
                                         ["service", "kind"], registry=self.registry)
         for service in services:
             for kind in self.UPSTREAM_ERROR_KINDS:
                 self._upstream_errors.labels(service, kind)
         # labels() takes a lock and builds a tuple each time; the children never change, so keep them.
-        self._request_children: dict[tuple[str, int], Counter] = {}
-        self._latency_children: dict[str, Histogram] = {}
+        self._children: dict[tuple[str, str, int], Histogram] = {}
 
-    def observe(self, route: str, status: int, seconds: float) -> None:
-        """Count one answered request."""
-        counter = self._request_children.get((route, status))
-        if counter is None:
-            counter = self._request_children[(route, status)] = self._requests.labels(route, str(status))
-        counter.inc()
-        histogram = self._latency_children.get(route)
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one answered request; `route` is the route template ("" when no route matched)."""
+        histogram = self._children.get((method, route, status))
         if histogram is None:
-            histogram = self._latency_children[route] = self._latency.labels(route)
+            histogram = self._children[(method, route, status)] = self._duration.labels(method, route, str(status))
         histogram.observe(seconds)
 
     def upstream_error(self, service: str, kind: str) -> None:

@@ -128,12 +128,12 @@ class Proxy:
                     request.headers.extend(request.trace_context.items())
                 status = await self._handle(request, send)
         finally:
-            self.metrics.observe(route.resource, status, perf_counter() - started)
+            self.metrics.observe(request.method, route.template, status, perf_counter() - started)
 
     async def _traced(self, request: ForwardedRequest, send) -> int:
         """_handle inside a SERVER span whose context goes upstream as traceparent."""
         context = propagate.extract(request.trace_context) if request.trace_context else None
-        with self.tracer.start_as_current_span(f"{request.method} /api/v1/{request.route.resource}",
+        with self.tracer.start_as_current_span(f"{request.method} {request.route.template}",
                                                context=context, kind=SpanKind.SERVER, record_exception=False) as span:
             status = 500
             try:
@@ -237,7 +237,7 @@ class Proxy:
         """_exchange, inside a CLIENT span when the request is traced: the service's span continues from it."""
         if not trace.get_current_span().is_recording():
             return await self._exchange(request)
-        with self.tracer.start_as_current_span(f"{request.method} /api/v1/{request.route.resource}",
+        with self.tracer.start_as_current_span(f"{request.method} {request.route.template}",
                                                kind=SpanKind.CLIENT, record_exception=False) as span:
             propagate.inject(_HeaderListSetter(request.headers))
             url = request.url()
@@ -489,7 +489,7 @@ class _TracingCheck:
 
 def _annotate(span: trace.Span, request: ForwardedRequest, status: int) -> None:
     span.set_attributes({"http.request.method": request.method, "url.path": request.path,
-                         "http.route": f"/api/v1/{request.route.resource}", "http.response.status_code": status,
+                         "http.route": request.route.template, "http.response.status_code": status,
                          "marketplace.service": request.service,
                          "marketplace.request_id": request.request_id.decode()})
     if status >= 500:

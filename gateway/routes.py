@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from yarl import URL
@@ -73,6 +73,11 @@ class Route:
     body_limit: int = 1024 * 1024
     body_limits: tuple[tuple[re.Pattern[str], int], ...] = ()
     rate_limits: tuple[RouteRateLimit, ...] = ()
+    # The http.route of every request forwarded here (the gateway matches the resource's prefix).
+    template: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "template", f"{API_PREFIX}{self.resource}")
 
     def timeouts_for(self, path: str) -> tuple[float, aiohttp.ClientTimeout]:
         """The header deadline and aiohttp timeouts for this request path."""

@@ -217,6 +217,7 @@ class ConsumerRunner:
             for partition, records in batches.items():
                 if await self._followed_new_log():
                     break  # these records came from positions in the lost log
+                self.metrics.consumed_messages.labels("kafka", "poll", partition.topic, self.group).inc(len(records))
                 if self.batch_handler:
                     if not await self._applied_as_batch(records):
                         await self._process_each(records)
@@ -432,13 +433,22 @@ class ConsumerRunner:
 
     @contextmanager
     def _span(self, record: ConsumerRecord, envelope: Envelope):
-        """The processing span, continuing the trace of the span that published the record."""
+        """The processing span, continuing the trace of the span that published the record, and its duration
+        in messaging_process_duration_seconds."""
         context = context_from_traceparent(envelope.traceparent)
+        started, error_type = time.perf_counter(), ""
         with tracer.start_as_current_span(f"process {record.topic}", context=context,
                                           kind=trace.SpanKind.CONSUMER) as span:
             if span.is_recording():
                 span.set_attributes(self._attributes(record, envelope))
-            yield span
+            try:
+                yield span
+            except BaseException as exc:
+                error_type = type(exc).__qualname__
+                raise
+            finally:
+                self.metrics.process_seconds.labels("kafka", "process", record.topic, self.group, error_type).observe(
+                    time.perf_counter() - started)
 
     async def _apply_in(self, session: AsyncSession, envelope: Envelope, event: Event, subscription: Subscription,
                         *, duplicate: bool) -> str:

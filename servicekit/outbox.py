@@ -188,11 +188,11 @@ class OutboxRelay:
                 await asyncio.gather(*futures[acknowledged + 1:], return_exceptions=True)
                 break
             acknowledged += 1
+            self.metrics.sent_messages.labels("kafka", "send", metadata.topic).inc()
             since = self.incarnation.observe_offset(metadata.topic, metadata.partition, metadata.offset,
                                                     datetime.now(timezone.utc))
             if since is not None:
                 self._lost_since = since if self._lost_since is None else min(since, self._lost_since)
-        self.metrics.outbox_published.inc(acknowledged)
         return acknowledged
 
     async def _mark(self, session: AsyncSession, rows: list[OutboxRecord], done: int) -> None:

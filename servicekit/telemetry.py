@@ -138,7 +138,21 @@ class ServiceMetrics:
             registry=self.registry, buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.outbox_backlog = Gauge("outbox_backlog", "Outbox rows not yet published", registry=self.registry)
-        self.outbox_published = Counter("outbox_published_total", "Events published by the relay", registry=self.registry)
+        # The OpenTelemetry messaging convention's metrics under their Prometheus names (messaging_system is
+        # always "kafka"; error_type is "" unless the processing raised).
+        self.sent_messages = Counter("messaging_client_sent_messages_total",
+                                     "Messages the relay published and the broker acknowledged",
+                                     ["messaging_system", "messaging_operation_name", "messaging_destination_name"],
+                                     registry=self.registry)
+        self.consumed_messages = Counter("messaging_client_consumed_messages_total",
+                                         "Messages the consumer fetched and handed on",
+                                         ["messaging_system", "messaging_operation_name", "messaging_destination_name",
+                                          "messaging_consumer_group_name"], registry=self.registry)
+        self.process_seconds = Histogram("messaging_process_duration_seconds", "Duration of processing one message",
+                                         ["messaging_system", "messaging_operation_name",
+                                          "messaging_destination_name", "messaging_consumer_group_name",
+                                          "error_type"], registry=self.registry,
+                                         buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.outbox_failures = Counter("outbox_publish_failures_total", "Failed publish attempts", registry=self.registry)
         self.consumer_lag = Gauge("consumer_lag", "Records behind the end of the partition",
                                   ["topic", "partition"], registry=self.registry)

@@ -52,5 +52,6 @@ def test_every_panel_plots_a_metric_the_code_exposes():
 def test_the_operations_page_names_the_dashboard_and_the_metrics_that_mean_trouble():
     page = (REPO_ROOT / "docs" / "operations.md").read_text()
     assert "deploy/grafana/marketplace.json" in page
-    for metric in ("outbox_backlog", "consumer_lag", "consumer_dead_letters_total", "gateway_requests_total"):
+    for metric in ("outbox_backlog", "consumer_lag", "consumer_dead_letters_total",
+                   "http_server_request_duration_seconds", "messaging_process_duration_seconds"):
         assert metric in page

@@ -97,6 +97,13 @@ class Harness:
     def outcomes(self, outcome: str) -> float:
         return self.runner.metrics.consumed.labels(self.topic, outcome)._value.get()
 
+    def convention_sample(self, name: str, **labels: str) -> float:
+        """A messaging metric of the OpenTelemetry conventions, for this harness's topic and group."""
+        value = self.runner.metrics.registry.get_sample_value(name, {
+            "messaging_system": "kafka", "messaging_destination_name": self.topic,
+            "messaging_consumer_group_name": self.group, **labels})
+        return value or 0.0
+
     async def projection(self, aggregate_id: str) -> SampleProjection | None:
         async with self.database.sessions() as session:
             return await session.get(SampleProjection, aggregate_id)
@@ -226,6 +233,12 @@ async def test_handler_that_keeps_failing_is_retried_then_dead_lettered(harness)
     # The failed attempts were rolled back: the poisoned event is not in the inbox.
     assert [r.event_id for r in await harness.inbox()] == [after.id]
     assert (await harness.projection("n-1")).applied == 1
+    # Each attempt is timed in the convention's metric, a failed one with the error's type.
+    processed = "messaging_process_duration_seconds_count"
+    assert harness.convention_sample(processed, messaging_operation_name="process", error_type="RuntimeError") == \
+        harness.settings.consumer_max_attempts
+    assert harness.convention_sample(processed, messaging_operation_name="process", error_type="") == 1
+    assert harness.convention_sample("messaging_client_consumed_messages_total", messaging_operation_name="poll") == 2
 
 
 async def test_offsets_are_committed_only_after_the_database_commit(harness):

@@ -134,7 +134,12 @@ async def test_committed_rows_are_published_in_id_order_with_cloudevents_headers
         assert found["ce_time"].endswith("Z")
         assert found["traceparent"].split("-")[1] == row.traceparent.split("-")[1]
         assert orjson.loads(record.value) == orjson.loads(row.payload)
-    assert sample.app.state.metrics.outbox_backlog._value.get() == 0
+    metrics = sample.app.state.metrics
+    assert metrics.outbox_backlog._value.get() == 0
+    # Every acknowledged send counted under the messaging convention's name.
+    assert metrics.registry.get_sample_value("messaging_client_sent_messages_total", {
+        "messaging_system": "kafka", "messaging_operation_name": "send",
+        "messaging_destination_name": SAMPLE_TOPIC}) == 9
 
 
 async def _published(database: Database, subjects: list[str]) -> bool:

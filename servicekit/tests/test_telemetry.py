@@ -180,5 +180,5 @@ async def test_outbox_backlog_counts_rows_the_broker_has_not_taken(start_sqlite_
 
 def test_each_service_has_its_own_registry():
     first, second = ServiceMetrics(), ServiceMetrics()
-    first.outbox_published.inc(5)
-    assert second.outbox_published._value.get() == 0
+    first.outbox_backlog.set(5)
+    assert second.outbox_backlog._value.get() == 0
