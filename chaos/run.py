@@ -11,6 +11,11 @@ errors), the rows the suppliers service holds, how many acknowledged registratio
 applied, how many it applied more than once (doubled), how many never arrived (lost), and the time from
 the end of the fault until everything acknowledged had arrived. It exits non-zero when anything
 acknowledged is lost or doubled, or any 500 appears. CHAOS_RUNS repeats the whole set.
+
+It also prints the p99 of the registrations' response times before the fault and while it lasts. For the
+two catch-up scenarios (the catalogue stopped while registrations go on, then started to catch up on the
+backlog on the same cores) "while it lasts" is the catch-up itself: unpaced, and paced at
+CHAOS_CATCH_UP_RATE records a second (the consumer_max_records_per_second setting).
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ IN_FLIGHT = 100  # requests open at once; past it the writer waits, and its rate
 REGISTERED = "%.supplier.registered.%"
 WORK_DIR = REPO_ROOT / "var" / "chaos"
 DUPLICATED = 50
+BACKLOG_SECONDS = 40.0  # how long the catalogue is stopped in the catch-up scenarios
+CATCH_UP_RATE = os.environ.get("CHAOS_CATCH_UP_RATE", "100")
 
 
 @dataclass
@@ -102,6 +109,12 @@ class Tally:
     answers: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)  # each status other than 201, for the record
     acknowledged: list[str] = field(default_factory=list)
+    timings: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds to the answer)
+
+    def p99_ms(self, since: float, until: float) -> float | None:
+        """The 99th percentile of the response times of requests sent in [since, until), in ms."""
+        times = sorted(seconds for at, seconds in self.timings if since <= at < until)
+        return times[min(len(times) - 1, int(len(times) * 0.99))] * 1000 if times else None
 
     def count(self, status: int) -> None:
         if status != 201:
@@ -132,11 +145,13 @@ class Writer:
             await asyncio.sleep(max(0.0, started + self.tally.sent / RATE - time.monotonic()))
 
     async def _one(self) -> None:
+        sent_at = time.monotonic()
         try:
             response = await self.http.post("/api/v1/suppliers", json=supplier_body(legal_name="Chaos Limited"))
         except httpx.TransportError:
             self.tally.answers["connection error"] += 1
         else:
+            self.tally.timings.append((sent_at, time.monotonic() - sent_at))
             self.tally.count(response.status_code)
             if response.status_code == 201:
                 self.tally.acknowledged.append(response.json()["id"])
@@ -157,6 +172,8 @@ class Marketplace:
         self.database_urls: dict[str, str] = {}
         self.database_proxy: TcpProxy | None = None
         self.processes: dict[str, Process] = {}
+        # The part of the fault the latency figures cover; the scenario narrows it when only part matters.
+        self.window: tuple[float, float] | None = None
 
     async def __aenter__(self) -> Marketplace:
         self.broker.start()
@@ -282,9 +299,33 @@ async def restart_gateway(market: Marketplace) -> None:
     await market.restart("gateway", sig=signal.SIGTERM)
 
 
+async def catch_up(market: Marketplace, *, paced: bool = False) -> None:
+    """The catalogue stopped for BACKLOG_SECONDS while registrations go on, then started on the same cores
+    as the suppliers service; over once it has caught up with the registrations the suppliers hold.
+    The latency window is the catch-up alone."""
+    catalogue = market.processes["catalogue"]
+    catalogue.kill(signal.SIGTERM)
+    await asyncio.sleep(BACKLOG_SECONDS)
+    catalogue.env["CATALOGUE_CONSUMER_MAX_RECORDS_PER_SECOND"] = CATCH_UP_RATE if paced else "0"
+    started = time.monotonic()
+    catalogue.start()
+    await catalogue.ready()
+    deadline = started + CONVERGE_SECONDS
+    while time.monotonic() < deadline:
+        held = (await market.query("suppliers", "SELECT count(*) AS n FROM suppliers"))[0]["n"]
+        if sum((await market.applied()).values()) >= held - RATE:  # within a second of new registrations
+            break
+        await asyncio.sleep(0.5)
+    market.window = (started, time.monotonic())
+
+
+async def catch_up_paced(market: Marketplace) -> None:
+    await catch_up(market, paced=True)
+
+
 SCENARIOS = {"consumer-killed": kill_consumer, "producer-killed": kill_producer, "database-cut": cut_database,
              "broker-restarted": stop_broker, "record-duplicated": duplicate_records,
-             "gateway-restarted": restart_gateway}
+             "gateway-restarted": restart_gateway, "catch-up": catch_up, "catch-up-paced": catch_up_paced}
 
 
 @dataclass
@@ -300,6 +341,8 @@ class Outcome:
     lost: int
     refused_again: float  # records the catalogue's inbox recognised as applied already (since it last started)
     converge_seconds: float | None
+    p99_before_ms: float | None = None  # registrations' response times before the fault
+    p99_during_ms: float | None = None  # and during it (the catch-up alone, in the catch-up scenarios)
 
     @property
     def failed(self) -> bool:
@@ -311,9 +354,12 @@ async def run_scenario(name: str, work_dir: Path) -> Outcome:
     async with Marketplace(work_dir) as market:
         writer = Writer(market.processes["gateway"].url)
         writing = asyncio.create_task(writer.run())
+        began = time.monotonic()
         await asyncio.sleep(WARM_UP_SECONDS)
+        fault_began = time.monotonic()
         await SCENARIOS[name](market)
         fault_over = time.monotonic()
+        during = market.window or (fault_began, fault_over)
         await asyncio.sleep(COOL_DOWN_SECONDS)
         writing.cancel()
         await writer.finish()
@@ -330,11 +376,12 @@ async def run_scenario(name: str, work_dir: Path) -> Outcome:
         refused = await market.duplicates_refused()
     return Outcome(name, writer.tally.sent, dict(writer.tally.answers), dict(writer.tally.statuses), rows, len(acknowledged),
                    len(acknowledged & set(applied)), sum(1 for times in applied.values() if times > 1),
-                   len(acknowledged - set(applied)), refused, converged)
+                   len(acknowledged - set(applied)), refused, converged,
+                   writer.tally.p99_ms(began + 1, fault_began), writer.tally.p99_ms(*during))
 
 
 COLUMNS = ("scenario", "sent", "2xx", "4xx", "503", "5xx", "500", "conn err", "rows", "projected", "doubled", "lost",
-           "seen again", "converged")
+           "seen again", "converged", "p99 before", "p99 during")
 
 
 def row(outcome: Outcome) -> list[str]:
@@ -343,7 +390,8 @@ def row(outcome: Outcome) -> list[str]:
     return [outcome.scenario, *(str(value) for value in (
         outcome.sent, answers.get("2xx", 0), answers.get("4xx", 0), answers.get("503", 0), answers.get("5xx", 0), answers.get("500", 0),
         answers.get("connection error", 0), outcome.rows, f"{outcome.projected}/{outcome.acknowledged}",
-        outcome.doubled, outcome.lost, int(outcome.refused_again))), converged]
+        outcome.doubled, outcome.lost, int(outcome.refused_again))), converged,
+        *("-" if ms is None else f"{ms:.0f} ms" for ms in (outcome.p99_before_ms, outcome.p99_during_ms))]
 
 
 def table(outcomes: list[Outcome]) -> str:

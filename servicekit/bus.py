@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 
@@ -74,6 +76,28 @@ async def broker_reachable(settings: ServiceSettings, timeout: float = 1.0) -> b
 
 class BrokerUnavailable(Exception):
     """The broker did not answer or acknowledge (kept apart from OSError, which says the database is away)."""
+
+
+class Pace:
+    """At most `per_second` items a second on average (0: no limit): `take(n)` waits until n more fit.
+
+    A consumer catching up on a long backlog would otherwise take every cycle the machine has from the
+    requests of its own and its neighbours' processes; paced, it catches up more slowly and they keep
+    answering. The first items go at once: a consumer that is not behind never waits."""
+
+    def __init__(self, per_second: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.per_second, self.clock, self.sleep = per_second, clock, sleep
+        self.free_at: float | None = None
+
+    async def take(self, items: int) -> None:
+        if self.per_second <= 0 or items <= 0:
+            return
+        now = self.clock()
+        if self.free_at is not None and self.free_at > now:
+            await self.sleep(self.free_at - now)
+            now = self.free_at
+        self.free_at = max(now, self.free_at or now) + items / self.per_second
 
 
 class Backoff:

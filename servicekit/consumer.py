@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, source_for
-from servicekit.bus import Backoff, create_consumer, create_producer
+from servicekit.bus import Backoff, Pace, create_consumer, create_producer
 from servicekit.db import Database, database_unavailable
 from servicekit.incarnation import BrokerIncarnation, cluster_id, position_beyond_end
 from servicekit.settings import ServiceSettings
@@ -140,6 +140,7 @@ class ConsumerRunner:
         self.database = database
         self.settings = settings
         self.metrics = metrics
+        self.pace = Pace(settings.consumer_max_records_per_second)
         self._consumer = None
         self._producer = None
         # Kept across reconnections: how the consumer tells a broker that lost its data.
@@ -219,11 +220,14 @@ class ConsumerRunner:
                     break  # these records came from positions in the lost log
                 self.metrics.consumed_messages.labels("kafka", "poll", partition.topic, self.group).inc(len(records))
                 if self.batch_handler:
+                    await self.pace.take(len(records))
                     if not await self._applied_as_batch(records):
                         await self._process_each(records)
                 else:
                     for start in range(0, len(records), TRANSACTION_RECORDS):
-                        await self._apply_together(records[start:start + TRANSACTION_RECORDS])
+                        chunk = records[start:start + TRANSACTION_RECORDS]
+                        await self.pace.take(len(chunk))
+                        await self._apply_together(chunk)
                 offsets[partition] = records[-1].offset + 1
                 self._moved()
             # An offset of the lost log committed to the new broker would skip the new log's first

@@ -111,6 +111,11 @@ class ServiceSettings(BaseSettings):
     # consumer_restarts_total); /readyz reports it until it moves again. Waiting for the database does
     # not count.
     consumer_stuck_seconds: float = 30.0
+    # Records a second the consumer applies at most, on average (0: as fast as it can). A consumer
+    # catching up on a backlog (after a restart, a rebuild or an outage) otherwise takes the machine's
+    # cycles from the requests of every process on it; set it well above the producers' peak rate, or
+    # the consumer never catches up.
+    consumer_max_records_per_second: float = 0.0
     consumers_enabled: bool = True
     consumer_group: str = ""
 

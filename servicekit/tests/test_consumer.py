@@ -1,6 +1,7 @@
 """Consumer runner on the real broker: once per event, in version order, dead letters, commits after the database."""
 
 import asyncio
+import time
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -10,7 +11,7 @@ from aiokafka import TopicPartition
 from sqlalchemy import select
 
 from events import Envelope, dead_letter_topic
-from servicekit.bus import create_producer
+from servicekit.bus import Pace, create_producer
 from servicekit.consumer import ConsumerRunner, on
 from servicekit.db import Database
 from servicekit.migrations import upgrade_to_head
@@ -314,6 +315,30 @@ async def test_records_fetched_together_are_applied_in_one_transaction_in_order(
     assert (harness.outcomes("applied"), harness.outcomes("duplicate"), harness.outcomes("stale")) == (6, 1, 0)
     assert (await harness.projection("n-1")).applied == 6
     assert sorted(r.event_id for r in await harness.inbox()) == sorted(e.id for e in versions)
+
+
+async def test_a_paced_consumer_catching_up_waits_between_transactions_and_applies_each_record_once(harness):
+    versions = [harness.envelope("n-1", v, f"v{v}") for v in range(1, 121)]
+    for envelope in versions:  # one key: one partition, a backlog of 120 before the consumer starts
+        await harness.send(envelope)
+    taken: list[tuple[float, int]] = []  # when each transaction's records were let through, and how many
+
+    class Recorded(Pace):
+        async def take(self, items: int) -> None:
+            await super().take(items)
+            taken.append((time.monotonic(), items))
+
+    runner = await harness.start()
+    runner.pace = Recorded(100)  # before its first fetch: the task has not run yet
+    await eventually(lambda: harness.applied("n-1", 120))
+    # No transaction started before the records ahead of it had had their time at 100 a second.
+    started, before = taken[0][0], 0
+    for at, items in taken:
+        assert at - started >= before / 100 - 0.01
+        before += items
+    assert before == 120 and len(taken) >= 3
+    assert harness.order == [("n-1", v) for v in range(1, 121)]
+    assert (harness.outcomes("applied"), harness.outcomes("duplicate")) == (120, 0)
 
 
 async def test_a_crash_mid_batch_keeps_nothing_of_it_and_each_record_is_applied_once_after(harness):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from servicekit import bus
-from servicekit.bus import Backoff, _connection_options, broker_reachable, create_consumer, create_producer
+from servicekit.bus import Backoff, Pace, _connection_options, broker_reachable, create_consumer, create_producer
 from servicekit.broker import EmbeddedBroker, free_port, port_open
 from servicekit.clock import Clock, SettableClock
 from servicekit.identity import DEV_JWKS, Identity, KeySet, verify_identity
@@ -158,3 +158,31 @@ def test_identity_headers_are_what_the_gateway_sends():
 
 async def _value(result):
     return result
+
+
+async def test_a_pace_lets_the_first_items_go_at_once_then_holds_the_average_rate():
+    now, waits = [100.0], []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    pace = Pace(50, clock=lambda: now[0], sleep=sleep)
+    await pace.take(50)  # not behind: no wait
+    await pace.take(50)  # the first 50 took a second's budget
+    await pace.take(25)
+    assert waits == [1.0, 1.0]
+    now[0] += 10  # idle for a while: the budget does not pile up beyond going at once again
+    await pace.take(50)
+    assert waits == [1.0, 1.0]
+    await pace.take(1)
+    assert waits == [1.0, 1.0, 1.0]
+
+
+async def test_no_pace_never_waits():
+    async def sleep(seconds: float) -> None:
+        raise AssertionError("waited")
+
+    pace = Pace(0, sleep=sleep)
+    for _ in range(3):
+        await pace.take(1000)
