@@ -117,8 +117,17 @@ async def test_words_filters_and_facets(stack, catalogue):
         "engagement_type": {"engagement.licensing-saas": 2},
         "data_residency": {"new_zealand": 2},
         "certification": {"iso_iec_27001": 2},
-        "risk_tier": {"limited": 2}}
+        "risk_tier": {"limited": 2},
+        "te_reo_maori_support": {"true": 1, "false": 1},
+        "supplier_size": {"small": 1, "large": 1},
+        "maori_business": {"true": 1, "false": 1},
+        "price_range": {"0-10000": 2, "10000-50000": 0, "50000-250000": 0, "250000-": 0}}
     assert faceted["facets"]["category"][0] == {"value": "ai.document-processing", "count": 2}  # most first
+    # Every price range, in order; an offering counts in each its prices reach into, as the filter finds it.
+    everything = (await search(stack, buyer))["facets"]["price_range"]
+    assert everything == [{"value": "0-10000", "count": 3}, {"value": "10000-50000", "count": 1},
+                          {"value": "50000-250000", "count": 1}, {"value": "250000-", "count": 0}]
+    assert names(await search(stack, buyer, price_min=10000, price_max=50000)) == ["Matakite Vision"]
     bare = await search(stack, buyer, facets="false")
     assert bare["facets"] is None and bare["total"] is None and len(bare["data"]) == 4
 

@@ -51,6 +51,25 @@ async def test_search_with_words_and_filters_keeps_them_in_the_link(site, browse
     assert '<option value="name" selected>' in html
 
 
+async def test_every_filter_shows_how_many_results_hold_each_value(site, browser):
+    facets = (await site.client.get("/api/v1/offerings", params={"limit": 1})).json()["facets"]
+    html = page_basics(await browser.get("/offerings"))
+    for size in ("micro", "small", "medium", "large"):
+        held = next((v["count"] for v in facets["supplier_size"] if v["value"] == size), 0)
+        assert re.search(rf'value="{size}" id="supplier_size-\d"\s*><label[^>]*>[^<]+ <span class="count">\({held}\)', html), size
+    for key in ("te_reo_maori_support", "maori_business"):
+        counts = {v["value"]: v["count"] for v in facets[key]}
+        assert f'>Yes ({counts.get("true", 0)})</option>' in html.split(f'name="{key}"')[1].split("</select>")[0], key
+    # Each price range is a link to the same search narrowed to it, with its count.
+    for value in facets["price_range"]:
+        low, high = value["value"].split("-")
+        link = f'/offerings?price_min={low}' + (f"&amp;price_max={high}" if high else "")
+        assert re.search(rf'<a href="{re.escape(link)}">[^<]+</a> <span class="count">\({value["count"]}\)</span>', html), value
+    lowest = facets["price_range"][0]
+    narrowed = page_basics(await browser.get("/offerings", params={"price_min": "0", "price_max": "10000"}))
+    assert re.search(rf'>{lowest["count"]} results?', narrowed), lowest
+
+
 async def test_no_results_suggest_removing_the_filters(site, browser):
     response = await browser.get("/offerings", params={"q": "zzqxnotaword", "risk_tier": "high"})
     html = page_basics(response)

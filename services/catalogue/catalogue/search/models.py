@@ -12,7 +12,15 @@ from catalogue.offering.models import OfferingPublic
 
 Sort = Literal["relevance", "name", "updated", "created"]
 Match = Literal["hybrid", "keyword"]
-FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier")
+FACETS = ("category", "engagement_type", "data_residency", "certification", "risk_tier", "te_reo_maori_support",
+          "supplier_size", "maori_business", "price_range")
+# The price ranges counted, in NZD: "low-high", the last open above. An offering counts in every range its
+# own price range reaches into, as the price_min/price_max filter matches it.
+PRICE_RANGES = ((0, 10_000), (10_000, 50_000), (50_000, 250_000), (250_000, None))
+
+
+def price_range_value(low: float, high: float | None) -> str:
+    return f"{low:g}-{'' if high is None else f'{high:g}'}"
 
 
 @dataclass
@@ -56,6 +64,12 @@ class Facets(BaseModel):
     data_residency: list[FacetValue]
     certification: list[FacetValue]
     risk_tier: list[FacetValue]
+    te_reo_maori_support: list[FacetValue] = Field(description='"true" or "false"')
+    supplier_size: list[FacetValue]
+    maori_business: list[FacetValue] = Field(description='"true" or "false": whether the supplier is a Māori business')
+    price_range: list[FacetValue] = Field(
+        description='NZD ranges as "low-high" (the last "250000-", open above), in that order; an offering counts in '
+                    'each range its price range reaches into, the ranges the price_min and price_max filters take')
 
 
 class SearchPage(BaseModel):

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, String, bindparam, cast, distinct, func, literal_column, null, or_, select, type_coerce, union, union_all
+from sqlalchemy import (Float, Integer, Select, String, and_, bindparam, case, cast, distinct, func, literal_column, null,
+                        or_, select, type_coerce, union, union_all)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from catalogue.supplier.models import SupplierProjection
 from catalogue.offering.models import Offering
 from catalogue.search import text
-from catalogue.search.models import SearchQuery
+from catalogue.search.models import PRICE_RANGES, SearchQuery, price_range_value
 from servicekit.pagination import keyset_after, keyset_values
 
 
@@ -135,6 +136,8 @@ def _matched(shape: Shape, search: text.TextSearch):
     row = search.SOURCE.c
     columns = [row[name] for name in ("id", "name", "updated_at", "created_at", "engagement_type", "residency_region",
                                       "risk_tier", *CATEGORIES, *search.RECORD_COLUMNS)]
+    if shape.facets:
+        columns += [row[name] for name in ("supplier_id", "te_reo_maori_support", "price_min_nzd", "price_max_nzd")]
     similar = search.similar() if "semantic" in shape.filters else None
     if shape.sort == "relevance":
         score = search.relevance()
@@ -173,7 +176,35 @@ def _facet_counts(matched, search: text.TextSearch) -> list:
         *(select(_label("category"), matched.c[name].label("value"), count, no_score)
           .where(matched.c[name].is_not(None)).group_by(matched.c[name]) for name in CATEGORIES),
         _certification_counts(search.held_standards(matched).subquery("held"), no_score),
+        _yes_no_counts("te_reo_maori_support", matched.c.te_reo_maori_support, matched, no_score),
+        *_supplier_counts(matched, no_score),
+        *(select(_label("price_range"), literal_column(f"'{price_range_value(low, high)}'", String).label("value"),
+                 count, no_score).select_from(matched).where(_reaches_into(matched, low, high))
+          for low, high in PRICE_RANGES),
     ]
+
+
+def _yes_no(condition) -> ColumnElement:
+    return case((condition, literal_column("'true'", String)), else_=literal_column("'false'", String))
+
+
+def _yes_no_counts(kind: str, condition, source, no_score) -> Select:
+    return select(_label(kind), _yes_no(condition).label("value"), func.count().label("n"), no_score) \
+        .select_from(source).group_by(_yes_no(condition))
+
+
+def _supplier_counts(matched, no_score) -> list[Select]:
+    """Counts by what the catalogue's projection knows of each offering's supplier."""
+    with_supplier = matched.join(SupplierProjection, SupplierProjection.id == matched.c.supplier_id)
+    return [select(_label("supplier_size"), SupplierProjection.size.label("value"), func.count().label("n"), no_score)
+            .select_from(with_supplier).group_by(SupplierProjection.size),
+            _yes_no_counts("maori_business", SupplierProjection.maori_business, with_supplier, no_score)]
+
+
+def _reaches_into(matched, low: float, high: float | None) -> ColumnElement[bool]:
+    """The offering's price range overlaps [low, high], as the price_min/price_max filters match."""
+    reaches = matched.c.price_max_nzd >= low
+    return reaches if high is None else and_(reaches, matched.c.price_min_nzd <= high)
 
 
 def _certification_counts(held, no_score) -> Select:

@@ -14,8 +14,8 @@ from catalogue.offering.models import Offering, OfferingPublic
 from catalogue.search import repository, semantic
 from catalogue.search.semantic import QueryEmbedder
 from catalogue.search.vectors import VectorIndex
-from catalogue.search.models import (FACETS, Comparison, ComparedField, FacetValue, Facets, SearchPage, SearchQuery,
-                                     Sort)
+from catalogue.search.models import (FACETS, PRICE_RANGES, Comparison, ComparedField, FacetValue, Facets, SearchPage,
+                                     SearchQuery, Sort, price_range_value)
 from servicekit.cache import TtlCache
 from servicekit.identity import Identity
 from servicekit.pagination import decode_cursor, encode_cursor
@@ -118,10 +118,19 @@ async def search(session: AsyncSession, query: SearchQuery, *, sort: str, cursor
     if with_facets:
         total, counts = counted if counted is not None else (found.total, found.counts)
         page.total = total
-        page.facets = Facets(**{facet: [FacetValue(value=value, count=n) for value, n in
-                                        sorted(counts.get(facet, {}).items(), key=lambda pair: (-pair[1], pair[0]))]
-                                for facet in FACETS})
+        page.facets = facets_of(counts)
     return page
+
+
+def facets_of(counts: dict[str, dict[str, int]]) -> Facets:
+    """Each facet's values, the most frequent first; the price ranges in their own order, every one."""
+    facets = {facet: [FacetValue(value=value, count=n) for value, n in
+                      sorted(counts.get(facet, {}).items(), key=lambda pair: (-pair[1], pair[0]))]
+              for facet in FACETS}
+    in_ranges = counts.get("price_range", {})
+    facets["price_range"] = [FacetValue(value=value, count=in_ranges.get(value, 0))
+                             for value in (price_range_value(low, high) for low, high in PRICE_RANGES)]
+    return Facets(**facets)
 
 
 class Counted(NamedTuple):
