@@ -204,7 +204,8 @@ async def test_bad_json_and_wrong_types_are_422_naming_the_field(stack):
 async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp_path):
     late_broker = EmbeddedBroker(log_file=tmp_path / "late-broker.log")
     stack = Stack(bootstrap_servers=late_broker.bootstrap_servers,
-                  database_urls={name: await database_urls(name) for name in SERVICES})
+                  database_urls={name: await database_urls(name) for name in SERVICES},
+                  skip_history=False)  # nothing to skip on a broker not yet started, and nothing to ask it
     await stack.start()
     try:
         response = await stack.client.post("/api/v1/suppliers", json=supplier_body())

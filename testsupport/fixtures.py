@@ -95,11 +95,19 @@ def stack_services() -> tuple[str, ...]:
 
 
 @pytest.fixture
-async def stack(broker, database_urls, stack_services):
+def stack_reads_history() -> bool:
+    """Whether the stack's consumers read what earlier tests left on the shared broker: no, unless a test
+    module compares its projections with a rebuild from every event on the broker."""
+    return False
+
+
+@pytest.fixture
+async def stack(broker, database_urls, stack_services, stack_reads_history):
     """The marketplace on the shared broker, on SQLite or PostgreSQL; the gateway answers 502 for routes of
     services the stack does not run."""
     running = Stack(bootstrap_servers=broker.bootstrap_servers, services=stack_services,
-                    database_urls={name: await database_urls(name) for name in (*stack_services, "gateway")})
+                    database_urls={name: await database_urls(name) for name in (*stack_services, "gateway")},
+                    skip_history=not stack_reads_history)
     await running.start()
     yield running
     await running.stop()

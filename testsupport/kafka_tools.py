@@ -87,3 +87,32 @@ async def produce(bootstrap_servers: str, envelopes: list[Envelope]) -> None:
 async def produce_events(bootstrap_servers: str, *events: Event) -> None:
     """Put the events on their topics as their producing services' relays would, in the order given."""
     await produce(bootstrap_servers, [wrapped(e) for e in events])
+
+
+async def start_groups_at_the_end(bootstrap_servers: str, groups: list[str]) -> None:
+    """Commit, for each of these new consumer groups, the current end of every topic on the broker.
+
+    A test's stack is new and its databases empty, but the broker is its worker's, shared by every test
+    before it: without this each consumer of a new stack would first read (and apply to its own database)
+    every event those tests ever published. Its own events all come after these offsets."""
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    await reader.start()
+    try:
+        topics = sorted(topic for topic in await reader.topics() if not topic.startswith("__"))
+        partitions = await partitions_of(reader, topics)
+        if not partitions:
+            return
+        ends = await reader.end_offsets(partitions)
+    finally:
+        await reader.stop()
+    offsets = {partition: end for partition, end in ends.items() if end}
+    if not offsets:
+        return
+    for group in groups:
+        committer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False)
+        await committer.start()
+        try:
+            committer.assign(list(offsets))
+            await committer.commit(offsets)
+        finally:
+            await committer.stop()

@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -29,6 +30,12 @@ PROBLEM = "application/problem+json"
 def normal(document: dict) -> dict:
     """An entry's content, without the hub's own change counter."""
     return RegistryEntryState.model_validate(document).model_dump(mode="json")
+
+
+@pytest.fixture
+def stack_reads_history() -> bool:
+    """The rebuilds read every event on the broker: the live registry must have seen them all too."""
+    return True
 
 
 async def exported(stack) -> list[dict]:
