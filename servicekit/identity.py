@@ -55,6 +55,11 @@ class UnknownKey(InvalidIdentity):
     """The header names a key the service does not have (yet): the key set may be worth reloading."""
 
 
+def agency_key(agency: str) -> str:
+    """An agency's name as compared: letter case and spacing do not make another agency."""
+    return " ".join(agency.split()).casefold()
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who is calling: a client id, its roles, for a supplier the supplier it acts for, for a buyer its agency."""
@@ -72,6 +77,10 @@ class Identity:
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    def of_agency(self, agency: str | None) -> bool:
+        """Whether the caller is bound to this agency (never when either is unknown)."""
+        return bool(self.agency and agency) and agency_key(self.agency) == agency_key(agency)
 
     def claims(self) -> dict:
         claims = {"sub": self.subject, "roles": sorted(self.roles)}

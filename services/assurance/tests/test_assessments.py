@@ -165,6 +165,16 @@ async def test_a_buyer_assesses_a_use_case_the_registry_lists(stack):
     registered = await stack.client.post(USE_CASES, json=use_case_body(), headers=buyer)
     assert registered.status_code == 201, registered.text
     use_case = {"subject_type": "use_case", "subject_id": registered.json()["id"]}
+    # A buyer of another agency does not find it, once the assurance service knows the use case.
+    elsewhere = await stack.as_new_client("buyer", agency="Department of Conservation")
+
+    async def refused_elsewhere():
+        response = await stack.client.post(URL, json={**use_case, "answers": ANSWERS["I"]}, headers=elsewhere)
+        return response if response.status_code != 409 else None
+
+    refused = await eventually(refused_elsewhere)
+    assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json"
+    assert "use case" in refused.json()["detail"]
 
     async def created():
         response = await stack.client.post(URL, json={**use_case, "answers": ANSWERS["I"]}, headers=buyer)

@@ -106,9 +106,12 @@ async def _owner_of_subject(session: AsyncSession, assessment_in: AssessmentCrea
         return offering.supplier_id
     if not actor.has_role("buyer"):
         raise forbidden("a use case is assessed by a buyer of its agency")
-    if await subjects.use_case(session, assessment_in.subject_id) is None:
+    use_case = await subjects.use_case(session, assessment_in.subject_id)
+    if use_case is None:
         raise conflict(f"use case {assessment_in.subject_id} is not known to the assurance service yet; "
                        "retry shortly", current_state="unknown")
+    if not actor.of_agency(use_case.agency):
+        raise not_found("use case", assessment_in.subject_id)  # another agency's use case is not this buyer's
     return None
 
 

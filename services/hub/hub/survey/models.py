@@ -25,7 +25,8 @@ class SurveyResponseIn(StrictModel):
 
 
 class SurveyResponse(SQLModel, table=True):
-    """One agency's answers for one year; `agency_key` (its name lower-cased) makes the pair unique."""
+    """One agency's answers for one year; `agency_key` (its name as servicekit.identity.agency_key compares
+    it) makes the pair unique."""
 
     __tablename__ = "hub_survey_responses"
     __table_args__ = (UniqueConstraint("agency_key", "year", name="uq_hub_survey_responses_agency_year"),)

@@ -13,14 +13,10 @@ from hub.survey.models import SurveyResponse, SurveyResponseIn
 from hub.survey.questions import answer_errors, questionnaire
 from hub.usecase.service import agency_for
 from servicekit.history import record_change
-from servicekit.identity import Identity
+from servicekit.identity import Identity, agency_key
 from servicekit.problems import conflict, not_found, validation_problem
 
 AGGREGATE = "survey_response"
-
-
-def agency_key(agency: str) -> str:
-    return " ".join(agency.split()).lower()
 
 
 def _check_year(year: int, now: datetime) -> None:

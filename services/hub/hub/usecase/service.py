@@ -38,7 +38,7 @@ def agency_for(actor: Identity, requested: str | None) -> str:
         return requested
     if not actor.agency:
         raise forbidden("this buyer's client is bound to no agency; ask an admin for a client of your agency")
-    if requested and " ".join(requested.split()).casefold() != " ".join(actor.agency.split()).casefold():
+    if requested and not actor.of_agency(requested):
         raise forbidden(f"a buyer registers use cases for its own agency only ({actor.agency}), not {requested}")
     return actor.agency
 
