@@ -20,6 +20,7 @@ PARTNERS: tuple[str, ...] = ("admin", "partner")
 OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     # suppliers
     ("POST", "/api/v1/suppliers"): PUBLIC,  # a supplier registers itself
+    ("GET", "/api/v1/suppliers/{supplier_id}/profile"): PUBLIC,  # the public supplier page
     ("POST", "/api/v1/suppliers/{supplier_id}/{action}"): ("admin",),
     ("POST", "/api/v1/agreements"): ("admin",),
     ("GET", "/api/v1/agreements"): ("admin", "assessor", "supplier"),

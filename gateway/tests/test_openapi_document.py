@@ -147,6 +147,7 @@ def test_each_create_links_to_every_operation_on_what_it_created(document):
     assert supplier_links == {("get", f"{API_PREFIX}suppliers/{{supplier_id}}"),
                               ("patch", f"{API_PREFIX}suppliers/{{supplier_id}}"),
                               ("get", f"{API_PREFIX}suppliers/{{supplier_id}}/history"),
+                              ("get", f"{API_PREFIX}suppliers/{{supplier_id}}/profile"),
                               ("post", f"{API_PREFIX}suppliers/{{supplier_id}}/credentials/rotate"),
                               ("post", f"{API_PREFIX}suppliers/{{supplier_id}}/{{action}}")}
     session_links = paths[f"{API_PREFIX}courses/{{course_id}}/sessions"]["post"]["responses"]["201"]["links"]

@@ -160,6 +160,23 @@ async def test_a_supplier_cannot_see_or_touch_another_supplier(stack):
     assert [s["id"] for s in listing] == [mine["id"]]
 
 
+async def test_anyone_reads_the_profile_of_a_verified_supplier_in_force_and_nothing_more(stack):
+    pending = await register(stack, maori_business=True)
+    assert (await stack.client.get(f"/api/v1/suppliers/{pending['id']}/profile")).status_code == 404
+    supplier = await verified(stack, maori_business=True, pasifika_business=False, size="small")
+    profile = await stack.client.get(f"/api/v1/suppliers/{supplier['id']}/profile")  # no token
+    assert profile.status_code == 200, profile.text
+    assert profile.json() == {key: supplier[key] for key in ("id", "legal_name", "trading_name", "size", "website",
+                                                              "maori_business", "pasifika_business")}
+    # Who to contact and how the supplier is identified stay with those the supplier table lets see them.
+    assert not {"contacts", "nzbn", "registration_id", "org_id"} & set(profile.json())
+    admin = await stack.as_role("admin")
+    await stack.client.post(f"/api/v1/suppliers/{supplier['id']}/suspend", headers=admin, json={"reason": "review"})
+    gone = await stack.client.get(f"/api/v1/suppliers/{supplier['id']}/profile")
+    assert gone.status_code == 404 and gone.headers["content-type"] == "application/problem+json"
+    assert (await stack.client.get(f"/api/v1/suppliers/{supplier['id']}")).status_code == 401  # the rest needs a token
+
+
 async def test_rotating_credentials_stops_the_old_secret(stack):
     supplier = await verified(stack)
     old = supplier["credentials"]

@@ -213,6 +213,17 @@ async def test_registry_entries_use_cases_and_insights_charts_with_tables(site, 
         assert f'<td class="numeric">{count}</td>' in insights, kind
 
 
+async def test_anyone_sees_a_suppliers_size_business_status_and_offerings(site, browser):
+    offering = (await offerings(site))[0]
+    profile = (await site.client.get(f"/api/v1/suppliers/{offering['supplier_id']}/profile")).json()
+    html = page_basics(await browser.get(f"/suppliers/{offering['supplier_id']}"))  # not signed in
+    assert f"<dd>{profile['size'].capitalize()}</dd>" in html
+    assert "<dt>Māori business</dt><dd>" + ("Yes" if profile["maori_business"] else "No") + "</dd>" in html
+    assert f'href="/offerings/{offering["id"]}"' in html and "Sign in</a> to see" not in html
+    missing = await browser.get("/suppliers/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and "Traceback" not in page_basics(missing)
+
+
 async def test_suspended_offering_has_a_banner_and_retired_or_withdrawn_ones_answer_410(site, browser):
     suspended, retired, withdrawn = (await offerings(site))[-4:-1]
     admin = await site.as_role("admin")

@@ -130,6 +130,19 @@ class SupplierPublic(BaseModel):
     updated_at: datetime
 
 
+class SupplierProfile(BaseModel):
+    """What anyone may read of a supplier the marketplace has verified and not suspended: who they are and
+    what kind of business, not how to reach them or how they are identified."""
+
+    id: str
+    legal_name: str
+    trading_name: str | None
+    size: SupplierSize
+    website: str | None
+    maori_business: bool
+    pasifika_business: bool
+
+
 class SupplierWithCredentials(SupplierPublic):
     """The answer to a registration: the supplier plus its API credentials, shown only this once."""
 

@@ -18,8 +18,8 @@ from servicekit.pagination import CursorQuery, LimitQuery, Page
 from servicekit.problems import Problem, not_found
 from suppliers.credential.models import ClientCheck, ClientCredentials, ClientStanding, VerifiedClient
 from suppliers.supplier import repository, service
-from suppliers.supplier.models import (SupplierCreate, SupplierPublic, SupplierStatusFilter, SupplierUpdate,
-                                       SupplierWithCredentials)
+from suppliers.supplier.models import (SupplierCreate, SupplierProfile, SupplierPublic, SupplierStatusFilter,
+                                       SupplierUpdate, SupplierWithCredentials)
 
 router = APIRouter(prefix="/api/v1/suppliers", tags=["suppliers"])
 # The check the gateway makes when a supplier's client asks for a token; not routed publicly.
@@ -72,6 +72,13 @@ async def get_supplier(supplier_id: str, session: SessionDep, identity: Identity
     supplier = await service.get_visible(session, supplier_id, identity)
     set_etag(response, supplier.version)
     return _public(supplier, identity)
+
+
+@router.get("/{supplier_id}/profile", response_model=SupplierProfile)
+async def get_supplier_profile(supplier_id: str, session: SessionDep):
+    """Anyone's view of a verified supplier in force: names, size, website, Māori or Pasifika business (the
+    marketplace's public supplier page); 404 for a supplier pending verification, suspended or deregistered."""
+    return SupplierProfile.model_validate(await service.profile(session, supplier_id), from_attributes=True)
 
 
 @router.patch("/{supplier_id}", response_model=SupplierPublic, dependencies=[SignedIn])

@@ -56,6 +56,14 @@ async def get_visible(session: AsyncSession, supplier_id: str, identity: Identit
     return supplier
 
 
+async def profile(session: AsyncSession, supplier_id: str) -> Supplier:
+    """A supplier anyone may read of: one in force (active); 404 for any other, as if it did not exist."""
+    supplier = await repository.get(session, supplier_id)
+    if supplier is None or supplier.status != "active":
+        raise not_found("supplier", supplier_id)
+    return supplier
+
+
 async def register(session: AsyncSession, *, supplier_in: SupplierCreate, actor: Identity,
                    now: datetime) -> tuple[Supplier, ClientCredentials]:
     """Create a supplier awaiting verification, with its API client; 409 when its NZBN is taken."""

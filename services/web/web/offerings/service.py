@@ -84,11 +84,12 @@ async def offering(api: Api, offering_id: str) -> dict:
 
 
 async def supplier_of(api: Api, supplier_id: str) -> dict | None:
-    """The supplier as the caller may see it, or None (the suppliers API answers signed-in callers only)."""
+    """The supplier's public profile, the same for everyone; None when it is not in force (its offerings
+    are then suspended or gone, and their pages say so)."""
     try:
-        return await api.get(f"/api/v1/suppliers/{supplier_id}")
+        return await api.get(f"/api/v1/suppliers/{supplier_id}/profile")
     except ApiError as error:
-        if error.status in (401, 403, 404):
+        if error.status == 404:
             return None
         raise
 
