@@ -139,6 +139,19 @@ async def test_exports_insights_and_bad_requests_on_a_seeded_registry(stack):
     assert by_name["'=HYPERLINK(\"http://evil.example\",\"click\")"]["agency"] == seed["agency"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r.values())
 
+    # Newest first, page by page, with nothing repeated or skipped.
+    newest, cursor = [], None
+    while True:
+        page = (await stack.client.get("/api/v1/registry/entries", params={"sort": "newest", "limit": 3,
+                                                                          **({"cursor": cursor} if cursor else {})})).json()
+        newest += page["data"]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert sorted(e["id"] for e in newest) == sorted(d["id"] for d in documents)
+    assert [(e["first_listed_at"], e["id"]) for e in newest] == sorted(
+        ((e["first_listed_at"], e["id"]) for e in newest), reverse=True)
+    assert (await stack.client.get("/api/v1/registry/entries", params={"sort": "oldest"})).status_code == 422
+
     insights = (await stack.client.get("/api/v1/registry/insights")).json()
     assert insights["total"] == len(documents)
     assert insights["by_type"] == dict(Counter(d["type"] for d in documents))

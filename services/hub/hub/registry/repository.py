@@ -47,10 +47,18 @@ def filtered(*, type_: str | None = None, category: str | None = None, agency: s
     return statement
 
 
-async def list_page(session: AsyncSession, *, cursor: str | None, limit: int, **filters) -> tuple[list, str | None]:
-    """One page of matching entries, by name."""
-    return await paginate(session, filtered(**filters), order=[RegistryEntry.name, RegistryEntry.id],
-                          cursor=cursor, limit=limit)
+# The orders a page of entries comes in; each ends with the id, so a cursor is exact.
+ENTRY_ORDERS = {"name": [RegistryEntry.name, RegistryEntry.id],
+                "newest": [RegistryEntry.first_listed_at.desc(), RegistryEntry.id.desc()]}
+
+
+async def list_page(session: AsyncSession, *, cursor: str | None, limit: int, sort: str = "name",
+                    **filters) -> tuple[list, str | None]:
+    """One page of matching entries, by name or the most recently listed first."""
+    statement = filtered(**filters)
+    if sort == "newest":  # an entry that left before it was ever listed has no place in this order
+        statement = statement.where(RegistryEntry.first_listed_at.is_not(None))
+    return await paginate(session, statement, order=ENTRY_ORDERS[sort], cursor=cursor, limit=limit)
 
 
 async def listed_in_batches(database: Database, batch: int | None = None) -> AsyncIterator[list[RegistryEntry]]:

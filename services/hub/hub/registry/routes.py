@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -27,11 +27,13 @@ Code = Annotated[str | None, Query(max_length=100)]
 async def list_entries(session: SessionDep, identity: IdentityDep, cursor: CursorQuery = None,
                        limit: LimitQuery = 50, type: EntryType | None = None, category: Code = None,
                        agency: Annotated[str | None, Query(max_length=200)] = None, supplier_id: Code = None,
-                       text: Text = None, include_left: bool = False):
-    """The public registry, by name: filter by type, category, agency, supplier and text. Admins may add
-    `include_left=true` to see entries that left it."""
+                       text: Text = None, include_left: bool = False,
+                       sort: Annotated[Literal["name", "newest"], Query(
+                           description="`name` (the default) or `newest`: the most recently listed first")] = "name"):
+    """The public registry, by name or newest first: filter by type, category, agency, supplier and text.
+    Admins may add `include_left=true` to see entries that left it."""
     rows, next_cursor = await repository.list_page(
-        session, cursor=cursor, limit=limit, type_=type, category=category, agency=agency,
+        session, cursor=cursor, limit=limit, sort=sort, type_=type, category=category, agency=agency,
         supplier_id=supplier_id, text=text, include_left=include_left and identity.has_role("admin"))
     return Page[EntryPublic](data=[public(r) for r in rows], next_cursor=next_cursor)
 

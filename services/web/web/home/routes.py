@@ -23,8 +23,7 @@ async def home_page(request: Request):
     counts = {f["value"]: f["count"] for f in (results.get("facets") or {}).get("category", [])}
     categories = [(code, c["name"], counts.get(code, 0)) for code, c in names.items()
                   if c["axis"] == "solution" and c["depth"] == 0]
-    newest = await api.get("/api/v1/registry/entries", {"limit": "50"})
-    recent = sorted(newest["data"], key=lambda e: e.get("first_listed_at") or "", reverse=True)[:5]
+    recent = (await api.get("/api/v1/registry/entries", {"sort": "newest", "limit": "5"}))["data"]
     return render(request, "home.html", title="Find AI for the public service", categories=categories,
                   total=results.get("total"), areas=CHOICES["training_area"], recent=recent,
                   registry_total=insights["total"])

@@ -16,7 +16,8 @@ from web.registry.charts import Bar, bar_chart
 router = APIRouter(prefix="/registry")
 PHASES = ("idea", "design", "development", "pilot", "production", "retired")
 ENTRY_TYPES = ("offering", "accreditation", "course", "strategic_partnership", "use_case")
-ENTRY_FILTERS = ("type", "category", "agency", "text", "cursor")
+ENTRY_FILTERS = ("type", "category", "agency", "text", "sort", "cursor")
+ENTRY_SORTS = ("name", "newest")
 USE_CASE_FILTERS = ("agency", "phase", "cursor")
 
 
@@ -42,7 +43,7 @@ async def entries_page(request: Request):
     chosen = _chosen(request, ENTRY_FILTERS)
     page = await api_for(request).get("/api/v1/registry/entries", {**chosen, "limit": "20"})
     return render(request, "registry.html", title="AI Hub registry", entries=page["data"],
-                  next_cursor=page.get("next_cursor"), chosen=chosen, types=ENTRY_TYPES)
+                  next_cursor=page.get("next_cursor"), chosen=chosen, types=ENTRY_TYPES, sorts=ENTRY_SORTS)
 
 
 @router.get("/insights")
