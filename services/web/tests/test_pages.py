@@ -70,6 +70,27 @@ async def test_every_filter_shows_how_many_results_hold_each_value(site, browser
     assert re.search(rf'>{lowest["count"]} results?', narrowed), lowest
 
 
+async def test_a_sentence_is_read_into_filters_shown_as_removable_chips(site, browser):
+    sentence = "translation services hosted in New Zealand"
+    html = page_basics(await browser.get("/offerings", params={"q": sentence}))
+    assert "What we read from your search" in html
+    chip = re.search(r'<li class="chip">([^<]*New Zealand[^<]*) <a href="(/offerings\?[^"]+)" class="chip-remove">', html)
+    assert chip, html
+    # The results are those of the filters read and the words left, as the search API finds them.
+    reading = (await site.client.get("/api/v1/assistant/search", params={"q": sentence})).json()
+    assert {f["kind"] for f in reading["filters"]} == {"data_residency", "category"}
+    expected = await offerings(site, **{f["kind"]: f["value"] for f in reading["filters"]},
+                               **({"q": " ".join(reading["words"])} if reading["words"] else {}))
+    assert re.search(rf">{len(expected)} results?", html) and expected
+    assert all(f'href="/offerings/{o["id"]}"' in html for o in expected)
+    # Removing the chip searches again with that filter set aside; the rest of the sentence stays.
+    removed = page_basics(await browser.get(chip.group(2).replace("&amp;", "&")))
+    assert "ignore=data_residency" in chip.group(2) and chip.group(1) not in removed
+    assert 'name="ignore" value="data_residency"' in removed
+    # A few words are searched as they are.
+    assert "What we read from your search" not in page_basics(await browser.get("/offerings", params={"q": "translation"}))
+
+
 async def test_no_results_suggest_removing_the_filters(site, browser):
     response = await browser.get("/offerings", params={"q": "zzqxnotaword", "risk_tier": "high"})
     html = page_basics(response)

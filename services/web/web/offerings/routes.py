@@ -21,8 +21,9 @@ async def search_page(request: Request, page: Annotated[int, Query(ge=1, le=10_0
     api = api_for(request)
     filters = service.Filters.from_query(list(request.query_params.multi_items()))
     errors: list[tuple[str, str]] = []
+    reading = None
     try:
-        results, names = await service.search(api, filters, request.app.state.settings.page_size)
+        results, names, reading = await service.search(api, filters, request.app.state.settings.page_size)
     except ApiError as error:
         if error.status not in (400, 422):
             raise
@@ -31,6 +32,7 @@ async def search_page(request: Request, page: Annotated[int, Query(ge=1, le=10_0
         results, names = {"data": [], "total": 0, "facets": None, "next_cursor": None}, await service.category_names(api)
     return render(request, "search.html", status_code=422 if errors else 200, title="Find AI solutions",
                   results=results, names=names, filters=filters, errors=errors, page=page, sorts=service.SORTS,
+                  reading=reading,
                   supplier_sizes=service.SUPPLIER_SIZES)
 
 

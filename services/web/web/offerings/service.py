@@ -13,6 +13,15 @@ MULTI = ("category", "engagement_type", "data_residency", "certification", "risk
 # Yes/no filters (a select of any, yes, no) and the rest, passed on as typed.
 YES_NO = ("te_reo_maori_support", "maori_business")
 SINGLE = ("q", "price_min", "price_max", "sort", "cursor")
+# The pages' own: filters the question box read from the words that the person removed (by kind).
+IGNORE = "ignore"
+# Words from which the question box reads filters: fewer are searched as they are.
+SENTENCE_WORDS = 3
+# Filter kinds of the question box -> the search parameter each one sets (price sets two).
+UNDERSTOOD_PARAMS = {"category": "category", "data_residency": "data_residency", "risk_tier": "risk_tier",
+                     "certification": "certification", "engagement_type": "engagement_type",
+                     "supplier_size": "supplier_size", "te_reo_maori_support": "te_reo_maori_support",
+                     "maori_business": "maori_business"}
 SORTS = ("relevance", "name", "updated", "created")
 SUPPLIER_SIZES = ("micro", "small", "medium", "large")
 # The offering's states after which it has left the marketplace: its page answers 410.
@@ -31,7 +40,7 @@ class Filters:
         values: dict[str, list[str]] = {}
         for key, value in items:
             value = value.strip()
-            if value and (key in MULTI or key in YES_NO or key in SINGLE):
+            if value and (key in MULTI or key in YES_NO or key in SINGLE or key == IGNORE):
                 values.setdefault(key, []).append(value)
         return cls(values)
 
@@ -42,11 +51,15 @@ class Filters:
         return self.values.get(key, [])
 
     def params(self) -> list[tuple[str, str]]:
-        """For the API and for links: each value once, single-valued parameters once."""
+        """For links: each value once, single-valued parameters once."""
         out: list[tuple[str, str]] = []
         for key, values in self.values.items():
-            out += [(key, v) for v in (values if key in MULTI else values[:1])]
+            out += [(key, v) for v in (values if key in MULTI or key == IGNORE else values[:1])]
         return out
+
+    def api_params(self) -> list[tuple[str, str]]:
+        """For the search API: the links' parameters less the pages' own."""
+        return [(k, v) for k, v in self.params() if k != IGNORE]
 
     def without_paging(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.params() if k != "cursor"]
@@ -54,7 +67,11 @@ class Filters:
     @property
     def narrowed(self) -> bool:
         """Whether any filter besides the words is on (a "no results" page suggests removing them)."""
-        return any(k not in ("q", "sort", "cursor") for k in self.values)
+        return any(k not in ("q", "sort", "cursor", IGNORE) for k in self.values)
+
+    def ignoring(self, kind: str) -> list[tuple[str, str]]:
+        """The link's parameters with one more understood filter set aside (from the first page)."""
+        return [(k, v) for k, v in self.params() if k != "cursor"] + [(IGNORE, kind)]
 
 
 async def category_names(api: Api) -> dict[str, dict[str, Any]]:
@@ -72,11 +89,47 @@ async def category_names(api: Api) -> dict[str, dict[str, Any]]:
     return found
 
 
-async def search(api: Api, filters: Filters, limit: int) -> tuple[dict, dict[str, dict[str, Any]]]:
-    """One page of results with facets, and the category names to show them by."""
-    page, names = await asyncio.gather(api.get("/api/v1/offerings", [*filters.params(), ("limit", str(limit))]),
-                                       category_names(api))
-    return page, names
+async def search(api: Api, filters: Filters, limit: int) -> tuple[dict, dict[str, dict[str, Any]], dict | None]:
+    """One page of results with facets, the category names to show them by, and what the question box read
+    from the words when they were a sentence (None otherwise): its filters then narrow the search too, and
+    only the words no filter took are searched."""
+    reading, names = await asyncio.gather(read_sentence(api, filters), category_names(api))
+    params = filters.api_params()
+    if reading is not None:
+        params = [(k, v) for k, v in params if k != "q"] + understood_params(reading)
+    page = await api.get("/api/v1/offerings", [*params, ("limit", str(limit))])
+    return page, names, reading
+
+
+async def read_sentence(api: Api, filters: Filters) -> dict | None:
+    """The question box's reading of the words (its filters, the words left), when they are a sentence it
+    read a filter from; None for a few words, or when the question box cannot answer (the words are then
+    searched as they are)."""
+    words = filters.first("q")
+    if len(words.split()) < SENTENCE_WORDS:
+        return None
+    try:
+        answer = await api.get("/api/v1/assistant/search", [("q", words), ("limit", "1"),
+                                                             *((IGNORE, kind) for kind in filters.chosen(IGNORE))])
+    except ApiError as error:
+        if error.status in (400, 422) or error.status >= 500:
+            return None
+        raise
+    return answer if answer["filters"] else None
+
+
+def understood_params(reading: dict) -> list[tuple[str, str]]:
+    """The search parameters of the filters read from a sentence, and the words no filter took."""
+    params: list[tuple[str, str]] = [("q", " ".join(reading["words"]))] if reading["words"] else []
+    for understood in reading["filters"]:
+        kind, value = understood["kind"], understood["value"]
+        if kind == "price":
+            params += [(name, f"{value[bound]:g}") for name, bound in (("price_min", "min"), ("price_max", "max"))
+                       if value.get(bound) is not None]
+        elif kind in UNDERSTOOD_PARAMS:
+            values = value if isinstance(value, list) else [value]
+            params += [(UNDERSTOOD_PARAMS[kind], str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
+    return params
 
 
 async def offering(api: Api, offering_id: str) -> dict:
