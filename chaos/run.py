@@ -343,6 +343,7 @@ class Outcome:
     converge_seconds: float | None
     p99_before_ms: float | None = None  # registrations' response times before the fault
     p99_during_ms: float | None = None  # and during it (the catch-up alone, in the catch-up scenarios)
+    during_seconds: float | None = None  # how long "during" lasted
 
     @property
     def failed(self) -> bool:
@@ -377,11 +378,11 @@ async def run_scenario(name: str, work_dir: Path) -> Outcome:
     return Outcome(name, writer.tally.sent, dict(writer.tally.answers), dict(writer.tally.statuses), rows, len(acknowledged),
                    len(acknowledged & set(applied)), sum(1 for times in applied.values() if times > 1),
                    len(acknowledged - set(applied)), refused, converged,
-                   writer.tally.p99_ms(began + 1, fault_began), writer.tally.p99_ms(*during))
+                   writer.tally.p99_ms(began + 1, fault_began), writer.tally.p99_ms(*during), during[1] - during[0])
 
 
 COLUMNS = ("scenario", "sent", "2xx", "4xx", "503", "5xx", "500", "conn err", "rows", "projected", "doubled", "lost",
-           "seen again", "converged", "p99 before", "p99 during")
+           "seen again", "converged", "p99 before", "p99 during", "during")
 
 
 def row(outcome: Outcome) -> list[str]:
@@ -391,7 +392,8 @@ def row(outcome: Outcome) -> list[str]:
         outcome.sent, answers.get("2xx", 0), answers.get("4xx", 0), answers.get("503", 0), answers.get("5xx", 0), answers.get("500", 0),
         answers.get("connection error", 0), outcome.rows, f"{outcome.projected}/{outcome.acknowledged}",
         outcome.doubled, outcome.lost, int(outcome.refused_again))), converged,
-        *("-" if ms is None else f"{ms:.0f} ms" for ms in (outcome.p99_before_ms, outcome.p99_during_ms))]
+        *("-" if ms is None else f"{ms:.0f} ms" for ms in (outcome.p99_before_ms, outcome.p99_during_ms)),
+        "-" if outcome.during_seconds is None else f"{outcome.during_seconds:.1f} s"]
 
 
 def table(outcomes: list[Outcome]) -> str:
