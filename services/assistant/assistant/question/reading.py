@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from servicekit.words import ENGLISH_STOP_WORDS
+
 # Kinds whose value is a list of alternatives (any of them will do); the others hold one value.
 LIST_KINDS = frozenset({"category", "data_residency", "risk_tier", "certification", "engagement_type",
                         "supplier_size"})
@@ -27,13 +29,7 @@ FILTER_KINDS = ("category", "data_residency", "te_reo_maori_support", "risk_tier
                 "engagement_type", "supplier_size", "maori_business")
 
 # Common words that say nothing about what is wanted (the English stop words, and the words of a request).
-STOP_WORDS = frozenset("""
-    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
-    herself it its itself they them their theirs themselves what which who whom this that these those am is
-    are was were be been being have has had having do does did doing a an the and but if or because as until
-    while of at by for with about against between into through during before after above below to from up
-    down in out on off over under again further then once here there when where why how all any both each
-    few more most other some such no nor not only own same so than too very s t can will just don should now
+STOP_WORDS = ENGLISH_STOP_WORDS | frozenset("""
     want wants need needs needed looking look find show give get please something someone one ones us also
     would could may might must able thing things kind sort provide provides offer offers offering offerings
     solution solutions tool tools product products service services supplier suppliers company

@@ -22,21 +22,13 @@ from sqlalchemy.sql import ColumnElement
 from catalogue.offering.search_rows import fact, fold, tag
 from catalogue.search.models import SearchQuery
 from servicekit.tables import UtcDateTime
+from servicekit.words import ENGLISH_STOP_WORDS
 
 
 MAX_TERMS = 12
 WORD = re.compile(r"[^\W_]+")  # letters and digits: both full-text parsers split at the rest
-# English words too common to search by: PostgreSQL's `english` configuration leaves them out of its
-# vectors (its english.stop list, these words), so they are left out of every query, on SQLite too,
-# and a query gives the same offerings on both.
-STOP_WORDS = frozenset("""
-    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers
-    herself it its itself they them their theirs themselves what which who whom this that these those am is
-    are was were be been being have has had having do does did doing a an the and but if or because as until
-    while of at by for with about against between into through during before after above below to from up
-    down in out on off over under again further then once here there when where why how all any both each
-    few more most other some such no nor not only own same so than too very s t can will just don should now
-    """.split())
+# Left out of every query, on SQLite too, so a query gives the same offerings on both databases.
+STOP_WORDS = ENGLISH_STOP_WORDS
 
 
 def terms_of(q: str) -> list[str]:
