@@ -78,6 +78,17 @@ class BrokerUnavailable(Exception):
     """The broker did not answer or acknowledge (kept apart from OSError, which says the database is away)."""
 
 
+def header_values(record) -> dict[str, str]:
+    """A Kafka record's headers by name, as text (a byte that is not UTF-8 reads as U+FFFD: a header is
+    never a reason to fail reading a record)."""
+    return {key: value.decode(errors="replace") for key, value in record.headers or ()}
+
+
+def header_of(record, name: str) -> str | None:
+    """One header of a Kafka record as text, or None."""
+    return header_values(record).get(name)
+
+
 class Pace:
     """At most `per_second` items a second on average (0: no limit): `take(n)` waits until n more fit.
 

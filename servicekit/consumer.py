@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, source_for
-from servicekit.bus import Backoff, Pace, create_consumer, create_producer
+from servicekit.bus import Backoff, Pace, create_consumer, create_producer, header_of
 from servicekit.db import Database, database_unavailable
 from servicekit.incarnation import BrokerIncarnation, cluster_id, position_beyond_end
 from servicekit.settings import ServiceSettings
@@ -84,13 +84,7 @@ def on(*events: type[Event], handler: Handler | EnvelopeHandler, envelope: bool 
 
 def record_id(record: ConsumerRecord) -> str | None:
     """The CloudEvent id a record's headers carry, without decoding the record."""
-    for key, value in record.headers or ():
-        if key == "ce_id":
-            try:
-                return value.decode()
-            except (AttributeError, UnicodeDecodeError):
-                return None
-    return None
+    return header_of(record, "ce_id")
 
 
 class Unprocessable(Exception):

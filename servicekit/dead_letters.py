@@ -25,6 +25,7 @@ from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from events import dead_letter_topic
+from servicekit.bus import header_values
 from servicekit.consumer import ConsumerRunner
 from servicekit.replay import read_records
 
@@ -41,13 +42,9 @@ class DeadLetter:
     record: ConsumerRecord  # restored: origin topic, partition and offset, the dead-letter headers gone
 
 
-def _headers(record: ConsumerRecord) -> dict[str, str]:
-    return {key: value.decode(errors="replace") for key, value in record.headers or ()}
-
-
 def restored(record: ConsumerRecord) -> DeadLetter:
     """The dead letter and the record as the consumer first read it."""
-    headers = _headers(record)
+    headers = header_values(record)
     original = dataclasses.replace(
         record, topic=headers["dlt_origin_topic"], partition=int(headers["dlt_origin_partition"]),
         offset=int(headers["dlt_origin_offset"]),

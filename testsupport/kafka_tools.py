@@ -7,6 +7,7 @@ import asyncio
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from servicekit.bus import header_of as header  # noqa: F401  (the tests read headers by this name)
 from servicekit.replay import partitions_of
 from servicekit.testing import PATIENCE_SECONDS
 
@@ -57,13 +58,6 @@ async def produce_raw(bootstrap_servers: str, topic: str, value: bytes, *, key: 
         await producer.send_and_wait(topic, value, key=key, headers=headers or [])
     finally:
         await producer.stop()
-
-
-def header(record, name: str) -> str | None:
-    for key, value in record.headers or ():
-        if key == name:
-            return value.decode()
-    return None
 
 
 def wrapped(event: Event) -> Envelope:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from servicekit.bus import header_of as header, header_values as headers_of  # noqa: F401  (for the tests)
 from servicekit.db import Database
 from servicekit.identity import Identity
 from servicekit.telemetry import JsonFormatter
@@ -98,18 +99,6 @@ async def committed_offset(bootstrap_servers: str, group: str, partition: TopicP
         return await probe.committed(partition)
     finally:
         await probe.stop()
-
-
-def header(record: ConsumerRecord, name: str) -> str | None:
-    """A record header as text, or None."""
-    for key, value in record.headers or ():
-        if key == name:
-            return value.decode()
-    return None
-
-
-def headers_of(record: ConsumerRecord) -> dict[str, str]:
-    return {key: value.decode() for key, value in record.headers or ()}
 
 
 async def produce_raw(bootstrap_servers: str, topic: str, value: bytes | None, *, key: bytes | None = None,
