@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,16 +11,7 @@ import httpx
 
 from servicekit.broker import EmbeddedBroker, free_port
 from servicekit.identity import ANONYMOUS_IDENTITY, IDENTITY_HEADER, development_signer, sign_identity
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def start_uvicorn(target: str, port: int, env: dict[str, str], log: Path, workers: int = 1) -> subprocess.Popen:
-    """`uvicorn target` on a loopback port, logging to a file."""
-    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log", "--workers", str(workers)]
-    return subprocess.Popen(command, env={**os.environ, **env}, stdout=open(log, "ab"), stderr=subprocess.STDOUT,
-                            cwd=ROOT)
+from testsupport.processes import ROOT, start_uvicorn  # noqa: F401  (the benchmarks take them from here)
 
 
 def wait_ready(url: str, timeout: float = 60.0) -> None:

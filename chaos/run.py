@@ -41,6 +41,7 @@ from servicekit.broker import EmbeddedBroker, free_port
 from servicekit.settings import REPO_ROOT
 from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database
 from testsupport.helpers import supplier_body
+from testsupport.processes import start_uvicorn
 
 # Each registration hashes a new client secret (PBKDF2), tens of milliseconds of CPU: on 2 cores a much
 # higher rate only queues requests behind each other until the gateway's timeout.
@@ -74,10 +75,7 @@ class Process:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "uvicorn", self.target, "--host", "127.0.0.1", "--port", str(self.port),
-                   "--log-level", "warning", "--no-access-log"]
-        self.popen = subprocess.Popen(command, env=os.environ | self.env, cwd=REPO_ROOT,
-                                      stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
+        self.popen = start_uvicorn(self.target, self.port, self.env, self.log)
 
     async def ready(self) -> None:
         deadline = time.monotonic() + READY_SECONDS
