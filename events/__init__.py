@@ -3,7 +3,7 @@
 from events import accreditation, assurance, catalogue, hub, partners, suppliers, training  # noqa: F401  (register their topics and event types)
 from events.base import Contract, Event
 from events.envelope import Envelope, MalformedEvent, source_for
-from events.topics import DEAD_LETTER_HEADERS, EVENT_TYPES, TOPICS, consumed_by, dead_letter_topic
+from events.topics import DEAD_LETTER_HEADERS, EVENT_TYPES, TOPICS, consumed_by, dead_letter_topic, producer_source
 
 __all__ = [
     "Contract",
@@ -16,4 +16,5 @@ __all__ = [
     "DEAD_LETTER_HEADERS",
     "consumed_by",
     "dead_letter_topic",
+    "producer_source",
 ]

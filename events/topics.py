@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from events.base import Event
+from events.envelope import source_for
 
 
 @dataclass
@@ -60,6 +61,13 @@ def event_type(on: Topic, type_: str):
 def consumed_by(service: str) -> list[Topic]:
     """The topics a service subscribes to."""
     return [t for t in TOPICS.values() if service in t.consumers]
+
+
+def producer_source(topic_name: str) -> str | None:
+    """The `ce_source` every event on a declared topic must carry: its one producer's (None for a topic
+    the contracts do not declare)."""
+    topic = TOPICS.get(topic_name)
+    return source_for(topic.producer) if topic else None
 
 
 def dead_letter_topic(topic_name: str, group: str) -> str:

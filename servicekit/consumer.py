@@ -45,7 +45,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, source_for
+from events import TOPICS, Envelope, Event, MalformedEvent, dead_letter_topic, producer_source
 from servicekit.bus import Backoff, Pace, create_consumer, create_producer, header_of
 from servicekit.db import Database, database_unavailable
 from servicekit.incarnation import BrokerIncarnation, cluster_id, position_beyond_end
@@ -130,7 +130,7 @@ class ConsumerRunner:
         self.by_type = {s.event.TYPE: s for s in subscriptions}
         self.topics = sorted({s.event.TOPIC for s in subscriptions})
         # The ce_source each declared topic's events must carry: its producer's.
-        self._sources = {topic: source_for(TOPICS[topic].producer) for topic in self.topics if topic in TOPICS}
+        self._sources = {topic: producer_source(topic) for topic in self.topics if topic in TOPICS}
         self.database = database
         self.settings = settings
         self.metrics = metrics

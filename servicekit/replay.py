@@ -13,7 +13,7 @@ import uuid
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
-from events import EVENT_TYPES, Envelope, Event, MalformedEvent
+from events import EVENT_TYPES, Envelope, Event, MalformedEvent, producer_source
 from servicekit.bus import create_consumer
 from servicekit.settings import ServiceSettings
 
@@ -22,10 +22,15 @@ READ_TIMEOUT_SECONDS = 120.0
 
 
 def event_of(record) -> Event | None:
-    """The event a record carries, or None (logged) for one that is malformed or of an unknown type."""
+    """The event a record carries, or None (logged) for one that is malformed, of an unknown type or from
+    another source than its topic's producer (the live consumer refuses that one too)."""
     try:
         envelope = Envelope.from_record(record.headers, record.value)
         if envelope.type not in EVENT_TYPES:
+            return None
+        if (expected := producer_source(record.topic)) is not None and envelope.source != expected:
+            log.warning("replay skips %s/%d@%d: ce_source %r is not %r", record.topic, record.partition,
+                        record.offset, envelope.source, expected)
             return None
         return EVENT_TYPES[envelope.type].model_validate(envelope.data)
     except (MalformedEvent, ValidationError) as exc:

@@ -13,6 +13,7 @@ from events import Envelope, source_for
 from events.suppliers import SUPPLIER_TOPIC, SupplierVerified
 from events.topics import dead_letter_topic
 from servicekit.broker import EmbeddedBroker
+from servicekit.replay import read_from_start
 from servicekit.testing import TcpProxy, create_postgres_database, drop_postgres_database, eventually
 from testsupport.helpers import projected_supplier, supplier_body
 from testsupport.kafka_tools import header, produce_raw, read_topic
@@ -169,6 +170,11 @@ async def test_an_event_from_another_source_than_the_topics_producer_is_refused(
     metrics = stack.servers["catalogue"].app.state.metrics
     # Other runs' forged records share the topic, so the count is at least this one.
     assert metrics.refused.labels(SUPPLIER_TOPIC.name, "source")._value.get() >= 1
+    # A projection rebuilt from the topic does not take it either.
+    replayed = [event.aggregate_id for event in await read_from_start(stack.settings_for("catalogue"),
+                                                                       [SUPPLIER_TOPIC.name])
+                if isinstance(event, SupplierVerified)]
+    assert registered["id"] not in replayed
 
 
 async def test_a_stopped_service_gives_503_within_the_gateway_timeout(stack):
