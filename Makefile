@@ -30,10 +30,12 @@ run: env
 	$(PY) -m deploy.local.run
 
 # Tests wait on the broker and the databases more than they compute, so three worker processes keep two
-# cores busy; TEST_WORKERS=0 runs them in this process.
+# cores busy; TEST_WORKERS=0 runs them in this process. The slowest TEST_DURATIONS tests are listed at the
+# end, to see where the suite's time goes.
 TEST_WORKERS ?= 3
+TEST_DURATIONS ?= 25
 test: env lint-imports lint-openapi browser-tools
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=$(TEST_DURATIONS)
 
 # The layer rules in pyproject.toml ([tool.importlinter]): services independent of each other and of the
 # gateway, the toolkit below them, no production code on the test support, no import cycles among siblings.
