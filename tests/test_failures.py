@@ -1,6 +1,7 @@
 """Failure behaviour against the real broker: outages, redelivery, poison records, dead services."""
 
 import asyncio
+import socket
 import dataclasses
 import os
 import subprocess
@@ -209,6 +210,12 @@ async def test_bad_json_and_wrong_types_are_422_naming_the_field(stack):
 
 async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp_path):
     late_broker = EmbeddedBroker(log_file=tmp_path / "late-broker.log")
+    # Hold its port until it starts: a port that is only chosen could be taken meanwhile by another process on a
+    # busy machine (another test's broker, say), and the services would find a broker there. Bound, not
+    # listening: a connection is refused as with no broker, and the broker (SO_REUSEADDR too) may bind it.
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", late_broker.port))
     stack = Stack(bootstrap_servers=late_broker.bootstrap_servers,
                   database_urls={name: await database_urls(name) for name in SERVICES},
                   skip_history=False)  # nothing to skip on a broker not yet started, and nothing to ask it
@@ -219,9 +226,11 @@ async def test_services_started_before_the_broker_wait_for_it(database_urls, tmp
         not_ready = await stack.client.get(f"{stack.servers['catalogue'].url}/readyz")
         assert not_ready.status_code == 503
         await asyncio.sleep(1.0)  # the relay and the consumer are retrying by now
+        holder.close()
         late_broker.start()
         await projected_supplier(stack, response.json()["id"])
     finally:
+        holder.close()
         await stack.stop()
         late_broker.stop()
 
