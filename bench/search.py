@@ -92,6 +92,7 @@ def _text(rng: random.Random, theme: list[str], count: int) -> str:
 
 def generate(count: int, suppliers: list[str], seed: int = 4) -> list[dict]:
     """Offerings across every category, with assurance records."""
+    from catalogue.offering.records import FINDING, record_id
     rng = random.Random(seed)
     today = date.today()
     offerings = []
@@ -104,10 +105,13 @@ def generate(count: int, suppliers: list[str], seed: int = 4) -> list[dict]:
         high = low * rng.choice((1, 2, 5))
         region = rng.choice(("new_zealand", "new_zealand", "australia", "other"))
         records = [{"standard": standard, "evidence_type": "third_party_certificate", "issuer": "BSI",
-                    "certificate_number": None, "scope": None,
+                    "accrediting_body": "JAS-ANZ", "certificate_number": None, "scope": None,
                     "issued_on": (today - timedelta(days=rng.randint(30, 900))).isoformat(),
                     "expires_on": (today + timedelta(days=rng.randint(-200, 900))).isoformat(), "status": "active"}
                    for standard in rng.sample(STANDARDS, rng.randint(0, 3))]
+        # Most records an assessor has verified; the others do not count in search.
+        records = [{**r, "id": record_id(r), **FINDING, "verification": "verified" if rng.random() < 0.8
+                    else "unverified"} for r in records]
         changed = start + timedelta(seconds=n * 37)
         offerings.append({
             "id": offering_id, "supplier_id": rng.choice(suppliers),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -73,10 +74,14 @@ IMPACT_TIERS: dict[str, str] = {"I": "minimal", "II": "limited", "III": "high", 
 # Why a published offering's assessment no longer stands as it did: buyers see the flag.
 AssuranceFlag = Literal["renewal_due", "lapsed"]
 MaoriDataInvolvement = Literal["yes", "no", "unsure"]
-AssuranceStandard = Literal["iso_iec_42001", "iso_iec_27001", "csa_star", "nzism_certification_accreditation",
+# The certification schemes and assessments an assurance record may name.
+AssuranceStandard = Literal["iso_iec_42001", "iso_iec_27001", "iso_iec_27701", "iso_iec_27017", "iso_iec_27018",
+                            "soc_2", "csa_star", "nzism_certification_accreditation", "irap",
                             "privacy_impact_assessment", "algorithm_impact_assessment", "nist_ai_rmf"]
 EvidenceType = Literal["third_party_certificate", "self_assessment", "agency_assessment"]
 AssuranceStatus = Literal["active", "suspended", "withdrawn", "expired"]
+# An assessor's finding on a record: only a verified record counts in search (see `record_counts`).
+Verification = Literal["unverified", "verified", "rejected"]
 SuspensionCause = Literal["admin", "eligibility"]
 
 
@@ -110,16 +115,33 @@ class MaoriData(Contract):
 
 
 class AssuranceRecord(Contract):
-    """A certificate or assessment the supplier holds for the offering."""
+    """A certificate or assessment the supplier holds for the offering, and an assessor's finding on it. The id
+    is a digest of what the supplier stated, so a record changed in any of those fields is a new, unverified
+    one."""
 
-    standard: AssuranceStandard
+    id: str | None = Field(default=None, description="Digest of the stated fields (absent before 2026-12-04)")
+    standard: AssuranceStandard = Field(description="The certification scheme or kind of assessment")
     evidence_type: EvidenceType
-    issuer: str
+    issuer: str = Field(description="The body that issued the certificate or made the assessment")
+    accrediting_body: str | None = Field(default=None, description="The body that accredited the issuer")
     certificate_number: str | None = None
     scope: str | None = None
     issued_on: date
     expires_on: date
     status: AssuranceStatus
+    verification: Verification = "unverified"
+    reviewed_at: datetime | None = Field(default=None, description="When an assessor last marked the record")
+    expiry_notice_on: date | None = Field(
+        default=None, description="The day the catalogue announced that the record expires within 30 days")
+
+
+def record_counts(record: Mapping[str, Any], today: date | None = None) -> bool:
+    """Whether an assurance record counts in filters, facets and comparisons: active, verified by an assessor
+    and, when `today` is given, in date on that day (a record past its expiry stops counting that day)."""
+    if record.get("status") != "active" or record.get("verification", "unverified") != "verified":
+        return False
+    return today is None or date.fromisoformat(str(record["issued_on"])) <= today <= date.fromisoformat(
+        str(record["expires_on"]))
 
 
 class OfferingState(Contract):
@@ -206,6 +228,29 @@ class OfferingReinstated(OfferingEvent):
 class OfferingAssessed(OfferingEvent):
     """The offering's assurance standing changed: an assessment of it was accepted (risk tier, impact level and
     commitments from it), or the one behind it became due for renewal or lapsed (`assurance_flag`)."""
+
+
+@event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.evidenced.v1")
+class OfferingEvidenced(OfferingEvent):
+    """The supplier replaced the offering's assurance records (a renewed certificate, say); records it sent
+    unchanged keep their finding, new or changed ones are unverified."""
+
+
+@event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.reviewed.v1")
+class OfferingReviewed(OfferingEvent):
+    """An assessor marked one of the offering's assurance records verified, unverified or rejected."""
+
+    record_id: str
+    verification: Verification
+
+
+@event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.forewarned.v1")
+class OfferingForewarned(OfferingEvent):
+    """A verified record of the offering expires within 30 days (announced once per record, by the catalogue);
+    its supplier should send the renewed certificate."""
+
+    record_id: str
+    expires_on: date
 
 
 @event_type(OFFERING_TOPIC, "nz.govt.marketplace.offering.retired.v1")

@@ -41,6 +41,8 @@ OPERATION_ROLES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/offerings/compare"): PUBLIC,
     ("POST", "/api/v1/offerings"): ("supplier",),
     ("GET", "/api/v1/offerings/{offering_id}"): PUBLIC,
+    ("PUT", "/api/v1/offerings/{offering_id}/assurance-records"): ("supplier",),
+    ("POST", "/api/v1/offerings/{offering_id}/assurance-records/{record_id}/review"): ("assessor",),
     ("POST", "/api/v1/shortlists"): ("buyer",),
     ("GET", "/api/v1/shortlists"): ("buyer",),
     ("GET", "/api/v1/shortlists/{shortlist_id}"): ("buyer",),

@@ -34,11 +34,13 @@ class ChangeRecorder:
     key: Callable[[Any], str] = lambda entity: entity.id
 
     def record(self, session: AsyncSession, entity: Any, event_type: type[Event], *, action: str, actor: str,
-               at: datetime, from_state: str | None, reason: str | None = None, changes: dict | None = None) -> None:
-        """Audit row and outbox event for a change already applied to `entity` (version and status set)."""
+               at: datetime, from_state: str | None, reason: str | None = None, changes: dict | None = None,
+               **fields: Any) -> None:
+        """Audit row and outbox event for a change already applied to `entity` (version and status set);
+        `fields` are the event type's own fields beside the snapshot."""
         session.add(entity)
         event = event_type(aggregate_id=self.key(entity), version=entity.version, occurred_at=at, actor=actor,
-                           reason=reason, **self.snapshot(entity))
+                           reason=reason, **self.snapshot(entity), **fields)
         record_and_emit(session, event, aggregate_type=self.aggregate_type, action=action, from_state=from_state,
                         to_state=entity.status, changes=changes)
 

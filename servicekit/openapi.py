@@ -89,11 +89,12 @@ def _document_operation(operation: dict, method: str, path: str) -> None:
     if method in _WRITES:
         # servicekit.app answers a unique-constraint race as 409, and idempotency keys in flight too.
         added["409"] = CONFLICT
-    if method == "patch":
-        # Updates are PATCH, and every update checks If-Match (servicekit.concurrency).
-        if not any(p.get("in") == "header" and p.get("name", "").lower() == "if-match"
-                   for p in operation.get("parameters", [])):
-            operation["parameters"] = [*operation.get("parameters", []), dict(IF_MATCH)]
+    others = [p for p in operation.get("parameters", [])
+              if not (p.get("in") == "header" and p.get("name", "").lower() == "if-match")]
+    if method == "patch" or len(others) < len(operation.get("parameters", [])):
+        # Updates are PATCH, and every update checks If-Match (servicekit.concurrency), as does any other
+        # write that takes it (a route declares the header to say so).
+        operation["parameters"] = [*others, dict(IF_MATCH)]
         added["412"] = PRECONDITION_FAILED
         added["428"] = PRECONDITION_REQUIRED
     for status, description in added.items():

@@ -22,7 +22,7 @@ def offering_body(**overrides) -> dict:
         "human_oversight": "Translators review every output before release.",
         "maori_data": {"involves": "yes", "governance": "Governed under a data sovereignty agreement with the iwi."},
         "assurance_records": [{"standard": "iso_iec_27001", "evidence_type": "third_party_certificate",
-                               "issuer": "BSI", "certificate_number": "IS 765432", "scope": "Hosting and support",
+                               "issuer": "BSI", "accrediting_body": "UKAS", "certificate_number": "IS 765432", "scope": "Hosting and support",
                                "issued_on": "2026-01-15", "expires_on": "2029-01-14"}],
     }
     return body | overrides
@@ -60,15 +60,27 @@ async def act(stack, offering_id: str, action: str, headers: dict, reason: str |
                                    json={"reason": reason} if reason else None)
 
 
-async def published(stack, own: dict, level: str = "II", **overrides) -> dict:
+async def published(stack, own: dict, level: str = "II", verify: bool = True, **overrides) -> dict:
     """An offering drafted, assessed at impact `level` (risk tier limited by default), submitted and published,
-    each step for real (the stack needs the assurance service)."""
+    each step for real (the stack needs the assurance service); its assurance records verified by an assessor
+    while it is submitted, unless `verify` is false."""
     offering = await drafted(stack, own, **overrides)
     await assessed(stack, own, offering["id"], level)
     assert (await act(stack, offering["id"], "submit", own)).status_code == 200
-    response = await act(stack, offering["id"], "publish", await stack.as_role("assessor"))
+    assessor = await stack.as_role("assessor")
+    for record in offering["assurance_records"] if verify else []:
+        verified = await review_record(stack, offering["id"], record["id"], assessor, "verified")
+        assert verified.status_code == 200, verified.text
+    response = await act(stack, offering["id"], "publish", assessor)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def review_record(stack, offering_id: str, record_id: str, headers: dict, verification: str,
+                        note: str | None = None):
+    """An assessor's finding on one of the offering's assurance records."""
+    return await stack.client.post(f"{URL}/{offering_id}/assurance-records/{record_id}/review", headers=headers,
+                                   json={"verification": verification} | ({"note": note} if note else {}))
 
 
 async def status_becomes(stack, offering_id: str, status: str) -> dict:

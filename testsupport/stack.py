@@ -47,7 +47,8 @@ SERVICES = {
 # expects the new count at once (tests/test_search.py tests the facet cache itself).
 # Semantic search is off unless a test turns it on (services/catalogue/tests/test_search_hybrid.py): embedding
 # is slow here, and the other tests expect keyword results.
-TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0, "semantic_search": False}}
+# The certificate check runs once at start, then tests call it themselves with the clock where they want it.
+TEST_SETTINGS = {"catalogue": {"facet_cache_seconds": 0, "semantic_search": False, "certificate_check_seconds": 3600}}
 NOT_RUNNING = "http://127.0.0.1:9"  # the discard port, closed: routes of services left out answer 502
 DEV_SECRETS = {role: f"{role}-dev-secret" for role in ("admin", "assessor", "buyer", "partner")}
 

@@ -433,7 +433,8 @@ def _offering_body(entry: tuple) -> dict[str, Any]:
         "human_oversight": "A trained officer reviews every decision that affects a person.",
         "maori_data": {"involves": "unsure", "governance": "Assessed with the agency's Māori data governance lead."},
         "assurance_records": [{"standard": standard, "evidence_type": "third_party_certificate",
-                               "issuer": "Assurance NZ", "certificate_number": f"AN-{i + 1:04d}",
+                               "issuer": "Assurance NZ", "accrediting_body": "JAS-ANZ",
+                               "certificate_number": f"AN-{i + 1:04d}",
                                "scope": "The service as offered", "issued_on": "2026-03-01",
                                "expires_on": "2029-02-28"} for i, standard in enumerate(standards)],
     } | (differences[0] if differences else {})
@@ -446,6 +447,11 @@ def _publish(api: SeedApi, offering: dict[str, Any], supplier_token: str) -> boo
         offering["status"] = "submitted"
     if offering["status"] != "submitted":
         return False
+    # An assessor checks each certificate while the offering is under assessment, so its records count in search.
+    for record in offering["assurance_records"]:
+        if record["verification"] != "verified":
+            _expect(api.post(f"/api/v1/offerings/{offering['id']}/assurance-records/{record['id']}/review",
+                             json={"verification": "verified"}, as_client="assessor"), 200)
     # The catalogue learns of the supplier, its agreements and the offering's assessment from events, a moment
     # after they happen (longer on a busy machine, or while its consumer catches up on a broker's history).
     deadline = time.monotonic() + EVENT_PATIENCE_SECONDS

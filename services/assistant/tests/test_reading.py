@@ -51,6 +51,7 @@ def test_a_maori_business_is_not_te_reo_support():
     ("onshore", {"data_residency": ["new_zealand"]}), ("data stored in Australia", {"data_residency": ["australia"]}),
     ("ISO/IEC 42001 certified", {"certification": ["iso_iec_42001"]}),
     ("with a PIA and ISO 27001", {"certification": ["iso_iec_27001", "privacy_impact_assessment"]}),
+    ("SOC 2 Type II audited with ISO 27701", {"certification": ["iso_iec_27701", "soc_2"]}),
     ("from a large company", {"supplier_size": ["large"]}), ("SMEs", {"supplier_size": ["small", "medium"]}),
 ])
 def test_closed_values(sentence, expected):

@@ -10,6 +10,8 @@ from servicekit.app import ServiceDefinition, create_app, lazy_app
 from servicekit.cache import TtlCache
 from servicekit.clock import Clock
 from catalogue.category.routes import router as category_router
+from catalogue.certification.jobs import notice_job
+from catalogue.certification.routes import router as certification_router
 from catalogue.category.seed import seed_on_start
 from catalogue.supplier.routes import router as eligibility_router
 from catalogue.offering.routes import router as offering_router
@@ -31,11 +33,13 @@ def build(settings: CatalogueSettings | None = None, *, clock: Clock | None = No
         description="AI solution categories, offerings, supplier eligibility and buyer search.",
         settings=settings,
         # Search before offerings: /offerings/compare must not be taken for an offering id.
-        routers=[category_router, eligibility_router, search_router, offering_router, shortlist_router],
+        routers=[category_router, eligibility_router, search_router, offering_router, certification_router,
+                 shortlist_router],
         migrations_dir=Path(__file__).parent / "migrations",
         subscriptions=subscriptions(clock),
         on_start=[seed_on_start],
-        jobs={"embed-offerings": embed_offerings} if settings.semantic_search else {},
+        jobs={"certificate-notices": notice_job,
+              **({"embed-offerings": embed_offerings} if settings.semantic_search else {})},
     ), clock=clock)
     app.state.facet_cache = TtlCache(settings.facet_cache_seconds)
     app.state.vector_index = VectorIndex()

@@ -19,3 +19,6 @@ class CatalogueSettings(ServiceSettings):
     semantic_search: bool = True
     # Query vectors kept for repeated queries and next pages; 0 embeds every query (how the benchmark times it).
     query_cache_size: int = 2048
+    # A verified assurance record is announced (once) this many days before it expires; the check runs this often.
+    certificate_notice_days: int = 30
+    certificate_check_seconds: float = 300.0

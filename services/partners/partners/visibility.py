@@ -31,12 +31,14 @@ class Private:
 @dataclass(frozen=True)
 class Public:
     """Delivered when the state's status is one of `statuses` (None: any), and, with `once_public`, only when
-    an earlier event of the same aggregate was delivered; only `fields` of the state object leave."""
+    an earlier event of the same aggregate was delivered; only `fields` of the state object leave, and `also`
+    of the event's own fields."""
 
     state: str
     fields: tuple[str, ...]
     statuses: frozenset[str] | None = None
     once_public: bool = False
+    also: tuple[str, ...] = ()
 
     deliverable = True
 
@@ -49,7 +51,7 @@ class Public:
     def project(self, data: dict[str, Any]) -> dict[str, Any]:
         """The part of the event's data a partner receives."""
         state = data.get(self.state) or {}
-        return {**{name: data[name] for name in ENVELOPE_FIELDS if name in data},
+        return {**{name: data[name] for name in (*ENVELOPE_FIELDS, *self.also) if name in data},
                 self.state: {name: state[name] for name in self.fields if name in state}}
 
 
@@ -102,6 +104,12 @@ VISIBILITY: dict[str, Rule] = {
     f"{T}offering.reinstated.v1": Public("offering", OFFERING, LIVE_OFFERING),
     f"{T}offering.retired.v1": Public("offering", OFFERING, once_public=True),
     f"{T}offering.assessed.v1": Public("offering", OFFERING, LIVE_OFFERING),
+    # an assessor's finding on a record (its note stays in the history) and a record's coming expiry
+    f"{T}offering.evidenced.v1": Public("offering", OFFERING, LIVE_OFFERING),
+    f"{T}offering.reviewed.v1": Public("offering", OFFERING, LIVE_OFFERING,
+                                                     also=("record_id", "verification")),
+    f"{T}offering.forewarned.v1": Public("offering", OFFERING, LIVE_OFFERING,
+                                                     also=("record_id", "expires_on")),
     # accreditation: applications are between the applicant and the assessors; the register is public
     **{f"{T}application.{verb}.v1": Private("an accreditation application")
        for verb in ("created", "updated", "submitted", "opened", "queried", "answered", "approved", "declined")},

@@ -44,8 +44,8 @@ def delivery_model(event_type: str) -> type[BaseModel]:
     name = _camel(event_type)
     state = _public_state(state_model, rule.fields)
     data = create_model(f"{name}Data", __doc__=event.__doc__, __config__=CLOSED, **{
-        field: (info.annotation, info) for field, info in event.model_fields.items() if field in ENVELOPE_FIELDS},
-        **{rule.state: (state, ...)})
+        field: (info.annotation, info) for field, info in event.model_fields.items()
+        if field in (*ENVELOPE_FIELDS, *rule.also)}, **{rule.state: (state, ...)})
     return create_model(f"{name}Delivery", __doc__=f"CloudEvent {event_type} as delivered to partners.",
                         __config__=CLOSED,
                         specversion=(Literal["1.0"], ...), id=(str, ...), source=(str, ...),

@@ -16,6 +16,8 @@ LABELS = {
     "fixed_price": "fixed price", "daily_rate": "daily rate",
     "proprietary": "Proprietary", "open_weights": "Open weights", "mixed": "Mixed",
     "iso_iec_42001": "ISO/IEC 42001", "iso_iec_27001": "ISO/IEC 27001", "csa_star": "CSA STAR",
+    "iso_iec_27701": "ISO/IEC 27701", "iso_iec_27017": "ISO/IEC 27017", "iso_iec_27018": "ISO/IEC 27018",
+    "soc_2": "SOC 2", "irap": "IRAP",
     "nzism_certification_accreditation": "NZISM certification and accreditation",
     "privacy_impact_assessment": "Privacy impact assessment",
     "algorithm_impact_assessment": "Algorithm impact assessment", "nist_ai_rmf": "NIST AI RMF",
@@ -54,6 +56,15 @@ def label(code: object) -> str:
         return "Yes" if code else "No"
     text = str(code)
     return LABELS.get(text) or text.replace("_", " ").replace(".", " › ").capitalize()
+
+
+# An assessor's finding on an assurance record ("rejected" alone would read as the offering's status).
+VERIFICATION_LABELS = {"verified": "Verified by an assessor", "unverified": "Not yet verified",
+                       "rejected": "Rejected by an assessor"}
+
+
+def verification_label(code: str | None) -> str:
+    return VERIFICATION_LABELS.get(code or "unverified", label(code))
 
 
 def is_maori_text(text: object) -> bool:

@@ -94,6 +94,8 @@ SIZES = {"micro": ["micro"], "small": ["small"], "medium": ["medium"], "large": 
          "start-up": ["micro", "small"], "startups": ["micro", "small"]}
 CERTIFICATIONS = {
     "iso_iec_42001": "ISO/IEC 42001", "iso_iec_27001": "ISO/IEC 27001", "csa_star": "CSA STAR",
+    "iso_iec_27701": "ISO/IEC 27701", "iso_iec_27017": "ISO/IEC 27017", "iso_iec_27018": "ISO/IEC 27018",
+    "soc_2": "SOC 2", "irap": "IRAP",
     "nzism_certification_accreditation": "NZISM certification and accreditation",
     "privacy_impact_assessment": "a privacy impact assessment", "algorithm_impact_assessment":
         "an algorithm impact assessment", "nist_ai_rmf": "the NIST AI Risk Management Framework"}
@@ -116,7 +118,9 @@ RULES: list[Rule] = [
           + r"|kaupapa maori\s+" + SIZE_NOUNS + r"|pakihi maori)\b", True, "a Māori business"),
     *(_rule("certification", rf"\b{pattern}{CERTIFICATE_WORDS}\b", code, CERTIFICATIONS[code]) for pattern, code in [
         (r"iso\s*(?:/\s*iec\s*)?42001", "iso_iec_42001"), (r"iso\s*(?:/\s*iec\s*)?27001", "iso_iec_27001"),
-        (r"csa\s*star", "csa_star"), (r"nzism", "nzism_certification_accreditation"),
+        (r"iso\s*(?:/\s*iec\s*)?27701", "iso_iec_27701"), (r"iso\s*(?:/\s*iec\s*)?27017", "iso_iec_27017"),
+        (r"iso\s*(?:/\s*iec\s*)?27018", "iso_iec_27018"), (r"soc\s*(?:2|ii)(?:\s*type\s*(?:1|2|i|ii))?", "soc_2"),
+        (r"irap", "irap"), (r"csa\s*star", "csa_star"), (r"nzism", "nzism_certification_accreditation"),
         (r"(?:privacy impact assessment|pia)", "privacy_impact_assessment"),
         (r"(?:algorithm(?:ic)? impact assessment|aia)", "algorithm_impact_assessment"),
         (r"nist(?:\s+ai)?(?:\s+rmf|\s+risk management framework)?", "nist_ai_rmf")]),

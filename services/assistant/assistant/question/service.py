@@ -23,6 +23,7 @@ from assistant.record import repository
 from assistant.record.models import CategoryRecord, SearchRecord, SupplierRecord
 from assistant.record.passages import from_bytes
 from assistant.settings import AssistantSettings
+from events.catalogue import record_counts
 from servicekit.embedding import sentence_embedder
 from servicekit.problems import validation_problem
 
@@ -142,8 +143,7 @@ def _holds(record: SearchRecord, found: Filter, today: date, suppliers: dict[str
             return ((high is None or record.price_min is not None and record.price_min <= high)
                     and (low is None or record.price_max is not None and record.price_max >= low))
         case "certification":
-            return any(r["standard"] in value and r["status"] == "active" and date.fromisoformat(r["expires_on"]) >= today
-                       for r in record.assurance)
+            return any(r["standard"] in value and record_counts(r, today) for r in record.assurance)
         case "supplier_size":
             return supplier is not None and supplier.size in value
         case "maori_business":

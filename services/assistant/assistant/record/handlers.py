@@ -38,7 +38,7 @@ async def keep_offering(session: AsyncSession, event: OfferingEvent) -> None:
         engagement_type=state.engagement_type, data_residency=state.data_residency.region,
         te_reo_maori_support=state.te_reo_maori_support, risk_tier=state.risk_tier,
         price_min=state.pricing.min_nzd, price_max=state.pricing.max_nzd,
-        assurance=[{"standard": r.standard, "status": r.status, "expires_on": r.expires_on.isoformat()}
+        assurance=[r.model_dump(mode="json", include={"standard", "status", "verification", "issued_on", "expires_on"})
                    for r in state.assurance_records],
         supplier_id=state.supplier_id,
         fields=[("name", state.name), ("summary", state.summary), ("description", state.description)])

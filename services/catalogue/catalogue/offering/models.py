@@ -93,9 +93,13 @@ class MaoriDataIn(StrictModel):
 
 
 class AssuranceRecordIn(StrictModel):
+    """A certificate or assessment as its supplier states it; an assessor verifies it (catalogue.certification)
+    before it counts in search. A third-party certificate names the body that accredited its issuer."""
+
     standard: AssuranceStandard
     evidence_type: EvidenceType
     issuer: Short
+    accrediting_body: Short | None = None
     certificate_number: Annotated[str | None, Field(min_length=1, max_length=100)] = None
     scope: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
     issued_on: date
@@ -103,9 +107,11 @@ class AssuranceRecordIn(StrictModel):
     status: AssuranceStatus = "active"
 
     @model_validator(mode="after")
-    def _dates_ordered(self) -> AssuranceRecordIn:
+    def _consistent(self) -> AssuranceRecordIn:
         if self.issued_on >= self.expires_on:
             raise ValueError("issued_on must be before expires_on")
+        if self.evidence_type == "third_party_certificate" and not self.accrediting_body:
+            raise ValueError("accrediting_body is required for a third_party_certificate")
         return self
 
 

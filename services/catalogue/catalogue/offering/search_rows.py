@@ -3,7 +3,7 @@
 The rules live here once, in Python, for both databases: which text is searched (folded to plain
 letters, so Māori matches maori), which filter values the full-text index holds as tokens, and which
 assurance records count. The SQL below only stores what the rules give: on SQLite the FTS5 row, the
-narrow search row and the active records; on PostgreSQL the search row with its vector. Every write of
+narrow search row and the records that count; on PostgreSQL the search row with its vector. Every write of
 an offering calls `reindex`; `rebuild` writes every offering's rows again (the migration that moved
 these rules out of the database, a bulk load, or after a rule changed).
 """
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from catalogue.offering.models import Offering
+from events.catalogue import record_counts
 from servicekit.db import wake_on_commit
 
 CATEGORY_COLUMNS = ("category_1", "category_2", "category_3")
@@ -70,12 +71,12 @@ def searched_text(offering: Mapping[str, Any]) -> dict[str, str]:
 
 
 def active_records(offering: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The assurance records search may count, in the offering's order; whether one is in date is checked
-    against each query's day by the search itself."""
+    """The assurance records search may count (active and verified: events.catalogue.record_counts), in the
+    offering's order; whether one is in date is checked against each query's day by the search itself."""
     return [{"position": position, "standard": record["standard"],
              "issued_on": date.fromisoformat(str(record["issued_on"])),
              "expires_on": date.fromisoformat(str(record["expires_on"]))}
-            for position, record in enumerate(offering["assurance_records"] or []) if record["status"] == "active"]
+            for position, record in enumerate(offering["assurance_records"] or []) if record_counts(record)]
 
 
 def facts(offering: Mapping[str, Any]) -> list[tuple[str, str]]:

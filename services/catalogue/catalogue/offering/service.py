@@ -14,7 +14,7 @@ from catalogue.supplier import service as eligibility
 from catalogue.offering import repository
 from catalogue.offering.lifecycle import NEEDS_ELIGIBILITY, OFFERING_LIFECYCLE, SUPPLIER_ACTIONS
 from catalogue.offering.models import Offering, OfferingCreate, OfferingUpdate, offering_state
-from catalogue.offering import search_rows
+from catalogue.offering import records, search_rows
 from events.catalogue import (OfferingAssessed, OfferingCreated, OfferingEvent, OfferingPublished, OfferingRedrafted,
                               OfferingReinstated, OfferingRejected, OfferingRetired, OfferingSubmitted,
                               OfferingSuspended, OfferingUpdated, OfferingWithdrawn)
@@ -92,8 +92,10 @@ async def create(session: AsyncSession, *, offering_in: OfferingCreate, actor: I
         raise forbidden("only a supplier acting for itself may create an offering")
     await _check_unverified_limit(session, actor.supplier_id, unverified_limit)
     await _check_categories(session, offering_in.model_dump())
-    offering = Offering(**offering_in.model_dump(mode="json"), supplier_id=actor.supplier_id, status="draft",
-                        version=1, created_at=now, updated_at=now)
+    fields = offering_in.model_dump(mode="json")
+    fields["assurance_records"] = records.stamped(fields["assurance_records"], previous=[])
+    offering = Offering(**fields, supplier_id=actor.supplier_id, status="draft", version=1, created_at=now,
+                        updated_at=now)
     search_rows.filter_columns(offering)
     CHANGES.record(session, offering, OfferingCreated, action="create", actor=actor.subject, at=now,
                    from_state=None)
@@ -131,6 +133,9 @@ async def update(session: AsyncSession, *, offering: Offering, changes_in: Offer
     requested = changes_in.model_dump(mode="json", exclude_unset=True)
     refuse_removals(requested)
     await _check_categories(session, requested)
+    if "assurance_records" in requested:  # whole records, defaults included (exclude_unset reaches into them)
+        sent = [record.model_dump(mode="json") for record in changes_in.assurance_records]
+        requested["assurance_records"] = records.stamped(sent, offering.assurance_records)
     if not (changed := apply_changes(offering, requested, now)):
         return offering
     search_rows.filter_columns(offering)
@@ -178,9 +183,16 @@ async def follow_assurance(session: AsyncSession, *, offering: Offering, standin
         return False
     for name, change in changed.items():
         setattr(offering, name, change["to"])
+    await record_change(session, offering, OfferingAssessed, action="assess", actor=SYSTEM, now=now, changes=changed)
+    return True
+
+
+async def record_change(session: AsyncSession, offering: Offering, event_type: type[OfferingEvent], *, action: str,
+                        actor: str, now: datetime, changes: dict, reason: str | None = None, **fields) -> None:
+    """A change that keeps the offering's status, already applied to it: the next version, its audit row and
+    event (with the event type's own `fields`), and its search rows."""
     offering.version += 1
     offering.updated_at = now
-    CHANGES.record(session, offering, OfferingAssessed, action="assess", actor=SYSTEM, at=now,
-                   from_state=offering.status, changes=changed)
+    CHANGES.record(session, offering, event_type, action=action, actor=actor, at=now, from_state=offering.status,
+                   reason=reason, changes=changes, **fields)
     await search_rows.reindex(session, offering)
-    return True

@@ -16,6 +16,7 @@ from catalogue.search.semantic import QueryEmbedder
 from catalogue.search.vectors import VectorIndex
 from catalogue.search.models import (FACETS, PRICE_RANGES, Comparison, ComparedField, FacetValue, Facets, SearchPage,
                                      SearchQuery, Sort, price_range_value)
+from events.catalogue import record_counts
 from servicekit.cache import TtlCache
 from servicekit.identity import Identity
 from servicekit.pagination import decode_cursor, encode_cursor
@@ -165,8 +166,7 @@ def parse_ids(ids: str) -> list[str]:
 
 def held_certifications(offering: Offering, today: date) -> list[str]:
     """Standards of the offering's assurance records that count today."""
-    return sorted({r["standard"] for r in offering.assurance_records
-                   if r["status"] == "active" and r["issued_on"] <= today.isoformat() <= r["expires_on"]})
+    return sorted({r["standard"] for r in offering.assurance_records if record_counts(r, today)})
 
 
 # What the comparison lines up, and how to read each from an offering.

@@ -15,7 +15,7 @@ from typing import Any
 
 from events.accreditation import ACCREDITATION_TOPIC, IN_FORCE, AccreditationEvent
 from events.base import Event
-from events.catalogue import CATEGORY_TOPIC, OFFERING_TOPIC, CategoryEvent, OfferingEvent
+from events.catalogue import CATEGORY_TOPIC, OFFERING_TOPIC, CategoryEvent, OfferingEvent, record_counts
 from events.suppliers import AGREEMENT_TOPIC, SUPPLIER_TOPIC, AgreementEvent, SupplierEvent
 from events.training import COURSE_TOPIC, CourseEvent
 
@@ -140,7 +140,7 @@ def _offering(state: dict, supplier: str | None) -> dict:
                     "te_reo_maori_support": state["te_reo_maori_support"], "pricing": state["pricing"],
                     "maori_data_involved": state["maori_data"]["involves"],
                     "assurance": sorted({r["standard"] for r in state.get("assurance_records", [])
-                                         if r["status"] == "active"})},
+                                         if record_counts(r)})},
     }
 
 
