@@ -22,7 +22,8 @@ def offering_body(**overrides) -> dict:
         "human_oversight": "Translators review every output before release.",
         "maori_data": {"involves": "yes", "governance": "Governed under a data sovereignty agreement with the iwi."},
         "assurance_records": [{"standard": "iso_iec_27001", "evidence_type": "third_party_certificate",
-                               "issuer": "BSI", "accrediting_body": "UKAS", "certificate_number": "IS 765432", "scope": "Hosting and support",
+                               "issuer": "BSI", "accrediting_body": "UKAS", "certificate_number": "IS 765432",
+                               "scope": "Hosting and support",
                                "issued_on": "2026-01-15", "expires_on": "2029-01-14"}],
     }
     return body | overrides

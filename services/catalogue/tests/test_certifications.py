@@ -30,8 +30,9 @@ def certificate(standard: str, expires_on: date, **overrides) -> dict:
 
 async def counted(stack, standard: str) -> tuple[set[str], int]:
     """Which offerings a buyer finds holding `standard`, and the certification facet's count for it."""
-    found = (await stack.client.get(URL, params={"certification": standard}, headers=await stack.as_role("buyer"))).json()
-    facets = (await stack.client.get(URL, headers=await stack.as_role("buyer"))).json()["facets"]["certification"]
+    buyer = await stack.as_role("buyer")
+    found = (await stack.client.get(URL, params={"certification": standard}, headers=buyer)).json()
+    facets = (await stack.client.get(URL, headers=buyer)).json()["facets"]["certification"]
     return {o["id"] for o in found["data"]}, next((v["count"] for v in facets if v["value"] == standard), 0)
 
 

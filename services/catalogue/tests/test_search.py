@@ -13,8 +13,8 @@ SCOPE = ["ai.translation", "ai.document-processing", "ai.speech", "ai.computer-v
 
 
 def certificate(standard: str, expires_on: date, **overrides) -> dict:
-    return {"standard": standard, "evidence_type": "third_party_certificate", "issuer": "BSI", "accrediting_body": "UKAS",
-            "issued_on": "2025-01-01", "expires_on": expires_on.isoformat()} | overrides
+    return {"standard": standard, "evidence_type": "third_party_certificate", "issuer": "BSI",
+            "accrediting_body": "UKAS", "issued_on": "2025-01-01", "expires_on": expires_on.isoformat()} | overrides
 
 
 async def eligible(stack, **supplier_fields) -> dict:

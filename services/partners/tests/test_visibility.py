@@ -63,3 +63,19 @@ def test_the_stored_event_is_a_valid_cloudevent():
 
     event = JSONFormat().read(None, orjson.dumps(stored.cloudevent()))
     assert event.get_id() == "e1" and event.get_data() == {"offering": {"id": "o1"}}
+
+
+@pytest.mark.parametrize("event_type, fields", [
+    ("nz.govt.marketplace.offering.forewarned.v1", {"record_id", "expires_on"}),
+    ("nz.govt.marketplace.offering.reviewed.v1", {"record_id", "verification"})])
+def test_a_record_event_tells_partners_which_record(event_type, fields):
+    """Partners learn which assurance record is expiring or was reviewed, never the assessor's note."""
+    from partners.webhooks import delivery_model
+
+    rule = VISIBILITY[event_type]
+    data = {"aggregate_id": "o1", "version": 4, "occurred_at": "t", "reason": "the assessor's note",
+            "record_id": "0123456789abcdef", "expires_on": "2027-01-01", "verification": "verified",
+            "offering": {"status": "published", "name": "Kōrero Translate"}}
+    projected = rule.project(data)
+    assert fields <= set(projected) and "reason" not in projected
+    assert fields <= set(delivery_model(event_type).model_fields["data"].annotation.model_fields)

@@ -19,7 +19,8 @@ from web.session import CSRF_FIELD, TOKEN_COOKIE, csrf_token, person_of
 
 log = logging.getLogger("web.pages")
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(label=labels.label, verification_label=labels.verification_label, mi=labels.is_maori_text, CSRF_FIELD=CSRF_FIELD)
+templates.env.globals.update(label=labels.label, verification_label=labels.verification_label,
+                             mi=labels.is_maori_text, CSRF_FIELD=CSRF_FIELD)
 templates.env.filters.update(money=labels.money, day=labels.day, when=labels.when)
 
 

@@ -35,5 +35,6 @@ def stamped(requested: list[dict[str, Any]], previous: list[dict[str, Any]]) -> 
                                        "message": "states the same certificate as an earlier record"}])
         seen.add(identity)
         before = findings.get(identity, {})
-        records.append({**record, "id": identity, **{name: before.get(name, default) for name, default in FINDING.items()}})
+        finding = {name: before.get(name, default) for name, default in FINDING.items()}
+        records.append({**record, "id": identity, **finding})
     return records
