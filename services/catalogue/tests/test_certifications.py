@@ -16,7 +16,7 @@ from catalogue.certification.jobs import announce_due
 from catalogue.main import build as build_catalogue
 from servicekit.tables import AuditEntry, OutboxRecord
 from servicekit.testing import RunningServer
-from testsupport.catalogue_helpers import URL, act, eligible_supplier, published, review_record
+from testsupport.catalogue_helpers import URL, act, eligible_supplier, offering_body, published, review_record
 
 PROBLEM = "application/problem+json"
 
@@ -200,3 +200,21 @@ async def test_two_replicas_on_postgres_announce_each_record_once(stack):
         assert changes == events == 2 * len(offerings)
     finally:
         await replica.stop()
+
+
+async def test_records_changed_in_a_draft_keep_their_defaults_and_their_finding(stack):
+    """A PATCH sends records without the fields that have defaults (`status`): they are stored whole."""
+    supplier = await eligible_supplier(stack)
+    own = await stack.as_supplier(supplier["credentials"])
+    later = stack.clock.now().date() + timedelta(days=300)
+    draft = (await stack.client.post(URL, json={**offering_body(), "assurance_records": []}, headers=own)).json()
+    changed = await stack.client.patch(f"{URL}/{draft['id']}", json={"assurance_records": [
+        certificate("iso_iec_42001", later)]}, headers=own | {"If-Match": f'"{draft["version"]}"'})
+    assert changed.status_code == 200, changed.text
+    (record,) = changed.json()["assurance_records"]
+    assert (record["status"], record["verification"], record["accrediting_body"]) == ("active", "unverified", "JAS-ANZ")
+    assessor = await stack.as_role("assessor")
+    assert (await review_record(stack, draft["id"], record["id"], assessor, "verified")).status_code == 200
+    again = await stack.client.patch(f"{URL}/{draft['id']}", json={"assurance_records": [
+        certificate("iso_iec_42001", later)], "name": "Kōrero Translate Plus"}, headers=own | {"If-Match": "*"})
+    assert again.json()["assurance_records"][0]["verification"] == "verified"  # sent unchanged: still verified
