@@ -30,6 +30,7 @@ HIT_TARGET = 0.90
 
 def seeded_rows() -> list[dict]:
     """The seed's offerings as catalogue rows, published."""
+    from catalogue.offering.records import FINDING, record_id
     from deploy.local.seed import OFFERINGS, _offering_body
 
     now = datetime.now(timezone.utc)
@@ -38,7 +39,9 @@ def seeded_rows() -> list[dict]:
         supplier_id = str(uuid.uuid5(uuid.NAMESPACE_URL, supplier))
         for entry in entries:
             body = _offering_body(entry)
-            body["assurance_records"] = [record | {"status": "active"} for record in body["assurance_records"]]
+            # As the seed leaves them: active, and verified by an assessor before publication.
+            body["assurance_records"] = [record | {"status": "active", "id": record_id(record), **FINDING,
+                                                   "verification": "verified"} for record in body["assurance_records"]]
             row = body | {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, body["name"])), "supplier_id": supplier_id,
                           "status": "published", "suspended_reason": None, "status_reason": None, "version": 3,
                           "created_at": now, "updated_at": now, "residency_region": body["data_residency"]["region"],

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from testsupport.assurance_helpers import assessed
-from testsupport.catalogue_helpers import URL, act, offering_body, sellable, status_becomes
+from testsupport.catalogue_helpers import URL, act, offering_body, review_record, sellable, status_becomes
 from testsupport.helpers import SIGNATURE, offer_body, supplier_body
 
 
@@ -56,6 +56,8 @@ async def test_from_registration_to_a_buyer_finding_the_offering_and_back(stack)
     await assessed(stack, own, offering["id"])
     assert (await act(stack, offering["id"], "submit", own)).status_code == 200
     assert not await buyer_finds(stack, offering["id"])  # submitted: not yet for buyers
+    (certificate,) = offering["assurance_records"]  # checked by the assessor, so it counts in search
+    assert (await review_record(stack, offering["id"], certificate["id"], assessor, "verified")).status_code == 200
     published = await act(stack, offering["id"], "publish", assessor)
     assert published.status_code == 200, published.text
     assert await buyer_finds(stack, offering["id"])

@@ -71,6 +71,8 @@ STRICTER_THAN_DOCUMENTED = {
     "POST /api/v1/offerings": "category codes are reference data an admin keeps (GET /api/v1/categories): each must "
                               "exist, be live and be of its field's axis; min_nzd <= max_nzd; issued_on < expires_on",
     "PATCH /api/v1/offerings/{offering_id}": "as POST /api/v1/offerings; and " + _IF_MATCH,
+    "PUT /api/v1/offerings/{offering_id}/assurance-records": "issued_on < expires_on, no two records stating the "
+                                                             "same certificate; and " + _IF_MATCH,
     "POST /api/v1/suppliers": "the NZBN ends in a GS1 check digit, and an NZBN is registered only once",
     "POST /api/v1/agreements": "start_date < end_date, and supplier_id names a registered supplier",
     "POST /api/v1/courses/{course_id}/sessions": "starts_at < ends_at, and the course is the caller's own",

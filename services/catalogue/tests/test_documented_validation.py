@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from catalogue.main import build
-from catalogue.offering.models import DataResidencyIn, MaoriDataIn, OfferingUpdate
+from catalogue.certification.models import RecordReview
+from catalogue.offering.models import AssuranceRecordIn, DataResidencyIn, MaoriDataIn, OfferingUpdate
 from catalogue.settings import CatalogueSettings
 from servicekit.testing import documented_verdicts
 
@@ -36,3 +37,19 @@ def test_governance_is_stated_unless_no_maori_data_is_involved(document):
 def test_an_offering_names_each_category_once(document):
     bodies = [{"categories": ["ai.translation"]}, {"categories": ["ai.translation", "ai.translation"]}]
     assert _agree(documented_verdicts(document, "OfferingUpdate", OfferingUpdate, bodies)) == [True, False]
+
+
+def test_a_third_party_certificate_names_its_accrediting_body(document):
+    record = {"standard": "iso_iec_42001", "issuer": "BSI", "issued_on": "2026-01-01", "expires_on": "2029-01-01"}
+    bodies = [record | {"evidence_type": "self_assessment"},
+              record | {"evidence_type": "third_party_certificate", "accrediting_body": "JAS-ANZ"},
+              record | {"evidence_type": "third_party_certificate"},
+              record | {"evidence_type": "third_party_certificate", "accrediting_body": None}]
+    assert _agree(documented_verdicts(document, "AssuranceRecordIn", AssuranceRecordIn, bodies)) == [
+        True, True, False, False]
+
+
+def test_a_review_gives_a_note_unless_it_verifies(document):
+    bodies = [{"verification": "verified"}, {"verification": "rejected", "note": "not in the register"},
+              {"verification": "rejected"}, {"verification": "unverified", "note": None}]
+    assert _agree(documented_verdicts(document, "RecordReview", RecordReview, bodies)) == [True, True, False, False]

@@ -96,6 +96,11 @@ class AssuranceRecordIn(StrictModel):
     """A certificate or assessment as its supplier states it; an assessor verifies it (catalogue.certification)
     before it counts in search. A third-party certificate names the body that accredited its issuer."""
 
+    # `_consistent`'s accrediting body rule, stated in the schema (the dates' order cannot be).
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"required": ["evidence_type"], "properties": {"evidence_type": {"const": "third_party_certificate"}}},
+        "then": {"required": ["accrediting_body"], "properties": {"accrediting_body": {"type": "string"}}}})
+
     standard: AssuranceStandard
     evidence_type: EvidenceType
     issuer: Short
