@@ -10,17 +10,13 @@ from catalogue.certification import service
 from catalogue.certification.models import RecordReview, RecordsReplacement
 from catalogue.offering import service as offerings
 from catalogue.offering.models import OfferingPublic
+from catalogue.offering.routes import answer
 from servicekit.api import ClockDep, IdentityDep, require_roles
-from servicekit.concurrency import check_if_match, set_etag
+from servicekit.concurrency import check_if_match
 from servicekit.db import SessionDep
 
 router = APIRouter(prefix="/api/v1/offerings", tags=["offerings"])
 CLOSED = {409: {"description": "the offering is withdrawn or retired"}}
-
-
-def _answer(response: Response, offering) -> OfferingPublic:
-    set_etag(response, offering.version)
-    return OfferingPublic.model_validate(offering, from_attributes=True)
 
 
 @router.put("/{offering_id}/assurance-records", response_model=OfferingPublic, responses=CLOSED,
@@ -36,7 +32,7 @@ async def replace_records(offering_id: str, body: RecordsReplacement, request: R
         check_if_match(request, offering.version)
     offering = await service.replace(session, offering=offering, records_in=body.assurance_records,
                                      actor=identity, now=clock.now())
-    return _answer(response, offering)
+    return answer(response, offering)
 
 
 @router.post("/{offering_id}/assurance-records/{record_id}/review", response_model=OfferingPublic,
@@ -49,4 +45,4 @@ async def review_record(offering_id: str, record_id: str, body: RecordReview, re
     offering = await offerings.get_visible(session, offering_id, identity)
     offering = await service.review(session, offering=offering, record_id=record_id, review_in=body,
                                     actor=identity, now=clock.now())
-    return _answer(response, offering)
+    return answer(response, offering)

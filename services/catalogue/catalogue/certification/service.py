@@ -29,6 +29,13 @@ from servicekit.problems import conflict, forbidden, not_found
 CLOSED = ("withdrawn", "retired")
 
 
+def _with_record(offering: Offering, record_id: str) -> tuple[list[dict], dict | None]:
+    """A copy of the offering's records to change (a new list, so the JSON column is seen to change), and the one
+    of this id in it."""
+    kept = [dict(record) for record in offering.assurance_records]
+    return kept, next((r for r in kept if r.get("id") == record_id), None)
+
+
 def _check_open(offering: Offering) -> None:
     if offering.status in CLOSED:
         raise conflict(f"the records of a {offering.status} offering no longer change", current_state=offering.status)
@@ -54,8 +61,7 @@ async def review(session: AsyncSession, *, offering: Offering, record_id: str, r
                  actor: Identity, now: datetime) -> Offering:
     """An assessor marks one record; marking it as it already is changes nothing."""
     _check_open(offering)
-    kept = [dict(record) for record in offering.assurance_records]
-    record = next((r for r in kept if r.get("id") == record_id), None)
+    kept, record = _with_record(offering, record_id)
     if record is None:
         raise not_found("assurance record", f"{record_id} of offering {offering.id}")
     if record["verification"] == review_in.verification:
@@ -83,8 +89,7 @@ async def announce_expiring(session: AsyncSession, *, now: datetime, notice_days
     announced = 0
     for offering in await repository.with_records_expiring(session, today=today, until=until, lock=lock):
         for record_id in [r["id"] for r in offering.assurance_records if _expiring(r, today, until)]:
-            kept = [dict(r) for r in offering.assurance_records]
-            record = next(r for r in kept if r["id"] == record_id)
+            kept, record = _with_record(offering, record_id)
             record["expiry_notice_on"] = today.isoformat()
             offering.assurance_records = kept
             await offerings.record_change(

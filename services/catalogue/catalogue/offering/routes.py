@@ -29,7 +29,8 @@ def _public(offering) -> OfferingPublic:
     return OfferingPublic.model_validate(offering, from_attributes=True)
 
 
-def _answer(response: Response, offering) -> OfferingPublic:
+def answer(response: Response, offering) -> OfferingPublic:
+    """The offering as callers see it, with its ETag (the routes of its records answer the same way)."""
     set_etag(response, offering.version)
     return _public(offering)
 
@@ -51,7 +52,7 @@ async def create_offering(offering_in: OfferingCreate, session: SessionDep, iden
 @router.get("/{offering_id}", response_model=OfferingPublic)
 async def get_offering(offering_id: str, session: SessionDep, identity: IdentityDep, response: Response):
     """One offering, with its ETag (drafts, submitted and rejected ones only for their supplier and operators)."""
-    return _answer(response, await service.get_visible(session, offering_id, identity))
+    return answer(response, await service.get_visible(session, offering_id, identity))
 
 
 @router.patch("/{offering_id}", response_model=OfferingPublic, dependencies=[SignedIn],
@@ -63,7 +64,7 @@ async def update_offering(offering_id: str, changes: OfferingUpdate, request: Re
     service.check_editable(offering, identity)
     check_if_match(request, offering.version)
     offering = await service.update(session, offering=offering, changes_in=changes, actor=identity, now=clock.now())
-    return _answer(response, offering)
+    return answer(response, offering)
 
 
 @router.get("/{offering_id}/history", response_model=Page[HistoryEntry], dependencies=[SignedIn])
@@ -83,4 +84,4 @@ async def transition_offering(offering_id: str, action: Action, session: Session
     offering = await service.get_visible(session, offering_id, identity)
     offering = await service.apply_transition(session, offering=offering, action=action, actor=identity,
                                               now=clock.now(), reason=body.reason if body else None)
-    return _answer(response, offering)
+    return answer(response, offering)
